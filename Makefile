@@ -1,0 +1,39 @@
+# voxspec: `make generate` sets up .venv and renders generated/; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.voxspec-installed
+
+.PHONY: generate test check fmt lint typecheck clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+generate: $(STAMP)
+	$(BIN)/voxspec generate
+
+# pytest exits 5 when it collects nothing; that is not a failure of the suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup; status=$$?; if [ $$status -eq 5 ]; then exit 0; else exit $$status; fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check generator tests
+	cd generated && for d in */; do (cd $$d && ../../$(BIN)/ruff check --quiet .) || exit 1; done
+
+typecheck: $(STAMP)
+	$(BIN)/mypy generator tests
+	cd generated && for d in */; do (cd $$d && ../../$(BIN)/mypy --strict --no-incremental $$(ls -d voxspec_*)) || exit 1; done
+
+check: $(STAMP)
+	$(BIN)/voxspec check
+	$(MAKE) --no-print-directory lint typecheck
+
+fmt: $(STAMP)
+	$(BIN)/ruff format generator tests
+	$(BIN)/ruff check --fix generator tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,354 @@
+"""Document -> IR: names, operations, parameters, auth, pagination and errors, decided once.
+
+Pure: takes a validated Document, returns an Api; raises VoxspecError on shapes it cannot model.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Any
+
+from generator.errors import VoxspecError
+from generator.ir import (
+    Api,
+    Body,
+    Decision,
+    ErrorShape,
+    Operation,
+    Pagination,
+    Parameter,
+    RateLimit,
+    Response,
+    SecurityScheme,
+    Tag,
+    Webhook,
+)
+from generator.load import Document, Json, walk
+from generator.openapi import TEMPLATE_PARAM, operations
+
+MODELS = "models."
+IDEMPOTENT = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+CODE_FIELDS = ("code", "status", "error_code", "errorCode")
+MESSAGE_FIELDS = ("message", "msg", "detail", "title", "error", "error_description")
+SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
+
+
+def py_name(name: str) -> str:
+    """A Python identifier for an API name: snake_case, keyword-safe."""
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    text = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower() or "value"
+    if text[0].isdigit():
+        text = "_" + text
+    return text + "_" if keyword.iskeyword(text) or text in {"self", "cls"} else text
+
+
+def py_type(schema: Json, doc: Document, depth: int = 0) -> str:
+    """The annotation a client argument or return value gets for a schema."""
+    if depth > 8 or not isinstance(schema, dict):
+        return "Any"
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        prefix = "#/components/schemas/"
+        if ref.startswith(prefix) and "/" not in ref[len(prefix) :]:
+            return MODELS + ref[len(prefix) :]
+        try:
+            return py_type(doc.deref(schema), doc, depth + 1)
+        except KeyError:
+            return "Any"
+    for combinator in ("oneOf", "anyOf"):
+        if isinstance(schema.get(combinator), list):
+            return _union([py_type(s, doc, depth + 1) for s in schema[combinator]])
+    if "const" in schema:
+        return f"Literal[{schema['const']!r}]"
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum and all(isinstance(v, str | int) and not isinstance(v, bool) for v in enum):
+        return f"Literal[{', '.join(repr(v) for v in enum)}]"
+    kinds = schema.get("type")
+    if isinstance(kinds, list):
+        return _union([py_type({**schema, "type": k}, doc, depth + 1) for k in kinds])
+    if kinds == "array":
+        return f"list[{py_type(schema.get('items', {}), doc, depth + 1)}]"
+    if kinds == "object":
+        return "dict[str, Any]"
+    if kinds == "string" and schema.get("format") == "binary":
+        return "bytes"
+    if isinstance(kinds, str) and kinds in SCALARS:
+        return SCALARS[kinds]
+    return "Any"
+
+
+def _union(members: list[str]) -> str:
+    unique = list(dict.fromkeys(members))
+    if "Any" in unique:
+        return "Any"
+    nones = [m for m in unique if m == "None"]
+    return " | ".join([m for m in unique if m != "None"] + nones)
+
+
+def build(doc: Document, vendor: str) -> Api:
+    data = doc.data
+    info = data.get("info") or {}
+    components = data.get("components") or {}
+    schemes = tuple(_scheme(name, s) for name, s in (components.get("securitySchemes") or {}).items())
+    root_security = _security(data.get("security"))
+    ops = tuple(_operation(doc, op, root_security) for op in operations(data))
+    tags = []
+    for tag in data.get("tags") or []:
+        names = tuple(o.op_id for o in ops if o.tag == tag.get("name"))
+        tags.append(Tag(str(tag.get("name")), str(tag.get("description", "")), names))
+    undeclared = sorted({o.tag for o in ops} - {t.name for t in tags})
+    tags += [Tag(name, "", tuple(o.op_id for o in ops if o.tag == name)) for name in undeclared]
+    limit = data.get("x-voxspec-rate-limit")
+    rate_limit = RateLimit(int(limit["requests"]), int(limit["window-seconds"])) if isinstance(limit, dict) else None
+    servers = tuple(_server_url(s) for s in data.get("servers") or [] if isinstance(s, dict))
+    return Api(
+        vendor=vendor,
+        package=f"voxspec_{py_name(vendor)}",
+        distribution=f"voxspec-{vendor}",
+        title=str(info.get("title", vendor)),
+        version=str(info.get("version", "")),
+        description=str(info.get("description", "")).strip(),
+        source=doc.display,
+        spec_hash=doc.sha256,
+        base_url=servers[0] if servers else "http://localhost",
+        servers=servers,
+        security_schemes=schemes,
+        operations=ops,
+        tags=tuple(tags),
+        rate_limit=rate_limit,
+        error_shape=_error_shape(doc, ops),
+        decisions=_decisions(data),
+        webhooks=_webhooks(doc),
+        model_names=tuple(sorted((components.get("schemas") or {}).keys())),
+        openapi=data,
+    )
+
+
+def _server_url(server: dict[str, Any]) -> str:
+    url = str(server.get("url", ""))
+    for name, var in (server.get("variables") or {}).items():
+        url = url.replace("{" + name + "}", str(var.get("default", "")))
+    return url.rstrip("/")
+
+
+def _scheme(name: str, raw: dict[str, Any]) -> SecurityScheme:
+    kind = raw.get("type")
+    description = str(raw.get("description", "")).strip()
+    deprecated = bool(raw.get("x-voxspec-deprecated"))
+    if kind == "apiKey":
+        return SecurityScheme(name, py_name(name), str(raw.get("in")), str(raw.get("name")), description, deprecated)
+    if kind == "http":
+        http = str(raw.get("scheme", "")).lower()
+        return SecurityScheme(
+            name, py_name(name), "basic" if http == "basic" else "bearer", "Authorization", description, deprecated
+        )
+    if kind == "oauth2":
+        flows = raw.get("flows") or {}
+        flow = next((f for f in ("clientCredentials", "password") if f in flows), None)
+        token_url = str(flows[flow].get("tokenUrl")) if flow else None
+        return SecurityScheme(name, py_name(name), "oauth2", "Authorization", description, deprecated, token_url, flow)
+    # openIdConnect and anything else: a bearer token obtained elsewhere.
+    return SecurityScheme(name, py_name(name), "bearer", "Authorization", description, deprecated)
+
+
+def _security(raw: Json) -> tuple[tuple[str, ...], ...]:
+    if not isinstance(raw, list):
+        return ()
+    return tuple(tuple(req.keys()) for req in raw if isinstance(req, dict))
+
+
+def _parameter(
+    doc: Document, raw: dict[str, Any], location: str | None = None, required: bool | None = None
+) -> Parameter:
+    schema = raw.get("schema") or {}
+    resolved = _deref(doc, schema)
+    has_default = isinstance(resolved, dict) and "default" in resolved
+    return Parameter(
+        name=str(raw["name"]),
+        py_name=py_name(str(raw["name"])),
+        location=location or str(raw.get("in")),
+        required=bool(raw.get("required")) if required is None else required,
+        py_type=py_type(schema, doc),
+        default_repr=repr(resolved["default"]) if has_default else None,
+        description=" ".join(str(raw.get("description") or resolved.get("description", "")).split()),
+        schema=schema,
+        explode=bool(raw.get("explode", raw.get("style", "form") == "form")),
+    )
+
+
+def _deref(doc: Document, node: Json) -> Any:
+    try:
+        return doc.deref(node)
+    except KeyError:
+        return {}
+
+
+def _operation(doc: Document, ref: Any, root_security: tuple[tuple[str, ...], ...]) -> Operation:
+    node = ref.node
+    op_id = str(node.get("operationId") or py_name(f"{ref.method}_{ref.path}"))
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for source in (ref.path_item.get("parameters") or [], node.get("parameters") or []):
+        for raw in source:
+            param = _deref(doc, raw)
+            merged[(str(param.get("name")), str(param.get("in")))] = param
+    params = [_parameter(doc, p) for p in merged.values()]
+    body = _body(doc, node.get("requestBody"))
+    params, body = _unique_names(op_id, params, body)
+    responses = tuple(_response(doc, str(code), raw) for code, raw in (node.get("responses") or {}).items())
+    successes = sorted((r for r in responses if r.status.startswith("2")), key=lambda r: r.status)
+    if not successes:
+        raise VoxspecError(f"{op_id}: no 2xx response to build a client method from")
+    security = _security(node["security"]) if "security" in node else root_security
+    path_format = TEMPLATE_PARAM.sub(lambda m: "{" + py_name(m.group(1)) + "}", ref.path)
+    return Operation(
+        op_id=op_id,
+        method=ref.method.upper(),
+        path=ref.path,
+        path_format=path_format,
+        summary=" ".join(str(node.get("summary", "")).split()),
+        description=str(node.get("description", "")).strip(),
+        tag=str((node.get("tags") or ["default"])[0]),
+        deprecated=bool(node.get("deprecated")),
+        parameters=tuple(params),
+        body=body,
+        responses=responses,
+        success=successes[0],
+        security=security,
+        pagination=_pagination(node.get("x-voxspec-pagination")),
+        idempotent=ref.method.upper() in IDEMPOTENT,
+        extensions={k: v for k, v in node.items() if k.startswith("x-voxspec-")},
+    )
+
+
+def _unique_names(op_id: str, params: list[Parameter], body: Body | None) -> tuple[list[Parameter], Body | None]:
+    taken = {"self", "body"}
+    out = []
+    for p in params:
+        name = p.py_name if p.py_name not in taken else f"{p.py_name}_{p.location}"
+        taken.add(name)
+        out.append(p if name == p.py_name else _rename(p, name))
+    if body and body.fields:
+        fields = []
+        for f in body.fields:
+            name = f.py_name if f.py_name not in taken else f"{f.py_name}_field"
+            taken.add(name)
+            fields.append(f if name == f.py_name else _rename(f, name))
+        body = Body(body.content_type, body.required, body.py_type, body.model, body.schema, tuple(fields))
+    return out, body
+
+
+def _rename(p: Parameter, name: str) -> Parameter:
+    return Parameter(
+        p.name, name, p.location, p.required, p.py_type, p.default_repr, p.description, p.schema, p.explode
+    )
+
+
+def _body(doc: Document, raw: Json) -> Body | None:
+    body = _deref(doc, raw) if raw else None
+    if not isinstance(body, dict) or not isinstance(body.get("content"), dict) or not body["content"]:
+        return None
+    content = body["content"]
+    content_type = next((t for t in content if "json" in t), next(iter(content)))
+    schema = (content[content_type] or {}).get("schema") or {}
+    required = bool(body.get("required"))
+    annotation = py_type(schema, doc)
+    model = annotation if annotation.startswith(MODELS) else None
+    fields: tuple[Parameter, ...] = ()
+    if content_type in FORM_TYPES:
+        resolved = _deref(doc, schema)
+        needed = set(resolved.get("required") or [])
+        fields = tuple(
+            _parameter(doc, {"name": name, "schema": prop}, "body", name in needed)
+            for name, prop in (resolved.get("properties") or {}).items()
+        )
+    return Body(content_type, required, annotation, model, schema, fields)
+
+
+def _response(doc: Document, status: str, raw: Json) -> Response:
+    response = _deref(doc, raw)
+    content = response.get("content") if isinstance(response, dict) else None
+    headers = tuple(sorted((response.get("headers") or {}).keys())) if isinstance(response, dict) else ()
+    if not isinstance(content, dict) or not content:
+        return Response(status, str(response.get("description", "")), None, "None", None, (), headers)
+    content_type = next((t for t in content if "json" in t), next(iter(content)))
+    media = content[content_type] or {}
+    examples: list[Any] = []
+    names: list[str] = []
+    if "example" in media:
+        examples.append(media["example"])
+        names.append("example")
+    for name, entry in (media.get("examples") or {}).items():
+        ex = _deref(doc, entry)
+        if isinstance(ex, dict) and "value" in ex:
+            examples.append(ex["value"])
+            names.append(str(name))
+    schema = media.get("schema")
+    annotation = py_type(schema, doc) if schema is not None else "Any"
+    return Response(
+        status,
+        str(response.get("description", "")),
+        content_type,
+        annotation,
+        schema,
+        tuple(examples),
+        headers,
+        tuple(names),
+    )
+
+
+def _pagination(raw: Json) -> Pagination | None:
+    if not isinstance(raw, dict):
+        return None
+
+    def opt(key: str) -> str | None:
+        value = raw.get(key)
+        return str(value) if value is not None else None
+
+    return Pagination(
+        str(raw.get("style", "offset")), opt("limit"), opt("offset"), opt("page"), opt("size"), opt("items")
+    )
+
+
+def _error_shape(doc: Document, ops: tuple[Operation, ...]) -> ErrorShape:
+    for op in ops:
+        for response in op.responses:
+            if response.status[0] not in "45" or response.schema is None:
+                continue
+            props = _deref(doc, response.schema).get("properties") or {}
+            code = next((f for f in CODE_FIELDS if f in props), None)
+            message = next((f for f in MESSAGE_FIELDS if f in props), None)
+            if code or message:
+                return ErrorShape(code, message)
+    return ErrorShape(None, None)
+
+
+def _decisions(data: Json) -> tuple[Decision, ...]:
+    out = []
+    for pointer, node in walk(data):
+        if pointer.endswith("/x-voxspec-decision"):
+            for text in node if isinstance(node, list) else [node]:
+                out.append(Decision(pointer.rsplit("/", 1)[0] or "/", " ".join(str(text).split())))
+    return tuple(out)
+
+
+def _webhooks(doc: Document) -> tuple[Webhook, ...]:
+    hooks = []
+    for name, raw in (doc.data.get("webhooks") or {}).items():
+        item = _deref(doc, raw)
+        op = item.get("post") if isinstance(item, dict) else None
+        if not isinstance(op, dict):
+            continue
+        body = _body(doc, op.get("requestBody"))
+        event = str((item.get("x-voxspec-webhook-event") or op.get("x-voxspec-webhook-event") or {}).get("event", name))
+        hooks.append(
+            Webhook(
+                str(name),
+                event,
+                " ".join(str(op.get("summary", "")).split()),
+                body.py_type if body else "Any",
+                body.schema if body else {},
+            )
+        )
+    return tuple(hooks)

@@ -1,0 +1,275 @@
+"""voxspec's own rules: what openapi-spec-validator does not check but generation relies on.
+
+One small function per rule, registered with an id; each yields Findings at JSON pointers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from generator.errors import Finding
+from generator.load import Document, Json, pointer_join, walk
+from generator.openapi import (
+    COMPONENT_KINDS,
+    TEMPLATE_PARAM,
+    DocumentIndex,
+    media_examples,
+    operations,
+)
+
+Check = Callable[[Document, DocumentIndex], Iterator[Finding]]
+SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+NO_BODY_STATUSES = {"204", "205", "304"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    summary: str
+    check: Check
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, summary: str) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
+        RULES[rule_id] = Rule(rule_id, summary, check)
+        return check
+
+    return register
+
+
+def lint(doc: Document, index: DocumentIndex | None = None, only: set[str] | None = None) -> list[Finding]:
+    index = index or DocumentIndex(doc)
+    findings: set[Finding] = set()
+    for rule_id, entry in RULES.items():
+        if only is None or rule_id in only:
+            findings.update(entry.check(doc, index))
+    return sorted(findings)
+
+
+@rule("ref-resolves", "every $ref points at a node in this document")
+def _refs_resolve(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    for pointer, target in index.all_refs:
+        if not target.startswith("#"):
+            yield doc.finding(
+                pointer_join(pointer, "$ref"), f"external $ref {target!r} is not supported", "ref-resolves"
+            )
+        elif target in index.dangling:
+            yield doc.finding(pointer_join(pointer, "$ref"), f"$ref {target!r} points at nothing", "ref-resolves")
+
+
+@rule("operation-id", "every operation has a unique snake_case operationId")
+def _operation_ids(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    seen: dict[str, str] = {}
+    for op in operations(doc.data):
+        op_id = op.node.get("operationId")
+        if not isinstance(op_id, str):
+            yield doc.finding(op.pointer, f"{op.method.upper()} {op.path} has no operationId", "operation-id")
+            continue
+        where = pointer_join(op.pointer, "operationId")
+        if not SNAKE.match(op_id):
+            yield doc.finding(where, f"operationId {op_id!r} is not snake_case", "operation-id")
+        if op_id in seen:
+            yield doc.finding(where, f"operationId {op_id!r} is already used at {seen[op_id]}", "operation-id")
+        else:
+            seen[op_id] = f"{op.method.upper()} {op.path}"
+
+
+def _parameters(doc: Document, op_node: dict[str, Any], item: dict[str, Any]) -> list[dict[str, Any]]:
+    params: dict[tuple[str, str], dict[str, Any]] = {}
+    for source in (item.get("parameters") or [], op_node.get("parameters") or []):
+        for raw in source if isinstance(source, list) else []:
+            try:
+                param = doc.deref(raw)
+            except KeyError:
+                continue
+            if isinstance(param, dict) and isinstance(param.get("name"), str):
+                params[(param["name"], str(param.get("in")))] = param
+    return list(params.values())
+
+
+@rule("path-params", "every {name} in a path is declared as a required path parameter, and vice versa")
+def _path_params(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    for op in operations(doc.data):
+        template = set(TEMPLATE_PARAM.findall(op.path))
+        declared = {p["name"]: p for p in _parameters(doc, op.node, op.path_item) if p.get("in") == "path"}
+        for name in sorted(template - declared.keys()):
+            yield doc.finding(
+                op.pointer, f"path parameter {{{name}}} of {op.path} is not declared in parameters", "path-params"
+            )
+        for name in sorted(declared.keys() - template):
+            yield doc.finding(
+                pointer_join(op.pointer, "parameters"),
+                f"path parameter {name!r} is declared but {op.path} has no {{{name}}}",
+                "path-params",
+            )
+
+
+@rule("responses-success-and-error", "every operation has a 2xx response and an error response")
+def _success_and_error(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    for op in operations(doc.data):
+        codes = [str(c) for c in (op.node.get("responses") or {})]
+        where = pointer_join(op.pointer, "responses")
+        if not any(c.startswith("2") for c in codes):
+            yield doc.finding(where, "no 2xx response", "responses-success-and-error")
+        if not any(c[0] in "45" or c == "default" for c in codes):
+            yield doc.finding(where, "no error response (4xx, 5xx or default)", "responses-success-and-error")
+
+
+@rule("response-content", "every response with a body has a schema and an example")
+def _response_content(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    for op in operations(doc.data):
+        for key, raw in (op.node.get("responses") or {}).items():
+            code = str(key)
+            where = pointer_join(op.pointer, "responses", code)
+            if code in NO_BODY_STATUSES or op.method == "head":
+                continue
+            try:
+                response = doc.deref(raw)
+            except KeyError:
+                continue
+            content = response.get("content") if isinstance(response, dict) else None
+            if not isinstance(content, dict) or not content:
+                # A bodiless answer is allowed when the spec says why (the doc shows none).
+                if not (isinstance(response, dict) and response.get("x-voxspec-decision")):
+                    yield doc.finding(
+                        where,
+                        f"response {code} has no content and no x-voxspec-decision saying why",
+                        "response-content",
+                    )
+                continue
+            for media_type, media in content.items():
+                if not isinstance(media, dict):
+                    continue
+                here = pointer_join(where, "content", media_type)
+                if "schema" not in media:
+                    yield doc.finding(here, f"response {code} {media_type} has no schema", "response-content")
+                if not any(True for _ in media_examples(media, here, doc)):
+                    yield doc.finding(here, f"response {code} {media_type} has no example", "response-content")
+
+
+def _media_objects(doc: Document) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(pointer, media object) for request bodies and responses, components included."""
+    for pointer, node in walk(doc.data):
+        if pointer.endswith("/content") and isinstance(node, dict) and "/x-" not in pointer:
+            for media_type, media in node.items():
+                if isinstance(media, dict) and "schema" in media:
+                    yield pointer_join(pointer, media_type), media
+
+
+@rule("example-valid", "every example validates against its schema")
+def _examples_valid(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    targets: list[tuple[str, dict[str, Any]]] = list(_media_objects(doc))
+    for pointer, node in walk(doc.data):
+        if isinstance(node, dict) and node.get("in") in {"query", "path", "header", "cookie"} and "schema" in node:
+            targets.append((pointer, node))
+    for pointer, media in targets:
+        for ex_pointer, value in media_examples(media, pointer, doc):
+            for error in index.checker.errors(media["schema"], value)[:3]:
+                at = pointer_join(ex_pointer, *(str(p) for p in error.absolute_path))
+                yield doc.finding(at, f"example does not match its schema: {error.message}", "example-valid")
+
+
+def _schemas(doc: Document) -> Iterator[tuple[str, dict[str, Any]]]:
+    for pointer, node in walk(doc.data):
+        if isinstance(node, dict) and ("type" in node or "enum" in node or "anyOf" in node) and "/x-" not in pointer:
+            if pointer.endswith(("/example", "/value")) or "/example/" in pointer or "/value/" in pointer:
+                continue
+            yield pointer, node
+
+
+@rule("enum-unique", "enum values are unique and a default is one of them")
+def _enums(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    for pointer, node in _schemas(doc):
+        enum = node.get("enum")
+        if not isinstance(enum, list):
+            continue
+        counts = Counter(repr(v) for v in enum)
+        for value, count in counts.items():
+            if count > 1:
+                yield doc.finding(pointer_join(pointer, "enum"), f"enum repeats {value}", "enum-unique")
+        if "default" in node and node["default"] not in enum:
+            yield doc.finding(
+                pointer_join(pointer, "default"), f"default {node['default']!r} is not in the enum", "enum-unique"
+            )
+
+
+@rule("default-valid", "a schema's default validates against the schema")
+def _defaults(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    for pointer, node in _schemas(doc):
+        if "default" not in node:
+            continue
+        schema = {k: v for k, v in node.items() if k != "default"}
+        for error in index.checker.errors(schema, node["default"])[:1]:
+            yield doc.finding(
+                pointer_join(pointer, "default"), f"default does not match its schema: {error.message}", "default-valid"
+            )
+
+
+@rule("operation-summary-tag", "every operation has a summary and exactly one declared tag")
+def _summary_and_tag(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    declared = {t.get("name") for t in doc.data.get("tags") or [] if isinstance(t, dict)}
+    for op in operations(doc.data):
+        if not op.node.get("summary"):
+            yield doc.finding(op.pointer, f"{op.method.upper()} {op.path} has no summary", "operation-summary-tag")
+        tags = op.node.get("tags") or []
+        if len(tags) != 1:
+            yield doc.finding(op.pointer, f"expected exactly one tag, found {len(tags)}", "operation-summary-tag")
+        for i, tag in enumerate(tags):
+            if tag not in declared:
+                yield doc.finding(
+                    pointer_join(op.pointer, "tags", i),
+                    f"tag {tag!r} is not declared in the top-level tags",
+                    "operation-summary-tag",
+                )
+
+
+@rule("unused-component", "every component is referenced")
+def _unused_components(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    components = doc.data.get("components") or {}
+    used = {target for _p, target in index.all_refs}
+    for kind in COMPONENT_KINDS:
+        for name in components.get(kind) or {}:
+            target = pointer_join("#/components", kind, name)
+            if target not in used:
+                yield doc.finding(target[1:], f"components/{kind}/{name} is never referenced", "unused-component")
+
+
+@rule("component-name", "schema component names are PascalCase identifiers (they become class names)")
+def _component_names(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    for name in (doc.data.get("components") or {}).get("schemas") or {}:
+        if not PASCAL.match(name):
+            yield doc.finding(
+                pointer_join("/components/schemas", name), f"schema name {name!r} is not PascalCase", "component-name"
+            )
+
+
+@rule("decision-text", "x-voxspec-decision is a sentence or a list of sentences")
+def _decisions(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    for pointer, node in walk(doc.data):
+        if not pointer.endswith("/x-voxspec-decision"):
+            continue
+        values: Json = node if isinstance(node, list) else [node]
+        if not values or not all(isinstance(v, str) and v.strip() for v in values):
+            yield doc.finding(pointer, "x-voxspec-decision must be non-empty text or a list of it", "decision-text")
+
+
+@rule("security-declared", "every security requirement names a declared scheme")
+def _security(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    schemes = (doc.data.get("components") or {}).get("securitySchemes") or {}
+    places: list[tuple[str, Json]] = [("/security", doc.data.get("security"))]
+    places += [(pointer_join(op.pointer, "security"), op.node.get("security")) for op in operations(doc.data)]
+    for pointer, requirements in places:
+        for i, requirement in enumerate(requirements or []):
+            for name in requirement if isinstance(requirement, dict) else []:
+                if name not in schemes:
+                    yield doc.finding(
+                        pointer_join(pointer, i, name), f"security scheme {name!r} is not declared", "security-declared"
+                    )

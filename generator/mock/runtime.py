@@ -1,0 +1,370 @@
+"""Request pipeline and default mock handlers shared by every generated server.
+
+Stages, one function each: authenticate, parse and validate input, call the handler, shape errors.
+This module is copied verbatim into each generated package, so it imports no voxspec code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+log = logging.getLogger("voxspec.mock")
+
+DEFAULT_KEY = "voxspec-mock-key"
+INTEGER = re.compile(r"-?[0-9]+")
+NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+PREFERENCES: dict[str, tuple[str, ...]] = {
+    "invalid": ("400", "422", "4XX"),
+    "media": ("415", "400", "422", "4XX"),
+    "auth": ("401", "403", "4XX"),
+    "not_found": ("404", "4XX"),
+    "rate_limited": ("429", "4XX"),
+    "conflict": ("409", "400", "422", "4XX"),
+}
+NATURAL = {"invalid": 400, "media": 415, "auth": 401, "not_found": 404, "rate_limited": 429, "conflict": 409}
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    """What the mock accepts as credentials; from VOXSPEC_MOCK_KEYS (comma-separated) by default."""
+
+    keys: frozenset[str] = field(
+        default_factory=lambda: frozenset(k for k in os.environ.get("VOXSPEC_MOCK_KEYS", DEFAULT_KEY).split(",") if k)
+    )
+
+    def __repr__(self) -> str:
+        return f"MockConfig(keys=<{len(self.keys)} redacted>)"
+
+
+@dataclass
+class ApiRequest:
+    """One validated request as handlers see it."""
+
+    operation_id: str
+    path_params: dict[str, Any]
+    query: dict[str, Any]
+    headers: dict[str, Any]
+    body: Any
+    prefer: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ApiResponse:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str | None = "application/json"
+
+
+class Problem(Exception):
+    """A request the pipeline refuses; `kind` picks the operation's declared error response."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+Handler = Callable[[ApiRequest], Awaitable[ApiResponse]]
+
+
+class Spec:
+    """The runtime view of one API: operations, schemas and error shape, with compiled validators."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+        self.operations: dict[str, dict[str, Any]] = dict(data["operations"])
+        self.schemes: dict[str, dict[str, Any]] = dict(data["security_schemes"])
+        self.error_shape: dict[str, Any] = dict(data["error_shape"])
+        self._root = Draft202012Validator(
+            {"components": data.get("components", {})}, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
+        self._validators: dict[int, Any] = {}
+
+    def validator(self, schema: Any) -> Any:
+        key = id(schema)
+        if key not in self._validators:
+            self._validators[key] = self._root.evolve(schema=schema)
+        return self._validators[key]
+
+    def resolve(self, schema: Any, depth: int = 0) -> Any:
+        ref = schema.get("$ref") if isinstance(schema, dict) else None
+        if isinstance(ref, str) and ref.startswith("#/") and depth < 16:
+            node: Any = {"components": self.data.get("components", {})}
+            for token in ref[2:].split("/"):
+                node = node.get(token.replace("~1", "/").replace("~0", "~"), {}) if isinstance(node, dict) else {}
+            return self.resolve(node, depth + 1)
+        return schema
+
+    def check(self, schema: Any, value: Any, where: str) -> None:
+        error = next(iter(self.validator(schema).iter_errors(value)), None)
+        if error is not None:
+            at = "/".join(str(p) for p in error.absolute_path)
+            raise Problem("invalid", f"{where}{'/' + at if at else ''}: {error.message}")
+
+    def error_response(self, operation_id: str | None, kind: str, message: str) -> ApiResponse:
+        """The operation's own declared response for this kind of error, with our message in it."""
+        responses: dict[str, Any] = self.operations[operation_id]["responses"] if operation_id else {}
+        status_key = next((s for s in PREFERENCES[kind] if s in responses), None)
+        if status_key is None and "default" in responses:
+            status_key = "default"
+        fallback = self.data.get("fallback_errors", {})
+        declared = responses.get(status_key) if status_key else fallback.get(str(NATURAL[kind]))
+        status = int(status_key) if status_key and status_key.isdigit() else NATURAL[kind]
+        if status_key == "4XX":
+            status = NATURAL[kind] if str(NATURAL[kind]).startswith("4") else 400
+        body: Any = {"message": message}
+        headers: dict[str, str] = {}
+        content_type = "application/json"
+        if declared:
+            examples = declared.get("examples") or []
+            body = self._with_message(_pick_example(examples, kind), message, declared.get("schema"), status)
+            content_type = declared.get("content_type") or content_type
+        if kind == "rate_limited":
+            headers["Retry-After"] = "1"
+        return ApiResponse(status, body, headers, content_type)
+
+    def _with_message(self, example: Any, message: str, schema: Any, status: int) -> Any:
+        if not isinstance(example, dict):
+            return example
+        shaped = dict(example)
+        field_name = self.error_shape.get("message_field")
+        if field_name and isinstance(shaped.get(field_name), str):
+            shaped[field_name] = message
+        code_field = self.error_shape.get("code_field")
+        if code_field and isinstance(shaped.get(code_field), int) and not isinstance(shaped[code_field], bool):
+            shaped[code_field] = status
+        if schema is not None and next(iter(self.validator(schema).iter_errors(shaped)), None) is not None:
+            return example
+        return shaped
+
+
+def _pick_example(examples: list[Any], kind: str) -> Any:
+    return examples[0] if examples else {}
+
+
+def coerce(raw: str, schema: Any, spec: Spec) -> Any:
+    """A query/path/header string as the type its schema asks for; left a string when it is not one."""
+    schema = spec.resolve(schema)
+    kinds = _types(schema, spec)
+    if "integer" in kinds and INTEGER.fullmatch(raw):
+        return int(raw)
+    if "number" in kinds and NUMBER.fullmatch(raw):
+        number = float(raw)
+        if math.isfinite(number):
+            return int(number) if number.is_integer() and "integer" in kinds else number
+    if "boolean" in kinds and raw in ("true", "false"):
+        return raw == "true"
+    if "null" in kinds and raw == "null" and "string" not in kinds:
+        return None
+    return raw
+
+
+def _types(schema: Any, spec: Spec) -> set[str]:
+    if not isinstance(schema, dict):
+        return set()
+    kinds = schema.get("type")
+    out = set(kinds) if isinstance(kinds, list) else {kinds} if isinstance(kinds, str) else set()
+    for key in ("anyOf", "oneOf", "allOf"):
+        for member in schema.get(key) or []:
+            out |= _types(spec.resolve(member), spec)
+    for value in schema.get("enum") or []:
+        out.add({bool: "boolean", int: "integer", float: "number", str: "string"}.get(type(value), "string"))
+    return out
+
+
+def parse_prefer(header: str | None) -> dict[str, str]:
+    """Prism's `Prefer: code=404, example=name` header."""
+    out: dict[str, str] = {}
+    for part in (header or "").split(","):
+        if "=" in part:
+            key, value = part.split("=", 1)
+            out[key.strip().lower()] = value.strip().strip('"')
+    return out
+
+
+class Pipeline:
+    """Runs one operation: authenticate, parse, validate, handle, answer in the vendor's shape."""
+
+    def __init__(self, spec: Spec, handlers: object, authenticate: Callable[[str, str], bool] | None = None) -> None:
+        self.spec = spec
+        self.handlers = handlers
+        default: Callable[[str, str], bool] = getattr(handlers, "authenticate", lambda scheme, value: True)
+        self.authenticate = authenticate or default
+
+    def endpoint(self, operation_id: str) -> Callable[[Request], Awaitable[Response]]:
+        async def run(request: Request) -> Response:
+            return await self.run(operation_id, request)
+
+        run.__name__ = operation_id
+        return run
+
+    async def run(self, operation_id: str, request: Request) -> Response:
+        op = self.spec.operations[operation_id]
+        try:
+            self.check_security(op, request)
+            api_request = await self.parse(operation_id, op, request)
+            handler: Handler = getattr(self.handlers, operation_id)
+            result = await handler(api_request)
+        except Problem as problem:
+            result = self.spec.error_response(operation_id, problem.kind, problem.message)
+        except Exception:  # a handler bug must not become a 500 the vendor would never send
+            log.exception("handler for %s failed", operation_id)
+            result = self.spec.error_response(operation_id, "invalid", "the request could not be processed")
+        return render(result)
+
+    def check_security(self, op: Mapping[str, Any], request: Request) -> None:
+        requirements: list[list[str]] = op["security"]
+        if not requirements or any(not names for names in requirements):
+            return
+        for names in requirements:
+            if all(self._credential_ok(name, request) for name in names):
+                return
+        raise Problem("auth", "missing or invalid credentials")
+
+    def _credential_ok(self, scheme_name: str, request: Request) -> bool:
+        scheme = self.spec.schemes.get(scheme_name)
+        if scheme is None:
+            return False
+        value = credential(scheme, request)
+        return value is not None and value != "" and bool(self.authenticate(scheme_name, value))
+
+    async def parse(self, operation_id: str, op: Mapping[str, Any], request: Request) -> ApiRequest:
+        values: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}, "cookie": {}}
+        for param in op["parameters"]:
+            name, where, schema = param["name"], param["in"], param["schema"]
+            raw_values = _raw_values(request, name, where)
+            if not raw_values:
+                if param["required"]:
+                    raise Problem("invalid", f"{where} parameter {name!r} is required")
+                continue
+            if _is_array(schema, self.spec):
+                items = self.spec.resolve(schema).get("items", {})
+                parts = raw_values if param.get("explode", True) else raw_values[0].split(",")
+                value: Any = [coerce(v, items, self.spec) for v in parts]
+            else:
+                value = coerce(raw_values[-1], schema, self.spec)
+            self.spec.check(schema, value, f"{where} parameter {name!r}")
+            values[where][name] = value
+        body = await self.parse_body(op, request)
+        return ApiRequest(
+            operation_id,
+            values["path"],
+            values["query"],
+            values["header"],
+            body,
+            parse_prefer(request.headers.get("prefer")),
+        )
+
+    async def parse_body(self, op: Mapping[str, Any], request: Request) -> Any:
+        spec_body = op.get("body")
+        raw = await request.body()
+        if spec_body is None:
+            return None
+        if not raw:
+            if spec_body["required"]:
+                raise Problem("invalid", "a request body is required")
+            return None
+        sent = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        expected = spec_body["content_type"]
+        if sent != expected:
+            raise Problem("media", f"expected a {expected} body, got {sent or 'no content type'}")
+        if "json" in expected:
+            try:
+                body = json.loads(raw)
+            except (ValueError, UnicodeDecodeError):
+                raise Problem("invalid", "the body is not valid JSON") from None
+        else:
+            try:
+                form = await request.form()
+            except Exception:
+                raise Problem("invalid", "the form body cannot be parsed") from None
+            properties = self.spec.resolve(spec_body["schema"]).get("properties") or {}
+            body = {}
+            for key in form:
+                entries = form.getlist(key)
+                parsed = [
+                    "<file>" if isinstance(v, UploadFile) else coerce(v, properties.get(key, {}), self.spec)
+                    for v in entries
+                ]
+                body[key] = parsed if _is_array(properties.get(key, {}), self.spec) else parsed[-1]
+        self.spec.check(spec_body["schema"], body, "body")
+        return body
+
+
+def _raw_values(request: Request, name: str, where: str) -> list[str]:
+    if where == "path":
+        value = request.path_params.get(name)
+        return [] if value is None else [str(value)]
+    if where == "query":
+        return request.query_params.getlist(name)
+    if where == "header":
+        return request.headers.getlist(name)
+    cookie = request.cookies.get(name)
+    return [] if cookie is None else [cookie]
+
+
+def _is_array(schema: Any, spec: Spec) -> bool:
+    resolved = spec.resolve(schema)
+    return isinstance(resolved, dict) and resolved.get("type") == "array"
+
+
+def credential(scheme: Mapping[str, Any], request: Request) -> str | None:
+    kind, name = scheme["kind"], scheme["param_name"]
+    if kind == "header":
+        return request.headers.get(name)
+    if kind == "query":
+        return request.query_params.get(name)
+    if kind == "cookie":
+        return request.cookies.get(name)
+    header = request.headers.get("authorization", "")
+    prefix = "basic " if kind == "basic" else "bearer "
+    if header.lower().startswith(prefix):
+        return header[len(prefix) :].strip()
+    return None
+
+
+def render(result: ApiResponse) -> Response:
+    if result.body is None or result.status in (204, 304) or result.content_type is None:
+        return Response(status_code=result.status, headers=result.headers)
+    if "json" in result.content_type:
+        return JSONResponse(
+            result.body, status_code=result.status, headers=result.headers, media_type=result.content_type
+        )
+    return Response(str(result.body), status_code=result.status, headers=result.headers, media_type=result.content_type)
+
+
+class MockHandlers:
+    """Default handlers: answer every operation from the spec's examples, honouring `Prefer`."""
+
+    def __init__(self, spec: Spec, config: MockConfig | None = None) -> None:
+        self.spec = spec
+        self.config = config or MockConfig()
+
+    def authenticate(self, scheme: str, value: str) -> bool:
+        return value in self.config.keys
+
+    async def handle(self, request: ApiRequest) -> ApiResponse:
+        op = self.spec.operations[request.operation_id]
+        responses: dict[str, Any] = op["responses"]
+        wanted_code = request.prefer.get("code", "")
+        status_key: str = wanted_code if wanted_code in responses else op["success"]
+        declared = responses[status_key]
+        examples = declared.get("examples") or []
+        wanted = request.prefer.get("example")
+        names = declared.get("example_names") or []
+        body = examples[names.index(wanted)] if wanted in names else (examples[0] if examples else None)
+        status = int(status_key) if status_key.isdigit() else 200
+        return ApiResponse(status, body, {}, declared.get("content_type"))

@@ -1,0 +1,166 @@
+"""IR -> files in memory: Jinja2 templates for the package, datamodel-code-generator for models.
+
+Every file starts with the voxspec header line; Python output is formatted by ruff so it is stable.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from generator.errors import VoxspecError
+from generator.ir import Api, Operation
+from generator.models import models_source
+
+RUNTIME_COPIES = {"_http.py": "runtime/client.py", "_mock.py": "mock/runtime.py"}
+GENERATOR_ROOT = Path(__file__).resolve().parent
+
+
+def _docstring(text: str) -> str:
+    return str(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"').strip()
+
+
+def _method_doc(op: Operation) -> str:
+    """The docstring of a client method: summary, method and path, description, arguments."""
+    lines = [
+        _docstring(op.summary or op.op_id) + (" (deprecated)" if op.deprecated else ""),
+        "",
+        f"`{op.method} {op.path}`",
+    ]
+    if op.description:
+        lines += ["", _docstring(op.description)]
+    if op.arguments:
+        lines += ["", "Args:"]
+        lines += [f"    {p.py_name}: {_docstring(p.description or p.name)}" for p in op.arguments]
+    return "\n".join(lines)
+
+
+def _runtime_type(annotation: str) -> str:
+    """A type annotation string as an expression usable at run time (the parser's target)."""
+    return "Any" if annotation in ("Any", "None") else annotation
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("generator", "templates"),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["pyrepr"] = _pyrepr
+    env.filters["docstring"] = _docstring
+    env.filters["runtime_type"] = _runtime_type
+    env.filters["method_doc"] = _method_doc
+    return env
+
+
+def _pyrepr(value: Any) -> str:
+    return repr(value)
+
+
+def runtime_spec(api: Api) -> dict[str, Any]:
+    """The JSON the mock runtime reads: operations with raw schemas and examples, security, error shape."""
+    operations: dict[str, Any] = {}
+    fallback: dict[str, Any] = {}
+    for op in api.operations:
+        responses = {}
+        for r in op.responses:
+            entry = {
+                "examples": list(r.examples),
+                "example_names": list(r.example_names),
+                "schema": r.schema,
+                "content_type": r.content_type,
+                "headers": list(r.headers),
+            }
+            responses[r.status] = entry
+            if r.status[0] == "4" and r.status not in fallback:
+                fallback[r.status] = entry
+        body = None
+        if op.body:
+            body = {"content_type": op.body.content_type, "required": op.body.required, "schema": op.body.schema}
+        operations[op.op_id] = {
+            "method": op.method,
+            "path": op.path,
+            "security": [list(r) for r in op.security],
+            "parameters": [
+                {"name": p.name, "in": p.location, "required": p.required, "schema": p.schema, "explode": p.explode}
+                for p in op.parameters
+            ],
+            "body": body,
+            "responses": responses,
+            "success": op.success.status,
+            "extensions": op.extensions,
+        }
+    components = api.openapi.get("components") or {}
+    return {
+        "title": api.title,
+        "operations": operations,
+        "security_schemes": {s.name: {"kind": s.kind, "param_name": s.param_name} for s in api.security_schemes},
+        "components": {"schemas": components.get("schemas") or {}},
+        "error_shape": {"code_field": api.error_shape.code_field, "message_field": api.error_shape.message_field},
+        "fallback_errors": fallback,
+        "rate_limit": (
+            {"requests": api.rate_limit.requests, "window_seconds": api.rate_limit.window_seconds}
+            if api.rate_limit
+            else None
+        ),
+        "extensions": {k: v for k, v in api.openapi.items() if k.startswith("x-voxspec-")},
+    }
+
+
+def render(api: Api, env: Environment | None = None) -> dict[str, bytes]:
+    """All files of generated/<vendor>/, keyed by path relative to that folder."""
+    env = env or environment()
+    pkg = api.package
+    runtime_json = json.dumps(runtime_spec(api), ensure_ascii=False, separators=(",", ":"))
+    context = {"api": api, "runtime_json": runtime_json}
+    texts: dict[str, str] = {
+        "pyproject.toml": env.get_template("package/pyproject.toml.j2").render(context),
+        "README.md": env.get_template("package/README.md.j2").render(context),
+        f"{pkg}/__init__.py": env.get_template("package/__init__.py.j2").render(context),
+        f"{pkg}/client.py": env.get_template("package/client.py.j2").render(context),
+        f"{pkg}/server.py": env.get_template("package/server.py.j2").render(context),
+        f"{pkg}/_spec.py": env.get_template("package/_spec.py.j2").render(context),
+        f"{pkg}/py.typed": f"# {api.header}\n",
+    }
+    models = models_source(api)
+    body = "\n".join(line for line in models.splitlines() if not line.startswith(("# generated by", "#   filename")))
+    texts[f"{pkg}/models.py"] = f'# {api.header}\n"""Models of the {_docstring(api.title)}."""\n' + body.lstrip("\n")
+    for target, source in RUNTIME_COPIES.items():
+        texts[f"{pkg}/{target}"] = f"# {api.header}\n" + (GENERATOR_ROOT / source).read_text("utf-8")
+    return {name: text.encode("utf-8") for name, text in sorted(format_python(texts).items())}
+
+
+def ruff_binary() -> str:
+    from ruff.__main__ import find_ruff_bin
+
+    return str(find_ruff_bin())
+
+
+def format_python(texts: dict[str, str]) -> dict[str, str]:
+    """Run ruff (import sorting, then the formatter) over the Python files, in one process each."""
+    python = {name: text for name, text in texts.items() if name.endswith(".py")}
+    if not python:
+        return texts
+    ruff = ruff_binary()
+    options = ["--isolated", "--line-length", "120", "--target-version", "py311", "--quiet"]
+    with tempfile.TemporaryDirectory(prefix="voxspec-fmt-") as tmp:
+        root = Path(tmp)
+        for name, text in python.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text, "utf-8")
+        for command in (
+            [ruff, "check", "--fix-only", "--select", "I,F401,UP", *options, "--exit-zero", str(root)],
+            [ruff, "format", *options, str(root)],
+        ):
+            result = subprocess.run(command, capture_output=True, text=True, check=False)
+            if result.returncode != 0:
+                raise VoxspecError(f"ruff could not format generated code: {result.stderr.strip()[:2000]}")
+        return {**texts, **{name: (root / name).read_text("utf-8") for name in python}}

@@ -1,0 +1,1 @@
+"""Runtime pieces rendered into every generated package so it needs no voxspec at run time."""
