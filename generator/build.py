@@ -8,6 +8,7 @@ from __future__ import annotations
 import keyword
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from generator.errors import VoxspecError
 from generator.ir import (
@@ -113,6 +114,7 @@ def build(doc: Document, vendor: str) -> Api:
         source=doc.display,
         spec_hash=doc.sha256,
         base_url=servers[0] if servers else "http://localhost",
+        base_path=urlsplit(servers[0]).path.rstrip("/") if servers else "",
         servers=servers,
         security_schemes=schemes,
         operations=ops,
@@ -124,6 +126,13 @@ def build(doc: Document, vendor: str) -> Api:
         model_names=tuple(sorted((components.get("schemas") or {}).keys())),
         openapi=data,
     )
+
+
+def _own_server(node: dict[str, Any], path_item: dict[str, Any]) -> str | None:
+    servers = node.get("servers") or path_item.get("servers")
+    if isinstance(servers, list) and servers and isinstance(servers[0], dict):
+        return _server_url(servers[0])
+    return None
 
 
 def _server_url(server: dict[str, Any]) -> str:
@@ -218,6 +227,7 @@ def _operation(doc: Document, ref: Any, root_security: tuple[tuple[str, ...], ..
         security=security,
         pagination=_pagination(node.get("x-voxspec-pagination")),
         idempotent=ref.method.upper() in IDEMPOTENT,
+        server=_own_server(node, ref.path_item),
         extensions={k: v for k, v in node.items() if k.startswith("x-voxspec-")},
     )
 
@@ -235,7 +245,9 @@ def _unique_names(op_id: str, params: list[Parameter], body: Body | None) -> tup
             name = f.py_name if f.py_name not in taken else f"{f.py_name}_field"
             taken.add(name)
             fields.append(f if name == f.py_name else _rename(f, name))
-        body = Body(body.content_type, body.required, body.py_type, body.model, body.schema, tuple(fields))
+        body = Body(
+            body.content_type, body.required, body.py_type, body.model, body.schema, tuple(fields), body.content
+        )
     return out, body
 
 
@@ -263,7 +275,8 @@ def _body(doc: Document, raw: Json) -> Body | None:
             _parameter(doc, {"name": name, "schema": prop}, "body", name in needed)
             for name, prop in (resolved.get("properties") or {}).items()
         )
-    return Body(content_type, required, annotation, model, schema, fields)
+    alternatives = tuple((str(t), (m or {}).get("schema") or {}) for t, m in content.items())
+    return Body(content_type, required, annotation, model, schema, fields, alternatives)
 
 
 def _response(doc: Document, status: str, raw: Json) -> Response:

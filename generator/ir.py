@@ -42,6 +42,7 @@ class Body:
     model: str | None
     schema: dict[str, Any] = field(repr=False)
     fields: tuple[Parameter, ...] = ()  # form and multipart bodies: one argument per field
+    content: tuple[tuple[str, Any], ...] = field(default=(), repr=False)  # every declared (media type, schema)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Operation:
     security: tuple[tuple[str, ...], ...]
     pagination: Pagination | None
     idempotent: bool
+    server: str | None = None  # an operation- or path-level server URL that replaces the API's
     extensions: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -140,6 +142,7 @@ class Api:
     source: str  # the spec's path relative to the repository
     spec_hash: str
     base_url: str
+    base_path: str  # the path part of the first server URL; the mock serves routes under it
     servers: tuple[str, ...]
     security_schemes: tuple[SecurityScheme, ...]
     operations: tuple[Operation, ...]

@@ -43,6 +43,8 @@ def models_source(api: Api) -> str:
             field_constraints=True,
             use_annotated=True,
             capitalise_enum_members=True,
+            set_default_enum_member=True,
+            enum_field_as_literal_map=narrowed_enum_fields(components) or None,
             use_subclass_enum=True,
             formatters=[Formatter.RUFF_FORMAT, Formatter.RUFF_CHECK],
         )
@@ -55,6 +57,28 @@ def models_source(api: Api) -> str:
     if missing:
         raise VoxspecError(f"{api.source}: no model class generated for {', '.join(missing)}")
     return source
+
+
+def narrowed_enum_fields(schemas: dict[str, Any]) -> dict[str, str]:
+    """Enum fields that an allOf subschema narrows (a discriminator-like `event: const`).
+
+    A StrEnum field in the base class cannot be overridden by a Literal in the subclass under
+    mypy --strict, so these fields become Literal types in both places.
+    """
+    fields: dict[str, str] = {}
+    for schema in schemas.values():
+        if not isinstance(schema, dict) or not isinstance(schema.get("allOf"), list):
+            continue
+        bases = [s for s in schema["allOf"] if isinstance(s, dict) and "$ref" in s]
+        own = [s for s in schema["allOf"] if isinstance(s, dict) and "$ref" not in s] + [schema]
+        for base_ref in bases:
+            base = schemas.get(str(base_ref["$ref"]).rsplit("/", 1)[-1])
+            base_props = base.get("properties", {}) if isinstance(base, dict) else {}
+            for part in own:
+                for name in part.get("properties") or {}:
+                    if isinstance(base_props.get(name), dict) and "enum" in base_props[name]:
+                        fields[name] = "literal"
+    return dict(sorted(fields.items()))
 
 
 def _is_class_schema(schema: Any) -> bool:

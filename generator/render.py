@@ -6,10 +6,12 @@ Every file starts with the voxspec header line; Python output is formatted by ru
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -17,6 +19,7 @@ from generator.errors import VoxspecError
 from generator.ir import Api, Operation
 from generator.models import models_source
 
+PURE_PARAM = re.compile(r"\{[^{}]+\}")
 RUNTIME_COPIES = {"_http.py": "runtime/client.py", "_mock.py": "mock/runtime.py"}
 GENERATOR_ROOT = Path(__file__).resolve().parent
 
@@ -40,6 +43,29 @@ def _method_doc(op: Operation) -> str:
     return "\n".join(lines)
 
 
+def route_path(op: Operation, base_path: str = "") -> str:
+    """The Starlette route of an operation: integer path parameters only match digits, so
+    `/user/login` is not taken for `/user/{id}` when id is an integer."""
+    path = (urlsplit(op.server).path.rstrip("/") if op.server is not None else base_path) + op.path
+    for p in op.parameters:
+        if p.location == "path" and p.py_type == "int":
+            path = path.replace("{" + p.name + "}", "{" + p.name + ":int}")
+    return path
+
+
+def _group_by_path(api: Api) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Routes by path, concrete segments before templated ones (as OpenAPI matches paths)."""
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for op in api.operations:
+        grouped.setdefault(route_path(op, api.base_path), []).append((op.method, op.op_id))
+
+    def specificity(path: str) -> tuple[tuple[int, str], ...]:
+        # literal segments first, then a parameter with literal text (`{id}:details`), then a bare `{id}`
+        return tuple((0 if "{" not in s else 1 if not PURE_PARAM.fullmatch(s) else 2, s) for s in path.split("/"))
+
+    return sorted(grouped.items(), key=lambda item: specificity(item[0]))
+
+
 def _runtime_type(annotation: str) -> str:
     """A type annotation string as an expression usable at run time (the parser's target)."""
     return "Any" if annotation in ("Any", "None") else annotation
@@ -58,6 +84,7 @@ def environment() -> Environment:
     env.filters["docstring"] = _docstring
     env.filters["runtime_type"] = _runtime_type
     env.filters["method_doc"] = _method_doc
+    env.filters["group_by_path"] = _group_by_path
     return env
 
 
@@ -84,7 +111,7 @@ def runtime_spec(api: Api) -> dict[str, Any]:
                 fallback[r.status] = entry
         body = None
         if op.body:
-            body = {"content_type": op.body.content_type, "required": op.body.required, "schema": op.body.schema}
+            body = {"content": dict(op.body.content), "required": op.body.required}
         operations[op.op_id] = {
             "method": op.method,
             "path": op.path,

@@ -172,6 +172,17 @@ def coerce(raw: str, schema: Any, spec: Spec) -> Any:
     return raw
 
 
+def coerce_part(raw: str, schema: Any, spec: Spec) -> Any:
+    """A form part: parts carry no type, and clients send structured values as JSON text, so a part
+    that is a JSON object or array is taken as one."""
+    if raw[:1] in ("{", "["):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            pass
+    return coerce(raw, schema, spec)
+
+
 def _types(schema: Any, spec: Spec) -> set[str]:
     if not isinstance(schema, dict):
         return set()
@@ -204,11 +215,14 @@ class Pipeline:
         default: Callable[[str, str], bool] = getattr(handlers, "authenticate", lambda scheme, value: True)
         self.authenticate = authenticate or default
 
-    def endpoint(self, operation_id: str) -> Callable[[Request], Awaitable[Response]]:
-        async def run(request: Request) -> Response:
-            return await self.run(operation_id, request)
+    def dispatcher(self, methods: Mapping[str, str]) -> Callable[[Request], Awaitable[Response]]:
+        """The endpoint of one path: picks the operation by HTTP method (HEAD answers like GET)."""
 
-        run.__name__ = operation_id
+        async def run(request: Request) -> Response:
+            method = request.method if request.method in methods else "GET"
+            return await self.run(methods[method], request)
+
+        run.__name__ = "_".join(sorted(methods.values()))
         return run
 
     async def run(self, operation_id: str, request: Request) -> Response:
@@ -278,10 +292,11 @@ class Pipeline:
                 raise Problem("invalid", "a request body is required")
             return None
         sent = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        expected = spec_body["content_type"]
-        if sent != expected:
-            raise Problem("media", f"expected a {expected} body, got {sent or 'no content type'}")
-        if "json" in expected:
+        content: dict[str, Any] = spec_body["content"]
+        if sent not in content:
+            raise Problem("media", f"expected a {' or '.join(content)} body, got {sent or 'no content type'}")
+        schema = content[sent]
+        if "json" in sent:
             try:
                 body = json.loads(raw)
             except (ValueError, UnicodeDecodeError):
@@ -291,16 +306,16 @@ class Pipeline:
                 form = await request.form()
             except Exception:
                 raise Problem("invalid", "the form body cannot be parsed") from None
-            properties = self.spec.resolve(spec_body["schema"]).get("properties") or {}
+            properties = self.spec.resolve(schema).get("properties") or {}
             body = {}
             for key in form:
                 entries = form.getlist(key)
                 parsed = [
-                    "<file>" if isinstance(v, UploadFile) else coerce(v, properties.get(key, {}), self.spec)
+                    "<file>" if isinstance(v, UploadFile) else coerce_part(v, properties.get(key, {}), self.spec)
                     for v in entries
                 ]
                 body[key] = parsed if _is_array(properties.get(key, {}), self.spec) else parsed[-1]
-        self.spec.check(spec_body["schema"], body, "body")
+        self.spec.check(schema, body, "body")
         return body
 
 

@@ -23,19 +23,19 @@ SCHEMES = (
 ERROR_SHAPE = ErrorShape("code", "message")
 OPERATIONS = {
     "list_user_calls": Operation(
-        "list_user_calls", "GET", "/api/integration/v1/get-user-calls", (("token",), ("api_key",)), True
+        "list_user_calls", "GET", "/api/integration/v1/get-user-calls", (("token",), ("api_key",)), True, None
     ),
     "list_queue_calls": Operation(
-        "list_queue_calls", "GET", "/api/integration/v1/get-queue-calls", (("token",), ("api_key",)), True
+        "list_queue_calls", "GET", "/api/integration/v1/get-queue-calls", (("token",), ("api_key",)), True, None
     ),
     "list_ringgroup_calls": Operation(
-        "list_ringgroup_calls", "GET", "/api/integration/v1/get-ringgroup-calls", (("token",), ("api_key",)), True
+        "list_ringgroup_calls", "GET", "/api/integration/v1/get-ringgroup-calls", (("token",), ("api_key",)), True, None
     ),
     "call_to_number": Operation(
-        "call_to_number", "POST", "/api/integration/v1/call-to-number", (("token",), ("api_key",)), False
+        "call_to_number", "POST", "/api/integration/v1/call-to-number", (("token",), ("api_key",)), False, None
     ),
     "get_system_status": Operation(
-        "get_system_status", "GET", "/api/integration/v1/get-system-status", (("token",), ("api_key",)), True
+        "get_system_status", "GET", "/api/integration/v1/get-system-status", (("token",), ("api_key",)), True, None
     ),
 }
 

@@ -64,13 +64,24 @@ class DefaultHandlers(MockHandlers):
         return await self.handle(request)
 
 
-ROUTES = (
-    ("list_user_calls", "GET", "/api/integration/v1/get-user-calls"),
-    ("list_queue_calls", "GET", "/api/integration/v1/get-queue-calls"),
-    ("list_ringgroup_calls", "GET", "/api/integration/v1/get-ringgroup-calls"),
-    ("call_to_number", "POST", "/api/integration/v1/call-to-number"),
-    ("get_system_status", "GET", "/api/integration/v1/get-system-status"),
-)
+# One route per path, so a 405 lists every method the path supports in `Allow`.
+ROUTES: dict[str, dict[str, str]] = {
+    "/api/integration/v1/call-to-number": {
+        "POST": "call_to_number",
+    },
+    "/api/integration/v1/get-queue-calls": {
+        "GET": "list_queue_calls",
+    },
+    "/api/integration/v1/get-ringgroup-calls": {
+        "GET": "list_ringgroup_calls",
+    },
+    "/api/integration/v1/get-system-status": {
+        "GET": "get_system_status",
+    },
+    "/api/integration/v1/get-user-calls": {
+        "GET": "list_user_calls",
+    },
+}
 
 
 def create_app(handlers: Handlers | None = None, config: MockConfig | None = None) -> FastAPI:
@@ -81,8 +92,10 @@ def create_app(handlers: Handlers | None = None, config: MockConfig | None = Non
     app = FastAPI(
         title="VoIPcloud PBX Integration API", version="1 (beta)", openapi_url=None, docs_url=None, redoc_url=None
     )
-    for operation_id, method, path in ROUTES:
-        app.add_api_route(path, pipeline.endpoint(operation_id), methods=[method], include_in_schema=False)
+    # Vendors do not redirect `/x/` to `/x`; a redirect would be an undocumented answer.
+    app.router.redirect_slashes = False
+    for path, methods in ROUTES.items():
+        app.add_api_route(path, pipeline.dispatcher(methods), methods=list(methods), include_in_schema=False)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         if isinstance(exc, HTTPException) and exc.status_code == 405:

@@ -65,6 +65,7 @@ class Operation:
     path: str
     security: tuple[tuple[str, ...], ...]
     idempotent: bool
+    server: str | None = None  # replaces the client's base URL for this operation (e.g. a token endpoint)
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ class BaseClient:
         self._credentials.apply(operation, params, sent_headers, cookies)
         request: dict[str, Any] = {
             "method": operation.method,
-            "url": self.base_url + path,
+            "url": (operation.server or self.base_url) + path,
             "params": params,
             "headers": sent_headers,
         }

@@ -20,7 +20,7 @@ DEFAULT_BASE_URL = "http://localhost"
 SCHEMES = (Scheme("key", "header", "X-Key"),)
 ERROR_SHAPE = ErrorShape(None, "message")
 OPERATIONS = {
-    "get_thing": Operation("get_thing", "GET", "/things/{id}", (("key",),), True),
+    "get_thing": Operation("get_thing", "GET", "/things/{id}", (("key",),), True, None),
 }
 
 

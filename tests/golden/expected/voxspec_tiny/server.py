@@ -36,7 +36,12 @@ class DefaultHandlers(MockHandlers):
         return await self.handle(request)
 
 
-ROUTES = (("get_thing", "GET", "/things/{id}"),)
+# One route per path, so a 405 lists every method the path supports in `Allow`.
+ROUTES: dict[str, dict[str, str]] = {
+    "/things/{id:int}": {
+        "GET": "get_thing",
+    },
+}
 
 
 def create_app(handlers: Handlers | None = None, config: MockConfig | None = None) -> FastAPI:
@@ -45,8 +50,10 @@ def create_app(handlers: Handlers | None = None, config: MockConfig | None = Non
     chosen: Handlers = handlers if handlers is not None else DefaultHandlers(spec, config)
     pipeline = Pipeline(spec, chosen)
     app = FastAPI(title="Tiny", version="1", openapi_url=None, docs_url=None, redoc_url=None)
-    for operation_id, method, path in ROUTES:
-        app.add_api_route(path, pipeline.endpoint(operation_id), methods=[method], include_in_schema=False)
+    # Vendors do not redirect `/x/` to `/x`; a redirect would be an undocumented answer.
+    app.router.redirect_slashes = False
+    for path, methods in ROUTES.items():
+        app.add_api_route(path, pipeline.dispatcher(methods), methods=list(methods), include_in_schema=False)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         if isinstance(exc, HTTPException) and exc.status_code == 405:

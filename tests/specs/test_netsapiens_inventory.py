@@ -1,0 +1,708 @@
+"""Inventory of specs/netsapiens/openapi.yaml against the NetSapiens API v1 to v2 migration guide.
+
+The guide has no path table: it is a page of "•" bullets under one heading per resource, listing only
+what changed from v1. The parser below splits it into those sections and reads from the bullets the
+field names it gives, quoted: renames ("dir" (now "directory-name-number-dtmf-mapping")), removals and
+deprecations ("rating", "source", "subscriber" ...) and the names it introduces ("phonenumber",
+"enable", "parameters", the time-range-data field ...). Every new name must be a property of the
+section's schemas and no old name may be a property anywhere. The general rules (JSON only, arrays for
+lists, 404, the {code, message} error body, 202 or 200 with "synchronous", "~" for "my" domain and
+user) are checked on every operation, and every resource the guide names must have its CRUD paths.
+What the guide does not say (paths, the 409 status, paging) comes from public sources and is checked
+against the choices recorded in the spec's x-voxspec-decision texts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+from tests.conftest import read_spec, read_vendor_doc
+
+DOC_NAME = "netsapiens-v2-migration-guide.txt"
+VENDOR = "netsapiens"
+METHODS = ("get", "put", "post", "delete", "patch")
+JSON = "application/json"
+MULTIPART = "multipart/form-data"
+
+BULLET = "\u2022"
+QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]+)[\"\u201d]")
+RENAMED = re.compile(r"[\"\u201c]([^\"\u201d]+)[\"\u201d]\s*\(now\s*[\"\u201c]([^\"\u201d]+)[\"\u201d]\)")
+SPLIT_FIELD = re.compile(r"\bThe (\w+) have been split into distinct fields")
+NAMED_FIELD = re.compile(r"\bthe ([a-z]+(?:-[a-z]+)+) field\b")
+TOGGLE_RECORDING = re.compile(r"toggle recording on/off in the (\w+) create/update", re.IGNORECASE)
+NOW_INCLUDED = re.compile(r"fields such as (.+?) are now included", re.IGNORECASE)
+DEFAULT_LENGTH = re.compile(r"default (\w+ password) will now contain (\d+) characters", re.IGNORECASE)
+ACTION_PATHS = re.compile(r"(/\{?\w+\}?)(?=[,.\s]|$)")
+TTS_FOR = re.compile(r"TTS for (.+?)\.")
+PATH_PARAM = re.compile(r"\{(\w+)\}")
+FAVOUR = re.compile(r"in favou?r of")
+UNSUPPORTED_SCOPE = re.compile(r"^(.+?) is not currently a supported Scope\.", re.MULTILINE)
+
+Json = Any
+
+
+@dataclass(frozen=True)
+class Area:
+    """Where a guide section lives in the spec: its schemas (main first) and collection paths."""
+
+    schemas: tuple[str, ...]
+    collections: tuple[str, ...]
+
+
+# The guide's headings and where their resources are in the spec. The paths are the vendor's v2
+# layout from public sources (the guide has none); a heading the guide adds or drops fails the test.
+AREAS: dict[str, Area] = {
+    "Domains": Area(("Domain", "DomainCreate", "DomainUpdate"), ("/domains",)),
+    "User": Area(("User", "UserCreate", "UserUpdate"), ("/domains/{domain}/users",)),
+    "Time Frames": Area(
+        ("Timeframe", "TimeframeCreate", "TimeframeUpdate", "TimeRange"),
+        ("/domains/{domain}/timeframes", "/domains/{domain}/users/{user}/timeframes"),
+    ),
+    "Answer Rule": Area(
+        ("AnswerRule", "AnswerRuleCreate", "AnswerRuleUpdate", "AnswerRuleFeature"),
+        ("/domains/{domain}/users/{user}/answerrules",),
+    ),
+    "Device": Area(("Device", "DeviceCreate", "DeviceUpdate"), ("/domains/{domain}/users/{user}/devices",)),
+    "Reseller": Area(("Reseller", "ResellerCreate", "ResellerUpdate"), ("/resellers",)),
+    "Call Queues": Area(("CallQueue", "CallQueueCreate", "CallQueueUpdate"), ("/domains/{domain}/callqueues",)),
+    "Agents": Area(("Agent", "AgentCreate", "AgentUpdate"), ("/domains/{domain}/callqueues/{callqueue}/agents",)),
+    "Phone Numbers": Area(
+        ("PhoneNumber", "PhoneNumberCreate", "PhoneNumberUpdate"), ("/domains/{domain}/phonenumbers",)
+    ),
+    "Media / Audio": Area(
+        ("AudioFile", "AudioTtsRequest", "AudioBase64Request", "AudioUploadForm"),
+        (
+            "/domains/{domain}/moh",
+            "/domains/{domain}/users/{user}/moh",
+            "/domains/{domain}/msg",
+            "/domains/{domain}/users/{user}/msg",
+            "/domains/{domain}/users/{user}/greetings",
+        ),
+    ),
+}
+GENERAL = "General Changes"
+# The guide's media names ("TTS for MOH, Mesg and Greetings") and their path segments.
+MEDIA_SEGMENTS = {"MOH": "moh", "Mesg": "msg", "Greetings": "greetings"}
+
+
+# ----------------------------------------------------------------------------- the guide
+
+
+@dataclass
+class Section:
+    title: str
+    bullets: list[str] = field(default_factory=list)
+
+    def find(self, needle: str) -> str:
+        """The one bullet containing `needle` (case-insensitive); fails when the guide lost it."""
+        hits = [b for b in self.bullets if needle.lower() in b.lower()]
+        assert len(hits) == 1, f"{self.title}: expected one bullet about {needle!r}, found {len(hits)}"
+        return hits[0]
+
+
+@dataclass
+class Names:
+    """Field names a section's bullets give: new ones, and v1 ones that are gone."""
+
+    new: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)
+    renamed: dict[str, str] = field(default_factory=dict)
+    enum_changed: set[str] = field(default_factory=set)
+
+
+@cache
+def guide_text() -> str:
+    return read_vendor_doc(DOC_NAME)
+
+
+@cache
+def sections() -> dict[str, Section]:
+    """Each heading followed by "•" bullets, with its bullets; prose without bullets is left out."""
+    out: dict[str, Section] = {}
+    current: Section | None = None
+    for raw in guide_text().splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith(BULLET):
+            assert current is not None, f"bullet before any heading: {line!r}"
+            current.bullets.append(line.lstrip(BULLET).strip())
+        else:
+            current = Section(line)
+            out[line] = current
+    return {title: s for title, s in out.items() if s.bullets}
+
+
+def _clean(token: str) -> str:
+    return token.strip().strip(".,;:").strip()
+
+
+def names_in(section: Section) -> Names:
+    names = Names()
+    for bullet in section.bullets:
+        pairs = RENAMED.findall(bullet)
+        for old, new in pairs:
+            names.removed.add(_clean(old))
+            names.new.add(_clean(new))
+            names.renamed[_clean(old)] = _clean(new)
+            if bullet.lower().startswith("enumeration values"):
+                names.enum_changed.add(_clean(new))
+        names.removed.update(SPLIT_FIELD.findall(bullet))
+        names.new.update(NAMED_FIELD.findall(bullet))
+        if pairs:
+            continue
+        lowered = bullet.lower()
+        if "removed" in lowered or "deprecated" in lowered:
+            # 'The term "subscriber" ... deprecated in favour of "user."': the old name before, the new after.
+            head, tail = [*FAVOUR.split(bullet, maxsplit=1), ""][:2]
+            names.removed.update(_clean(t) for t in QUOTED.findall(head))
+            names.new.update(_clean(t) for t in QUOTED.findall(tail))
+        else:
+            names.new.update(_clean(t) for t in QUOTED.findall(bullet))
+    return names
+
+
+def spellings(name: str) -> set[str]:
+    """The ways a v1 name could be written as a property: as is, hyphenated, underscored, joined."""
+    words = re.split(r"[\s_-]+", name.strip())
+    return {name, "-".join(words), "_".join(words), "".join(words)}
+
+
+# ----------------------------------------------------------------------------- the spec
+
+
+@cache
+def spec() -> dict[str, Json]:
+    return read_spec(VENDOR)
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    node: dict[str, Json]
+
+    @property
+    def op_id(self) -> str:
+        return str(self.node.get("operationId"))
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.path} ({self.op_id})"
+
+
+def operations() -> list[Operation]:
+    return [
+        Operation(method, path, op)
+        for path, item in spec()["paths"].items()
+        for method, op in item.items()
+        if method in METHODS
+    ]
+
+
+def operation(method: str, path: str) -> Operation:
+    node = spec()["paths"].get(path, {}).get(method)
+    assert isinstance(node, dict), f"{method.upper()} {path} is missing"
+    return Operation(method, path, node)
+
+
+def deref(node: Json) -> Json:
+    """Follow local $refs until a node without one."""
+    seen = 0
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        ref: str = node["$ref"]
+        assert ref.startswith("#/"), f"external $ref {ref}"
+        target: Json = spec()
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+        seen += 1
+        assert seen < 20, f"$ref loop at {ref}"
+    return node
+
+
+def schema(name: str) -> dict[str, Json]:
+    node = spec()["components"]["schemas"].get(name)
+    assert isinstance(node, dict), f"components/schemas/{name} is missing"
+    return node
+
+
+def properties(node: Json) -> dict[str, Json]:
+    """A schema's properties, those of its allOf/anyOf/oneOf members included."""
+    node = deref(node)
+    out: dict[str, Json] = dict(node.get("properties") or {})
+    for key in ("allOf", "anyOf", "oneOf"):
+        for member in node.get(key) or []:
+            out.update(properties(member))
+    return out
+
+
+def parameters(op: Operation) -> list[dict[str, Json]]:
+    item = spec()["paths"][op.path]
+    return [deref(p) for p in [*(item.get("parameters") or []), *(op.node.get("parameters") or [])]]
+
+
+def path_params(op: Operation) -> list[dict[str, Json]]:
+    return [p for p in parameters(op) if p.get("in") == "path"]
+
+
+def responses(op: Operation) -> dict[str, Json]:
+    return {str(code): response for code, response in op.node["responses"].items()}
+
+
+def response_schema(op: Operation, code: str) -> Json:
+    response = deref(responses(op)[code])
+    return response["content"][JSON]["schema"]
+
+
+def request_body(op: Operation) -> dict[str, Json] | None:
+    body = op.node.get("requestBody")
+    return deref(body) if body is not None else None
+
+
+def validator(node: Json) -> Draft202012Validator:
+    registry: Registry[Json] = Registry().with_resource("urn:spec", DRAFT202012.create_resource(spec()))
+    return Draft202012Validator(_rebase(node), registry=registry)
+
+
+def _rebase(node: Json) -> Json:
+    if isinstance(node, dict):
+        return {
+            k: (f"urn:spec{v}" if k == "$ref" and isinstance(v, str) and v.startswith("#/") else _rebase(v))
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_rebase(v) for v in node]
+    return node
+
+
+def all_property_names() -> Iterator[tuple[str, str]]:
+    """(where, property name) for every property of every schema in the spec, nested ones included."""
+
+    def walk(node: Json, where: str) -> Iterator[tuple[str, str]]:
+        if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict):
+                for name in props:
+                    yield where, str(name)
+            for key, value in node.items():
+                if key not in ("example", "examples"):
+                    yield from walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                yield from walk(value, f"{where}/{i}")
+
+    yield from walk(spec(), "")
+
+
+def is_write(op: Operation) -> bool:
+    return op.method in ("post", "put", "delete") and bool(op.node.get("security", [{}]))
+
+
+def item_paths(collection: str) -> list[str]:
+    """Paths one {param} below a collection."""
+    return [
+        p
+        for p in spec()["paths"]
+        if p.startswith(collection + "/{") and p.count("/") == collection.count("/") + 1 and p.endswith("}")
+    ]
+
+
+def decisions(node: Json) -> list[str]:
+    value = node.get("x-voxspec-decision") if isinstance(node, dict) else None
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def normal(text: str) -> str:
+    return " ".join(text.split())
+
+
+# ----------------------------------------------------------------------------- the guide's shape
+
+
+def test_guide_headings_are_the_ones_mapped() -> None:
+    assert set(sections()) == {GENERAL, *AREAS}, "the guide's headings changed; update AREAS"
+
+
+def test_guide_field_names_are_found() -> None:
+    """The parser finds the renames and removals the guide spells out (guards the parser itself)."""
+    found = {title: names_in(sections()[title]) for title in AREAS}
+    assert sum(len(n.renamed) for n in found.values()) >= 4
+    assert sum(len(n.removed) for n in found.values()) >= 10
+    assert all(found[t].new or found[t].removed for t in AREAS if t != "Media / Audio")
+
+
+# ----------------------------------------------------------------------------- document level
+
+
+def test_document_header() -> None:
+    doc = spec()
+    assert doc["openapi"] == "3.1.0"
+    assert doc["info"]["x-source"]["document"] == DOC_NAME
+    assert "January 24th, 2025" in doc["info"]["x-source"]["version"]
+    assert "Decisions recorded" in doc["info"]["description"]
+    server = doc["servers"][0]
+    assert server["url"] == "https://{server}/ns-api/v2"
+    assert "public sources" in " ".join(decisions(server)).lower()
+
+
+def test_every_operation_has_one_declared_tag_and_unique_id() -> None:
+    declared = {t["name"] for t in spec()["tags"]}
+    ids = [op.op_id for op in operations()]
+    assert len(ids) == len(set(ids))
+    for op in operations():
+        assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", op.op_id), op
+        assert len(op.node["tags"]) == 1 and op.node["tags"][0] in declared, op
+
+
+def test_security_is_one_bearer_scheme_that_also_takes_api_keys() -> None:
+    schemes = spec()["components"]["securitySchemes"]
+    assert list(schemes) == ["bearer"]
+    bearer = schemes["bearer"]
+    assert (bearer["type"], bearer["scheme"]) == ("http", "bearer")
+    assert "api key" in bearer["description"].lower()
+    assert "public sources" in " ".join(decisions(bearer)).lower()
+    assert spec()["security"] == [{"bearer": []}]
+    assert "API Keys" in guide_text()
+
+
+def test_tokens_is_an_unsecured_password_grant() -> None:
+    op = operation("post", "/tokens")
+    assert op.node["security"] == []
+    assert "public sources" in " ".join(decisions(op.node)).lower()
+    body = request_body(op)
+    assert body is not None
+    grant = properties(body["content"][JSON]["schema"])["grant_type"]
+    assert "password" in grant["enum"]
+    assert "access_token" in properties(response_schema(op, "200"))
+
+
+def test_unsupported_scope_is_not_offered() -> None:
+    scopes = UNSUPPORTED_SCOPE.findall(guide_text())
+    assert scopes, "the guide no longer names an unsupported scope"
+    user_scope = deref(properties(schema("User"))["user-scope"])
+    for scope in scopes:
+        assert scope not in user_scope["enum"]
+
+
+def test_no_schema_forbids_unknown_fields() -> None:
+    """The guide never says unknown fields are rejected; domain create even takes the domain user's options."""
+    sections()["Domains"].find("All options for the domain user can be provided")
+    for where, node in _schemas_with("additionalProperties"):
+        assert node["additionalProperties"] is not False, where
+
+
+def _schemas_with(key: str) -> Iterator[tuple[str, dict[str, Json]]]:
+    def walk(node: Json, where: str) -> Iterator[tuple[str, dict[str, Json]]]:
+        if isinstance(node, dict):
+            if key in node:
+                yield where, node
+            for k, v in node.items():
+                yield from walk(v, f"{where}/{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                yield from walk(v, f"{where}/{i}")
+
+    yield from walk(spec()["components"]["schemas"], "/components/schemas")
+
+
+# ----------------------------------------------------------------------------- general changes
+
+
+def test_json_is_the_only_format_but_for_the_upload() -> None:
+    sections()[GENERAL].find("JSON is now the only supported format")
+    upload = sections()["Media / Audio"].find("File Upload")
+    assert "form-based" in upload
+    for op in operations():
+        body = request_body(op)
+        media = set(body["content"]) if body else set()
+        allowed = {JSON, MULTIPART} if op.node["tags"][0] in _media_tags() else {JSON}
+        assert media <= allowed, f"{op}: request {media}"
+        for code, raw in responses(op).items():
+            content = deref(raw).get("content") or {}
+            assert set(content) <= {JSON}, f"{op} {code}: {set(content)}"
+
+
+def _media_tags() -> set[str]:
+    return {operation("post", c).node["tags"][0] for c in AREAS["Media / Audio"].collections}
+
+
+def test_lists_are_arrays_and_items_objects() -> None:
+    sections()[GENERAL].find("returned in array format even if there's only one result")
+    lists = [op for op in operations() if "x-voxspec-pagination" in op.node]
+    assert len(lists) >= len([c for a in AREAS.values() for c in a.collections])
+    for op in lists:
+        body = deref(response_schema(op, "200"))
+        assert body["type"] == "array", op
+        assert deref(body["items"])["type"] == "object", op
+    for op in operations():
+        if op.method == "get" and op not in lists:
+            assert deref(response_schema(op, "200"))["type"] == "object", op
+
+
+def test_list_paging_is_start_and_limit() -> None:
+    for op in operations():
+        if "x-voxspec-pagination" not in op.node:
+            continue
+        assert op.node["x-voxspec-pagination"] == {"style": "offset", "limit": "limit", "offset": "start"}, op
+        query = {p["name"]: p for p in parameters(op) if p["in"] == "query"}
+        start, limit = query["start"]["schema"], query["limit"]["schema"]
+        assert (start["type"], start["default"], start["minimum"]) == ("integer", 0, 0), op
+        assert (limit["type"], limit["default"], limit["maximum"]) == ("integer", 100, 1000), op
+
+
+def test_404_on_read_update_delete_and_under_any_path_parameter() -> None:
+    sections()[GENERAL].find("A 404 error will be returned for read, update, or delete")
+    for op in operations():
+        if path_params(op):
+            assert "404" in responses(op), op
+
+
+def test_error_body_is_one_component_with_code_and_message() -> None:
+    fields = QUOTED.findall(sections()[GENERAL].find("Error responses will now be in valid JSON format"))
+    assert fields == ["code", "message"]
+    error = schema("Error")
+    assert set(error["required"]) == set(fields)
+    assert (error["properties"]["code"]["type"], error["properties"]["message"]["type"]) == ("integer", "string")
+    for op in operations():
+        for code, raw in responses(op).items():
+            if code[0] in "45":
+                assert "$ref" in raw and raw["$ref"].startswith("#/components/responses/"), f"{op} {code}"
+                assert response_schema(op, code) == {"$ref": "#/components/schemas/Error"}, f"{op} {code}"
+                media = deref(raw)["content"][JSON]
+                assert "example" in media or "examples" in media, f"{op} {code}"
+
+
+def test_writes_answer_202_with_code_and_message() -> None:
+    fields = QUOTED.findall(sections()[GENERAL].find("for HTTP status 202"))
+    assert fields == ["code", "message"]
+    for op in operations():
+        if is_write(op) or op.method == "patch":
+            accepted = deref(response_schema(op, "202"))
+            assert set(accepted["required"]) == set(fields), op
+            assert accepted is not schema("Error")
+
+
+def test_synchronous_writes_answer_200_with_the_object() -> None:
+    bullet = sections()[GENERAL].find("synchronous")
+    (option,) = QUOTED.findall(bullet)
+    assert "returning a 200 response instead of 202" in bullet
+    for op in operations():
+        if not is_write(op):
+            continue
+        assert op.node.get("x-voxspec-synchronous") == {"parameter": option, "value": "yes", "status": 200}, op
+        body = request_body(op)
+        assert body is not None, op
+        for media in body["content"].values():
+            flag = deref(properties(media["schema"])[option])
+            assert flag["enum"] == ["yes", "no"], op
+        obj = deref(response_schema(op, "200"))
+        assert obj["type"] == "object", op
+        item = op.path if op.method != "post" else next(iter(item_paths(op.path)))
+        assert response_schema(operation("get", item), "200") == response_schema(op, "200"), op
+
+
+def test_tilde_is_my_domain_and_user() -> None:
+    bullet = sections()[GENERAL].find("tilde")
+    assert "~" in QUOTED.findall(bullet)
+    names = PATH_PARAM.findall(bullet)
+    assert names == ["domain", "user"]
+    assert spec()["x-voxspec-self-alias"]["value"] == "~"
+    assert spec()["x-voxspec-self-alias"]["parameters"] == names
+    seen = set()
+    for op in operations():
+        for param in path_params(op):
+            if param["name"] in names:
+                seen.add(param["name"])
+                assert not list(validator(param["schema"]).iter_errors("~")), f"{op}: ~ refused"
+                assert "~" in param["description"], op
+    assert seen == set(names)
+
+
+def test_string_path_parameters_are_not_empty() -> None:
+    for op in operations():
+        for param in path_params(op):
+            param_schema = deref(param["schema"])
+            if param_schema.get("type") == "string":
+                assert param_schema.get("minLength") == 1, f"{op} {param['name']}"
+
+
+def test_every_secured_operation_answers_401_and_input_400() -> None:
+    for op in operations():
+        codes = responses(op)
+        if op.node.get("security", [{}]):
+            assert "401" in codes, op
+        if parameters(op) or request_body(op):
+            assert "400" in codes, op
+
+
+def test_rejected_creates_and_reseller_deletes_are_409() -> None:
+    sections()["Phone Numbers"].find("duplicate protection")
+    sections()["Reseller"].find("rejecting operations if domains already exist")
+    conflict = spec()["components"]["responses"]["Conflict"]
+    assert decisions(conflict), "the choice of 409 over 400 is not recorded"
+    for op in operations():
+        if op.method == "post" and is_write(op):
+            assert responses(op).get("409") == {"$ref": "#/components/responses/Conflict"}, op
+    assert "409" in responses(operation("delete", "/resellers/{reseller}"))
+
+
+def test_inferred_operations_quote_the_guide() -> None:
+    text = normal(guide_text())
+    for op in operations():
+        if op.node.get("x-voxspec-inferred"):
+            assert normal(op.node["x-voxspec-inferred-from"]) in text, op
+        else:
+            assert decisions(op.node), f"{op} is neither inferred from the guide nor a recorded decision"
+
+
+# ----------------------------------------------------------------------------- resources
+
+
+@pytest.mark.parametrize("title", list(AREAS))
+def test_resource_has_crud_paths(title: str) -> None:
+    for collection in AREAS[title].collections:
+        items = item_paths(collection)
+        assert len(items) == 1, f"{collection}: item paths {items}"
+        for method in ("get", "post"):
+            operation(method, collection)
+        for method in ("get", "put", "delete"):
+            operation(method, items[0])
+
+
+@pytest.mark.parametrize("title", list(AREAS))
+def test_new_field_names_are_in_the_schemas(title: str) -> None:
+    names = names_in(sections()[title])
+    area = AREAS[title]
+    # Request bodies alone do not count: a name must be in a schema that describes the stored resource.
+    present = {name for s in area.schemas if not s.endswith(("Create", "Update")) for name in properties(schema(s))}
+    main = properties(schema(area.schemas[0]))
+    for name in names.new:
+        assert name in present, f"{title}: {name!r} is not a property of {area.schemas}"
+    for old, new in names.renamed.items():
+        assert new in main, f"{title}: {new!r} (was {old!r}) is not a property of {area.schemas[0]}"
+
+
+@pytest.mark.parametrize("title", list(AREAS))
+def test_removed_field_names_are_nowhere(title: str) -> None:
+    names = names_in(sections()[title])
+    banned = {spelling for old in names.removed for spelling in spellings(old)}
+    for where, name in all_property_names():
+        assert name not in banned, f"{title}: v1 name {name!r} is still a property at {where}"
+    for op in operations():
+        assert not any(p["name"] in banned for p in parameters(op)), op
+        if "subscriber" in names.removed:
+            assert "subscriber" not in op.path, op
+
+
+@pytest.mark.parametrize("title", list(AREAS))
+def test_changed_enumerations_are_given_or_explained(title: str) -> None:
+    main = properties(schema(AREAS[title].schemas[0]))
+    for name in names_in(sections()[title]).enum_changed:
+        node = main[name]
+        assert "enum" in deref(node) or decisions(node), f"{title}: {name} has no enum and no decision saying why"
+
+
+@pytest.mark.parametrize("title", [t for t in AREAS if any(TOGGLE_RECORDING.search(b) for b in sections()[t].bullets)])
+def test_recording_toggles_on_create_and_update(title: str) -> None:
+    for name in AREAS[title].schemas[1:3]:
+        toggles = [
+            p
+            for n, p in properties(schema(name)).items()
+            if "recording" in n and {"yes", "no"} <= set(deref(p)["enum"])
+        ]
+        assert toggles, f"{title}: {name} has no recording on/off field"
+
+
+def test_device_rules_split_and_hidden_fields_shown() -> None:
+    device = properties(schema("Device"))
+    section = sections()["Device"]
+    split = SPLIT_FIELD.findall(section.find("have been split into distinct fields"))
+    assert split == ["call_processing_rules"]
+    assert sum("call processing rules" in str(p.get("description", "")) for p in device.values()) >= 2
+    (phrases,) = NOW_INCLUDED.findall(section.find("now included"))
+    for phrase in re.split(r",\s*(?:and\s+)?|\s+and\s+", phrases):
+        key = " ".join(phrase.split()[:2]).lower()
+        assert any(key in str(p.get("description", "")).lower() for p in device.values()), key
+    what, length = DEFAULT_LENGTH.findall(section.find("characters"))[0]
+    holders = [p for n, p in device.items() if what.split()[-1] in n]
+    assert holders and all(f"{length} characters" in p["description"] for p in holders)
+
+
+def test_time_frames_carry_their_time_ranges() -> None:
+    (name,) = NAMED_FIELD.findall(sections()["Time Frames"].find("time-range-data"))
+    ranges = properties(schema("Timeframe"))[name]
+    assert ranges["type"] == "array"
+    assert deref(ranges["items"])["type"] == "object"
+    assert any("default" in deref(p) for p in properties(ranges["items"]).values())
+
+
+def test_answer_rule_features_have_enable_and_parameters_and_a_time_frame_key() -> None:
+    bullet = sections()["Answer Rule"].find("Each feature")
+    fields = [_clean(t) for t in QUOTED.findall(bullet)]
+    feature = schema("AnswerRuleFeature")
+    assert set(fields) <= set(feature["properties"])
+    assert feature["properties"]["parameters"]["type"] == "array"
+    rule = properties(schema("AnswerRule"))
+    features = [n for n, p in rule.items() if p.get("$ref") == "#/components/schemas/AnswerRuleFeature"]
+    assert len(features) >= 5
+    assert "time-frame" in bullet and "time-frame" in rule
+    (item,) = item_paths(AREAS["Answer Rule"].collections[0])
+    assert item.endswith("{" + "time-frame".replace("-", "") + "}")
+
+
+def test_agent_actions() -> None:
+    bullet = sections()["Agents"].find("new paths")
+    suffixes = ACTION_PATHS.findall(bullet.split("new paths", 1)[1])
+    assert suffixes == ["/login", "/logout", "/{status}"]
+    (item,) = item_paths(AREAS["Agents"].collections[0])
+    for suffix in suffixes:
+        op = operation("patch", item + suffix)
+        assert "202" in responses(op) and "404" in responses(op), op
+
+
+def test_phone_numbers_are_keyed_by_phonenumber() -> None:
+    bullet = sections()["Phone Numbers"].find("serving as the key")
+    (key,) = QUOTED.findall(bullet)
+    (item,) = item_paths(AREAS["Phone Numbers"].collections[0])
+    assert item.endswith("{" + key + "}")
+    assert key in schema("PhoneNumber")["required"]
+    responders = [p for p in properties(schema("PhoneNumber")).values() if "responder" in str(p.get("description"))]
+    sections()["Phone Numbers"].find("Responder values")
+    assert any("enum" in deref(p) for p in responders), "the responder values are not listed"
+
+
+def test_media_are_arrays_of_objects_in_three_formats() -> None:
+    section = sections()["Media / Audio"]
+    (kinds,) = TTS_FOR.findall(section.find("Built-in support for TTS"))
+    segments = {MEDIA_SEGMENTS[k.strip()] for k in re.split(r",|\band\b", kinds) if k.strip()}
+    collections = AREAS["Media / Audio"].collections
+    assert {c.rsplit("/", 1)[1] for c in collections} == segments
+    section.find("array of objects")
+    assert "3 formats" in section.find("Base64")
+    for collection in collections:
+        items = deref(response_schema(operation("get", collection), "200"))
+        assert items["type"] == "array" and "filename" in properties(items["items"]), collection
+        (item,) = item_paths(collection)
+        for op in (operation("post", collection), operation("put", item)):
+            body = request_body(op)
+            assert body is not None and set(body["content"]) == {JSON, MULTIPART}, op
+            json_forms = deref(body["content"][JSON]["schema"])["anyOf"]
+            assert len(json_forms) + 1 == 3, op
+            required = [set(deref(f)["required"]) for f in json_forms]
+            assert any("base64-file" in r for r in required), op
+            assert any(r == {"script"} for r in required), op
+            tts = next(f for f in json_forms if set(deref(f)["required"]) == {"script"})
+            assert any("voice" in n for n in properties(tts)), op
+            form = properties(body["content"][MULTIPART]["schema"])
+            assert any(deref(p).get("format") == "binary" for p in form.values()), op
