@@ -25,6 +25,7 @@ EPILOG = """examples:
   voxspec generate --check              exit 1 listing stale files, write nothing
   voxspec check                         validate + lint + generated/ up to date
   voxspec mock voipcloud --port 4010    serve the VoIPcloud mock on 127.0.0.1:4010
+  voxspec docs --out site               render the static HTML reference of every vendor
 """
 
 
@@ -122,6 +123,13 @@ def cmd_mock(args: argparse.Namespace, project: Project) -> int:
     return serve(project.root, args.vendor, host=args.host, port=args.port, workers=args.workers)
 
 
+def cmd_docs(args: argparse.Namespace, project: Project) -> int:
+    from generator.docs import publish
+
+    out = args.out if args.out is not None else project.root / "site"
+    return publish(project.root, project.spec_paths(args.vendors), out)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="voxspec",
@@ -176,6 +184,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=4010)
     p.add_argument("--workers", type=int, default=1)
     p.set_defaults(func=cmd_mock)
+
+    p = command(
+        "docs",
+        "Render the static HTML reference (index page, one page per vendor, each spec for download) "
+        "from every spec; works offline from file://. Nothing is written unless every spec validates.",
+        "voxspec docs --out site && xdg-open site/index.html",
+    )
+    p.add_argument("vendors", nargs="*", help="vendor names (default: every vendor)")
+    p.add_argument("--out", type=Path, default=None, help="output folder, replaced as a whole (default: site/)")
+    p.set_defaults(func=cmd_docs)
     return top
 
 

@@ -16,7 +16,7 @@ from schemathesis.config._auth import AuthConfig
 
 from tests.helpers import MOCK_KEY, ROOT, package, vendors
 
-MAX_EXAMPLES = int(os.environ.get("VOXSPEC_FUZZ_EXAMPLES", "30"))
+MAX_EXAMPLES = int(os.environ.get("VOXSPEC_FUZZ_EXAMPLES", "20"))
 
 
 def _contract_test(vendor: str) -> Callable[..., None]:
