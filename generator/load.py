@@ -5,7 +5,10 @@ ruamel.yaml keeps line and column of each mapping key and sequence item; we inde
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import re
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +17,27 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from generator.errors import Finding, SpecError
 
 Json = Any
+
+# Real specs nest a few dozen levels; the recursive stages after load (ruamel's constructor, the validators,
+# deepcopy) need Python's stack to stay well below its recursion limit, so deeper documents are refused.
+MAX_DEPTH = 100
+# Aliases may repeat shared nodes, but not blow a small file up into a huge tree ("billion laughs").
+MAX_ALIAS_EXPANSION = 1_000_000
+INT_TAG = "tag:yaml.org,2002:int"
+SURROGATE = re.compile("[\ud800-\udfff]")
+WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
 
 
 def escape(token: str) -> str:
@@ -114,35 +134,154 @@ def _plain(node: Any, pointer: str, positions: dict[str, tuple[int, int]]) -> Js
     if isinstance(node, float):
         return float(node)
     if isinstance(node, str):
+        if SURROGATE.search(node):
+            raise _BadText(pointer)
         return str(node)
     # Dates and other YAML scalars become strings: OpenAPI is JSON.
     return str(node)
 
 
-def parse(text: str, display: str, path: Path | None = None) -> Document:
+class _BadText(Exception):
+    """A string with an unpaired surrogate (from a \\ud800-style escape): not Unicode text, cannot be written."""
+
+    def __init__(self, pointer: str) -> None:
+        super().__init__(pointer)
+        self.pointer = pointer
+
+
+class _GraphProblem(Exception):
+    def __init__(self, node: Node, message: str, rule: str) -> None:
+        super().__init__(message)
+        self.node, self.message, self.rule = node, message, rule
+
+
+def _children(node: Node) -> list[tuple[Node, Node]]:
+    """(child, the node to point at for it): a mapping value is pointed at by its key."""
+    if isinstance(node, MappingNode):
+        out: list[tuple[Node, Node]] = []
+        for key, value in node.value:
+            out += [(key, key), (value, key)]
+        return out
+    if isinstance(node, SequenceNode):
+        return [(child, child) for child in node.value]
+    return []
+
+
+def _check_graph(root: Node) -> None:
+    """Refuse alias loops, alias bombs, over-deep nesting and unreadable integers before constructing data.
+
+    Works on ruamel's composed node graph (aliases are shared nodes there), iteratively and with each
+    shared node measured once, so none of these inputs can exhaust time or the stack here.
+    """
+    on_path: set[int] = set()
+    size: dict[int, int] = {}
+    height: dict[int, int] = {}
+    stack: list[tuple[Node, Iterator[tuple[Node, Node]]]] = [(root, iter(_children(root)))]
+    on_path.add(id(root))
+    while stack:
+        node, pending = stack[-1]
+        for child, mark_node in pending:
+            if id(child) in on_path:
+                anchor = f"&{child.anchor}" if child.anchor else "an anchor"
+                raise _GraphProblem(mark_node, f"alias loop: {anchor} contains an alias to itself", "yaml-alias")
+            if id(child) not in size:
+                if isinstance(child, ScalarNode) and child.tag == INT_TAG:
+                    digits = sum(c.isdigit() for c in child.value)
+                    if digits > sys.get_int_max_str_digits():
+                        raise _GraphProblem(
+                            child,
+                            f"an integer of {digits} digits is too long to read; quote it if it is text",
+                            "yaml-syntax",
+                        )
+                on_path.add(id(child))
+                stack.append((child, iter(_children(child))))
+                if len(stack) > MAX_DEPTH:
+                    raise _GraphProblem(mark_node, f"nested more than {MAX_DEPTH} levels deep", "yaml-depth")
+                break
+        else:
+            stack.pop()
+            on_path.discard(id(node))
+            kids = [child for child, _ in _children(node)]
+            size[id(node)] = 1 + sum(size[id(c)] for c in kids)
+            height[id(node)] = 1 + max((height[id(c)] for c in kids), default=0)
+    distinct = len(size)
+    if size[id(root)] - distinct > MAX_ALIAS_EXPANSION:
+        raise _GraphProblem(
+            root,
+            f"aliases expand {distinct} nodes to {size[id(root)]} (more than {MAX_ALIAS_EXPANSION} repeats)",
+            "yaml-alias",
+        )
+
+
+def _deep_mark(text: str) -> tuple[int, int] | None:
+    """Where nesting first exceeds MAX_DEPTH, from YAML events (ruamel's parser is iterative, its composer is not)."""
+    depth = 0
+    try:
+        for event in YAML(typ="rt").parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return (event.start_mark.line + 1, event.start_mark.column + 1)
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except YAMLError:
+        return None
+    return None
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _unusable(display: str, line: int, col: int, message: str, rule: str) -> SpecError:
+    return SpecError(f"{display}: {message}", (Finding(display, line, col, "", message, rule),))
+
+
+def _read_yaml(text: str, display: str) -> Any:
+    """ruamel's round-trip data for text, or a SpecError at the line and column of the problem."""
     yaml = YAML(typ="rt")
     try:
-        raw = yaml.load(text)
+        root = yaml.compose(text)
+        if root is None:
+            return None
+        _check_graph(root)
+        return yaml.constructor.construct_document(root)
+    except _GraphProblem as exc:
+        mark = exc.node.start_mark
+        raise _unusable(display, mark.line + 1, mark.column + 1, exc.message, exc.rule) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         problem = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        finding = Finding(display, line, col, "", f"YAML syntax error: {problem}", "yaml-syntax")
-        raise SpecError(f"{display}: not valid YAML", (finding,)) from None
-    except (YAMLError, ValueError, RecursionError) as exc:
-        finding = Finding(display, 1, 1, "", f"YAML error: {exc}", "yaml-syntax")
-        raise SpecError(f"{display}: not valid YAML", (finding,)) from None
+        raise _unusable(display, line, col, f"YAML syntax error: {problem}", "yaml-syntax") from None
+    except ReaderError as exc:
+        line, col = _line_col(text, exc.position)
+        message = f"YAML syntax error: character {exc.character!r} is not allowed in YAML ({exc.reason})"
+        raise _unusable(display, line, col, message, "yaml-syntax") from None
+    except RecursionError:
+        line, col = _deep_mark(text) or (1, 1)
+        raise _unusable(display, line, col, f"nested more than {MAX_DEPTH} levels deep", "yaml-depth") from None
+    except (YAMLError, ValueError) as exc:
+        raise _unusable(display, 1, 1, f"YAML error: {_first_line(str(exc))}", "yaml-syntax") from None
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "invalid"
+
+
+def parse(text: str, display: str, path: Path | None = None) -> Document:
+    raw = _read_yaml(text, display)
     positions: dict[str, tuple[int, int]] = {}
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     try:
         data = _plain(raw, "", positions)
-    except RecursionError:
-        finding = Finding(display, 1, 1, "", "document is nested too deeply to process", "yaml-depth")
-        raise SpecError(f"{display}: too deep", (finding,)) from None
+    except _BadText as exc:
+        line, col = Document(path or Path(display), display, {}, positions, digest).where(exc.pointer)
+        message = "text with an unpaired UTF-16 surrogate escape (like \\ud800) is not valid Unicode"
+        raise _unusable(display, line, col, message, "encoding") from None
     if not isinstance(data, dict):
         kind = "empty" if data is None else type(data).__name__
-        finding = Finding(display, 1, 1, "", f"a spec must be a YAML mapping, this one is {kind}", "not-a-mapping")
-        raise SpecError(f"{display}: not a mapping", (finding,))
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        raise _unusable(display, 1, 1, f"a spec must be a YAML mapping, this one is {kind}", "not-a-mapping")
     return Document(path or Path(display), display, data, positions, digest)
 
 
@@ -156,13 +295,21 @@ def load(path: Path, root: Path | None = None) -> Document:
     except OSError as exc:
         finding = Finding(display, 0, 0, "", f"cannot read: {exc.strerror}", "io")
         raise SpecError(f"{display}: cannot read", (finding,)) from None
+    for bom, encoding in WIDE_BOMS:
+        if raw.startswith(bom):
+            raise _unusable(
+                display,
+                1,
+                1,
+                f"the file is {encoding} (it starts with a byte-order mark); save it as UTF-8",
+                "encoding",
+            )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        finding = Finding(display, line, col, "", f"not UTF-8: byte 0x{raw[exc.start]:02x}", "encoding")
-        raise SpecError(f"{display}: not UTF-8", (finding,)) from None
+        raise _unusable(display, line, col, f"not UTF-8: byte 0x{raw[exc.start]:02x}", "encoding") from None
     return parse(text, display, path)
 
 

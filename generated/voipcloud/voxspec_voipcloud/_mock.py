@@ -176,7 +176,7 @@ def coerce(raw: str, schema: Any, spec: Spec) -> Any:
 def coerce_part(raw: str, schema: Any, spec: Spec) -> Any:
     """A form part: parts carry no type, and clients send structured values as JSON text, so a part
     that is a JSON object or array is taken as one."""
-    if raw[:1] in ("{", "["):
+    if raw[:1] in ("{", "[") or raw in ("null", "true", "false") or (NUMBER.fullmatch(raw) and not raw.isdigit()):
         try:
             return json.loads(raw)
         except ValueError:
