@@ -172,8 +172,8 @@ def _parameter(
     doc: Document, raw: dict[str, Any], location: str | None = None, required: bool | None = None
 ) -> Parameter:
     schema = raw.get("schema") or {}
-    resolved = _deref(doc, schema)
-    has_default = isinstance(resolved, dict) and "default" in resolved
+    resolved = _schema_object(doc, schema)
+    has_default = "default" in resolved
     return Parameter(
         name=str(raw["name"]),
         py_name=py_name(str(raw["name"])),
@@ -185,6 +185,12 @@ def _parameter(
         schema=schema,
         explode=bool(raw.get("explode", raw.get("style", "form") == "form")),
     )
+
+
+def _schema_object(doc: Document, schema: Json) -> dict[str, Any]:
+    """The schema's keywords, following a $ref; {} for a boolean schema (valid in OpenAPI 3.1) or a bad ref."""
+    resolved = _deref(doc, schema)
+    return resolved if isinstance(resolved, dict) else {}
 
 
 def _deref(doc: Document, node: Json) -> Any:
@@ -269,7 +275,7 @@ def _body(doc: Document, raw: Json) -> Body | None:
     model = annotation if annotation.startswith(MODELS) else None
     fields: tuple[Parameter, ...] = ()
     if content_type in FORM_TYPES:
-        resolved = _deref(doc, schema)
+        resolved = _schema_object(doc, schema)
         needed = set(resolved.get("required") or [])
         fields = tuple(
             _parameter(doc, {"name": name, "schema": prop}, "body", name in needed)
@@ -329,7 +335,7 @@ def _error_shape(doc: Document, ops: tuple[Operation, ...]) -> ErrorShape:
         for response in op.responses:
             if response.status[0] not in "45" or response.schema is None:
                 continue
-            props = _deref(doc, response.schema).get("properties") or {}
+            props = _schema_object(doc, response.schema).get("properties") or {}
             code = next((f for f in CODE_FIELDS if f in props), None)
             message = next((f for f in MESSAGE_FIELDS if f in props), None)
             if code or message:

@@ -5,20 +5,25 @@ One small function per rule, registered with an id; each yields Findings at JSON
 
 from __future__ import annotations
 
+import keyword
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
 from generator.errors import Finding
-from generator.load import Document, Json, pointer_join, walk
+from generator.load import Document, Json, pointer_join, unescape, walk
 from generator.openapi import (
     COMPONENT_KINDS,
     TEMPLATE_PARAM,
     DocumentIndex,
+    mapping,
     media_examples,
     operations,
+    sequence,
 )
 
 Check = Callable[[Document, DocumentIndex], Iterator[Finding]]
@@ -57,12 +62,14 @@ def lint(doc: Document, index: DocumentIndex | None = None, only: set[str] | Non
 @rule("ref-resolves", "every $ref points at a node in this document")
 def _refs_resolve(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
     for pointer, target in index.all_refs:
+        problem, where = index.dangling.get(target), pointer_join(pointer, "$ref")
         if not target.startswith("#"):
-            yield doc.finding(
-                pointer_join(pointer, "$ref"), f"external $ref {target!r} is not supported", "ref-resolves"
-            )
-        elif target in index.dangling:
-            yield doc.finding(pointer_join(pointer, "$ref"), f"$ref {target!r} points at nothing", "ref-resolves")
+            yield doc.finding(where, f"external $ref {target!r} is not supported", "ref-resolves")
+        elif problem == "missing":
+            yield doc.finding(where, f"$ref {target!r} points at nothing", "ref-resolves")
+        elif problem not in (None, "indirect"):  # a loop; "indirect" is reported at the broken $ref it leads to
+            message = f"$ref {target!r} is circular ({problem}) and never reaches a definition"
+            yield doc.finding(where, message, "ref-resolves")
 
 
 @rule("operation-id", "every operation has a unique snake_case operationId")
@@ -76,6 +83,10 @@ def _operation_ids(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
         where = pointer_join(op.pointer, "operationId")
         if not SNAKE.match(op_id):
             yield doc.finding(where, f"operationId {op_id!r} is not snake_case", "operation-id")
+        elif keyword.iskeyword(op_id):
+            yield doc.finding(
+                where, f"operationId {op_id!r} is a Python keyword; it names a client method", "operation-id"
+            )
         if op_id in seen:
             yield doc.finding(where, f"operationId {op_id!r} is already used at {seen[op_id]}", "operation-id")
         else:
@@ -115,18 +126,21 @@ def _path_params(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
 @rule("responses-success-and-error", "every operation has a 2xx response and an error response")
 def _success_and_error(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
     for op in operations(doc.data):
-        codes = [str(c) for c in (op.node.get("responses") or {})]
+        responses = op.node.get("responses", {})
+        if not isinstance(responses, dict):
+            continue  # reported by validate
+        codes = [str(c) for c in responses]
         where = pointer_join(op.pointer, "responses")
         if not any(c.startswith("2") for c in codes):
             yield doc.finding(where, "no 2xx response", "responses-success-and-error")
-        if not any(c[0] in "45" or c == "default" for c in codes):
+        if not any(c[:1] in ("4", "5") or c == "default" for c in codes):
             yield doc.finding(where, "no error response (4xx, 5xx or default)", "responses-success-and-error")
 
 
 @rule("response-content", "every response with a body has a schema and an example")
 def _response_content(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
     for op in operations(doc.data):
-        for key, raw in (op.node.get("responses") or {}).items():
+        for key, raw in mapping(op.node.get("responses")).items():
             code = str(key)
             where = pointer_join(op.pointer, "responses", code)
             if code in NO_BODY_STATUSES or op.method == "head":
@@ -136,7 +150,9 @@ def _response_content(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
             except KeyError:
                 continue
             content = response.get("content") if isinstance(response, dict) else None
-            if not isinstance(content, dict) or not content:
+            if content is not None and not isinstance(content, dict):
+                continue  # reported by validate
+            if not content:
                 # A bodiless answer is allowed when the spec says why (the doc shows none).
                 if not (isinstance(response, dict) and response.get("x-voxspec-decision")):
                     yield doc.finding(
@@ -168,7 +184,7 @@ def _media_objects(doc: Document) -> Iterator[tuple[str, dict[str, Any]]]:
 def _examples_valid(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
     targets: list[tuple[str, dict[str, Any]]] = list(_media_objects(doc))
     for pointer, node in walk(doc.data):
-        if isinstance(node, dict) and node.get("in") in {"query", "path", "header", "cookie"} and "schema" in node:
+        if isinstance(node, dict) and node.get("in") in ("query", "path", "header", "cookie") and "schema" in node:
             targets.append((pointer, node))
     for pointer, media in targets:
         for ex_pointer, value in media_examples(media, pointer, doc):
@@ -215,15 +231,19 @@ def _defaults(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
 
 @rule("operation-summary-tag", "every operation has a summary and exactly one declared tag")
 def _summary_and_tag(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
-    declared = {t.get("name") for t in doc.data.get("tags") or [] if isinstance(t, dict)}
+    # A bare string in the top-level tags is a malformed tag (validate says so) but clearly names one.
+    names = [t.get("name") if isinstance(t, dict) else t for t in sequence(doc.data.get("tags"))]
+    declared = {name for name in names if isinstance(name, str)}
     for op in operations(doc.data):
         if not op.node.get("summary"):
             yield doc.finding(op.pointer, f"{op.method.upper()} {op.path} has no summary", "operation-summary-tag")
         tags = op.node.get("tags") or []
+        if not isinstance(tags, list):
+            continue  # reported by validate
         if len(tags) != 1:
             yield doc.finding(op.pointer, f"expected exactly one tag, found {len(tags)}", "operation-summary-tag")
         for i, tag in enumerate(tags):
-            if tag not in declared:
+            if isinstance(tag, str) and tag not in declared:
                 yield doc.finding(
                     pointer_join(op.pointer, "tags", i),
                     f"tag {tag!r} is not declared in the top-level tags",
@@ -233,10 +253,10 @@ def _summary_and_tag(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
 
 @rule("unused-component", "every component is referenced")
 def _unused_components(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
-    components = doc.data.get("components") or {}
+    components = mapping(doc.data.get("components"))
     used = {target for _p, target in index.all_refs}
     for kind in COMPONENT_KINDS:
-        for name in components.get(kind) or {}:
+        for name in mapping(components.get(kind)):
             target = pointer_join("#/components", kind, name)
             if target not in used:
                 yield doc.finding(target[1:], f"components/{kind}/{name} is never referenced", "unused-component")
@@ -244,7 +264,7 @@ def _unused_components(doc: Document, index: DocumentIndex) -> Iterator[Finding]
 
 @rule("component-name", "schema component names are PascalCase identifiers (they become class names)")
 def _component_names(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
-    for name in (doc.data.get("components") or {}).get("schemas") or {}:
+    for name in mapping(mapping(doc.data.get("components")).get("schemas")):
         if not PASCAL.match(name):
             yield doc.finding(
                 pointer_join("/components/schemas", name), f"schema name {name!r} is not PascalCase", "component-name"
@@ -261,13 +281,53 @@ def _decisions(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
             yield doc.finding(pointer, "x-voxspec-decision must be non-empty text or a list of it", "decision-text")
 
 
+_OBJECT: dict[str, Any] = {"type": "object"}
+_NAMES = ("limit", "offset", "page", "size", "items")
+# The shapes of specs/CONVENTIONS.md's extensions, for those the generator, mock or docs read by key.
+EXTENSION_SHAPES: dict[str, dict[str, Any]] = {
+    "x-voxspec-rate-limit": {
+        "type": "object",
+        "required": ["requests", "window-seconds"],
+        "properties": {
+            "requests": {"type": "integer", "minimum": 1},
+            "window-seconds": {"type": "integer", "minimum": 1},
+        },
+    },
+    "x-voxspec-pagination": {
+        "type": "object",
+        "properties": {"style": {"enum": ["offset", "page", "cursor"]}, **{k: {"type": "string"} for k in _NAMES}},
+    },
+    "x-voxspec-webhook-event": {"type": "object", "required": ["event"], "properties": {"event": {"type": "string"}}},
+    "x-voxspec-envelope": {"type": "object", "additionalProperties": {"type": "string"}},
+    "x-voxspec-deprecated": {"type": "boolean"},
+    "x-voxspec-inferred": {"type": "boolean"},
+    "x-voxspec-allow-list": _OBJECT,
+    "x-voxspec-crud": _OBJECT,
+    "x-voxspec-async": _OBJECT,
+    "x-voxspec-synchronous": _OBJECT,
+    "x-voxspec-self-alias": _OBJECT,
+}
+_SHAPE_CHECKS = {name: Draft202012Validator(shape) for name, shape in EXTENSION_SHAPES.items()}
+
+
+@rule("extension-shape", "x-voxspec-* extensions have the shape specs/CONVENTIONS.md gives them")
+def _extension_shapes(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    for pointer, node in walk(doc.data):
+        name = unescape(pointer.rsplit("/", 1)[-1])
+        if name not in _SHAPE_CHECKS or "/example" in pointer:
+            continue
+        for error in _SHAPE_CHECKS[name].iter_errors(node):
+            at = pointer_join(pointer, *(str(p) for p in error.absolute_path))
+            yield doc.finding(at, f"{name}: {error.message}", "extension-shape")
+
+
 @rule("security-declared", "every security requirement names a declared scheme")
 def _security(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
-    schemes = (doc.data.get("components") or {}).get("securitySchemes") or {}
+    schemes = mapping(mapping(doc.data.get("components")).get("securitySchemes"))
     places: list[tuple[str, Json]] = [("/security", doc.data.get("security"))]
     places += [(pointer_join(op.pointer, "security"), op.node.get("security")) for op in operations(doc.data)]
     for pointer, requirements in places:
-        for i, requirement in enumerate(requirements or []):
+        for i, requirement in enumerate(sequence(requirements)):
             for name in requirement if isinstance(requirement, dict) else []:
                 if name not in schemes:
                     yield doc.finding(

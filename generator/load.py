@@ -176,6 +176,8 @@ def _check_graph(root: Node) -> None:
     on_path: set[int] = set()
     size: dict[int, int] = {}
     height: dict[int, int] = {}
+    repeats: dict[int, int] = {}
+    nodes: dict[int, Node] = {}
     stack: list[tuple[Node, Iterator[tuple[Node, Node]]]] = [(root, iter(_children(root)))]
     on_path.add(id(root))
     while stack:
@@ -184,33 +186,38 @@ def _check_graph(root: Node) -> None:
             if id(child) in on_path:
                 anchor = f"&{child.anchor}" if child.anchor else "an anchor"
                 raise _GraphProblem(mark_node, f"alias loop: {anchor} contains an alias to itself", "yaml-alias")
-            if id(child) not in size:
-                if isinstance(child, ScalarNode) and child.tag == INT_TAG:
-                    digits = sum(c.isdigit() for c in child.value)
-                    if digits > sys.get_int_max_str_digits():
-                        raise _GraphProblem(
-                            child,
-                            f"an integer of {digits} digits is too long to read; quote it if it is text",
-                            "yaml-syntax",
-                        )
-                on_path.add(id(child))
-                stack.append((child, iter(_children(child))))
-                if len(stack) > MAX_DEPTH:
+            if id(child) in size:  # an alias (or a shared key): measured already
+                if len(stack) + height[id(child)] > MAX_DEPTH:
                     raise _GraphProblem(mark_node, f"nested more than {MAX_DEPTH} levels deep", "yaml-depth")
-                break
+                repeats[id(child)] = repeats.get(id(child), 0) + 1
+                continue
+            if isinstance(child, ScalarNode) and child.tag == INT_TAG:
+                digits = sum(c.isdigit() for c in child.value)
+                if digits > sys.get_int_max_str_digits():
+                    raise _GraphProblem(
+                        child,
+                        f"an integer of {digits} digits is too long to read; quote it if it is text",
+                        "yaml-syntax",
+                    )
+            on_path.add(id(child))
+            stack.append((child, iter(_children(child))))
+            if len(stack) > MAX_DEPTH:
+                raise _GraphProblem(mark_node, f"nested more than {MAX_DEPTH} levels deep", "yaml-depth")
+            break
         else:
             stack.pop()
             on_path.discard(id(node))
             kids = [child for child, _ in _children(node)]
+            nodes[id(node)] = node
             size[id(node)] = 1 + sum(size[id(c)] for c in kids)
             height[id(node)] = 1 + max((height[id(c)] for c in kids), default=0)
-    distinct = len(size)
-    if size[id(root)] - distinct > MAX_ALIAS_EXPANSION:
-        raise _GraphProblem(
-            root,
-            f"aliases expand {distinct} nodes to {size[id(root)]} (more than {MAX_ALIAS_EXPANSION} repeats)",
-            "yaml-alias",
-        )
+    expanded = size[id(root)]
+    if expanded - len(size) > MAX_ALIAS_EXPANSION:
+        worst = max(repeats, key=lambda key: repeats[key] * size[key])
+        node = nodes[worst]
+        anchor = f"&{node.anchor}" if node.anchor else "this node"
+        message = f"aliases repeat {anchor} {repeats[worst]} times and expand the document to {expanded} nodes"
+        raise _GraphProblem(node, message, "yaml-alias")
 
 
 def _deep_mark(text: str) -> tuple[int, int] | None:
@@ -256,7 +263,8 @@ def _read_yaml(text: str, display: str) -> Any:
         raise _unusable(display, line, col, f"YAML syntax error: {problem}", "yaml-syntax") from None
     except ReaderError as exc:
         line, col = _line_col(text, exc.position)
-        message = f"YAML syntax error: character {exc.character!r} is not allowed in YAML ({exc.reason})"
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        message = f"YAML syntax error: character U+{code:04X} is not allowed ({exc.reason})"
         raise _unusable(display, line, col, message, "yaml-syntax") from None
     except RecursionError:
         line, col = _deep_mark(text) or (1, 1)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -44,6 +44,16 @@ def operations(data: Json) -> Iterator[OperationRef]:
                 yield OperationRef(path, method, op, pointer_join("", "paths", path, method), item)
 
 
+def mapping(node: Json) -> dict[str, Any]:
+    """node when it is a mapping, else an empty one: rules read malformed specs without raising."""
+    return node if isinstance(node, dict) else {}
+
+
+def sequence(node: Json) -> list[Any]:
+    """node when it is a list, else an empty one."""
+    return node if isinstance(node, list) else []
+
+
 def refs(data: Json) -> Iterator[tuple[str, str]]:
     """(pointer of the $ref key's owner, target) for every $ref in the document."""
     for pointer, node in walk(data):
@@ -51,13 +61,13 @@ def refs(data: Json) -> Iterator[tuple[str, str]]:
             yield pointer, node["$ref"]
 
 
-def neutralise_refs(data: Json, dangling: set[str]) -> Json:
+def neutralise_refs(data: Json, dangling: Collection[str]) -> Json:
     """A copy of data with every dangling $ref replaced by an empty schema."""
     if not dangling:
         return data
     clone = copy.deepcopy(data)
     for _pointer, node in walk(clone):
-        if isinstance(node, dict) and node.get("$ref") in dangling:
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"] in dangling:
             del node["$ref"]
     return clone
 
@@ -66,18 +76,51 @@ class SchemaChecker:
     """Validates instances against schemas that live inside one OpenAPI document.
 
     The whole document is the root resource, so '#/components/...' refs resolve as written.
+    A schema that is itself broken (not a valid JSON Schema, a dangling or circular $ref, in it or
+    in a schema it refers to) checks nothing: validate and ref-resolves report that root cause once,
+    where judging examples against it would only add misleading findings.
     """
 
-    def __init__(self, data: Json) -> None:
-        self._root = Draft202012Validator(data, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    def __init__(self, doc: Document, broken_refs: Collection[str] = ()) -> None:
+        self._doc = doc
+        self._root = Draft202012Validator(doc.data, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        self._meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+        self._broken_refs = broken_refs
+        self._sound: dict[str, bool] = {}
 
     def errors(self, schema: Json, instance: Json) -> list[ValidationError]:
+        if not self._is_sound(schema):
+            return []
         try:
             return list(self._root.evolve(schema=schema).iter_errors(instance))
-        except RecursionError:
-            return [ValidationError("schema recursion too deep to validate")]
-        except Exception as exc:  # referencing raises several unrelated types for bad refs
-            return [ValidationError(f"schema cannot be evaluated: {exc}")]
+        except Exception:  # referencing raises several unrelated types for bad refs; RecursionError too
+            return []
+
+    def _is_sound(self, schema: Json) -> bool:
+        """schema and every schema it refers to (transitively) are valid JSON Schemas."""
+        pending: list[tuple[str | None, Json]] = [(None, schema)]
+        checked: set[str] = set()
+        while pending:
+            ref, node = pending.pop()
+            if ref is not None and ref in self._sound:
+                if not self._sound[ref]:
+                    return False
+                continue
+            if not self._meta.is_valid(node):
+                if ref is not None:
+                    self._sound[ref] = False
+                return False
+            for _pointer, target in refs(node):
+                if target in self._broken_refs or not target.startswith("#"):
+                    return False
+                if target not in checked:
+                    checked.add(target)
+                    try:
+                        pending.append((target, self._doc.resolve(target)))
+                    except KeyError:
+                        return False
+        self._sound.update((ref, True) for ref in checked)
+        return True
 
 
 def media_examples(media: dict[str, Any], pointer: str, doc: Document) -> Iterator[tuple[str, Json]]:
@@ -103,18 +146,37 @@ class DocumentIndex:
 
     @cached_property
     def checker(self) -> SchemaChecker:
-        return SchemaChecker(self.doc.data)
+        return SchemaChecker(self.doc, self.dangling)
 
     @cached_property
     def all_refs(self) -> list[tuple[str, str]]:
         return list(refs(self.doc.data))
 
     @cached_property
-    def dangling(self) -> set[str]:
-        bad: set[str] = set()
+    def dangling(self) -> dict[str, str]:
+        """Each $ref target that reaches no node, with why: "missing", "external" or the circular chain."""
+        bad: dict[str, str] = {}
         for _pointer, target in self.all_refs:
-            try:
-                self.doc.deref({"$ref": target})
-            except (KeyError, RecursionError):
-                bad.add(target)
+            if target not in bad:
+                problem = self._ref_problem(target)
+                if problem:
+                    bad[target] = problem
         return bad
+
+    def _ref_problem(self, target: str) -> str | None:
+        """None when target leads to a definition; else "external", "missing", the loop ("A -> B -> A"),
+        or "indirect" when it leads to another $ref that is broken (reported where that one is)."""
+        chain = [target]
+        while True:
+            if not chain[-1].startswith("#"):
+                return "external" if len(chain) == 1 else "indirect"
+            try:
+                node = self.doc.resolve(chain[-1])
+            except KeyError:
+                return "missing" if len(chain) == 1 else "indirect"
+            following = node.get("$ref") if isinstance(node, dict) else None
+            if not isinstance(following, str):
+                return None
+            if following in chain:
+                return " -> ".join([*chain[chain.index(following) :], following])
+            chain.append(following)

@@ -5,54 +5,172 @@ jsonschema's raw messages are reduced to one plain sentence at the deepest relev
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
+from jsonschema_path import SchemaPath
 from openapi_spec_validator import OpenAPIV31SpecValidator
+from openapi_spec_validator.validation import keywords
+from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError, UnresolvableParameterError
 
 from generator.errors import Finding
 from generator.load import Document, pointer_join
-from generator.openapi import DocumentIndex, neutralise_refs
+from generator.openapi import DocumentIndex, mapping, neutralise_refs
 
 RULE = "openapi"
+# Reported by lint rules (operation-id, path-params, default-valid) at the node itself, so not twice.
+LINTED = (DuplicateOperationIDError, UnresolvableParameterError)
+
+
+class _Crash(Exception):
+    """The validator raised while checking the node at parts (it assumes shapes it has not checked)."""
+
+    def __init__(self, parts: tuple[Any, ...], cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.parts, self.cause = parts, cause
+
+
+def _located(cls: type[Any]) -> type[Any]:
+    """cls, stamping each error it yields with the document path of the node it was checking.
+
+    The library's semantic checks (schemas against their dialect, defaults, duplicates) yield errors
+    without a document path; the innermost keyword validator knows it, as a SchemaPath argument.
+    """
+    is_value = issubclass(cls, keywords.ValueValidator)
+
+    class Located(cls):  # type: ignore[misc]
+        def __call__(self, *args: Any, **kwargs: Any) -> Iterator[ValidationError]:
+            where = next((tuple(a.parts) for a in args if isinstance(a, SchemaPath)), ())
+            try:
+                for error in super().__call__(*args, **kwargs):
+                    if not hasattr(error, "voxspec_parts"):
+                        error.voxspec_parts = (*where, *(("default",) if is_value else ()), *error.path)
+                        error.voxspec_linted = is_value
+                    yield error
+            except (_Crash, RecursionError):
+                raise
+            except Exception as exc:  # the library assumes shapes; report where it gave up
+                raise _Crash(where, exc) from None
+
+    Located.__name__ = f"Located{cls.__name__}"
+    return Located
+
+
+class _Validator(OpenAPIV31SpecValidator):
+    """openapi-spec-validator whose semantic checks say where each problem is (see _located)."""
+
+
+_Validator.keyword_validators = {
+    name: _located(cls) for name, cls in OpenAPIV31SpecValidator.keyword_validators.items()
+}
 
 
 def validate(doc: Document, index: DocumentIndex | None = None) -> list[Finding]:
     """Every structural problem openapi-spec-validator finds, each once."""
     index = index or DocumentIndex(doc)
-    version = doc.data.get("openapi")
-    if not isinstance(version, str) or not version.startswith("3.1"):
-        return [doc.finding("/openapi", f"voxspec reads OpenAPI 3.1 documents, this one says {version!r}", RULE)]
-    # Dangling refs are reported by lint; the validator would stop at the first one.
+    version_problem = _version_problem(doc)
+    if version_problem:
+        return [version_problem]
+    # Dangling refs are reported by lint; the validator would stop at the first one. What it would say about
+    # the emptied node (a parameter without `name`, a response without `description`) is not said either.
     data = neutralise_refs(doc.data, index.dangling)
-    findings: list[Finding] = []
+    emptied = [owner for owner, target in index.all_refs if target in index.dangling]
+    validator = _Validator(data)
     try:
-        errors: Iterable[Any] = list(OpenAPIV31SpecValidator(data).iter_errors())
+        # The semantic checks assume a document of the right shape: run them only on one.
+        errors = list(validator.schema_validator.iter_errors(data))
+        if not errors:
+            errors = [e for e in validator.root_validator(validator.schema_path) if not _linted(e)]
     except RecursionError:
         return [doc.finding("", "the document's references nest too deeply to validate", RULE)]
+    except _Crash as crash:
+        message = f"the validator could not check this node: {_first_line(str(crash))}"
+        return [doc.finding(_physical(doc, crash.parts), message, RULE)]
     except Exception as exc:  # the validator surfaces resolver failures as assorted exception types
         return [doc.finding("", f"the validator could not process the document: {_first_line(str(exc))}", RULE)]
-    for error in errors:
-        findings.append(_to_finding(doc, error))
-    return sorted(set(findings))
+    findings = {_to_finding(doc, error) for error in errors}
+    return sorted(f for f in findings if not any(_within(f.pointer, owner) for owner in emptied))
+
+
+def _within(pointer: str, owner: str) -> bool:
+    return pointer == owner or pointer.startswith(owner + "/")
+
+
+def _version_problem(doc: Document) -> Finding | None:
+    if "openapi" not in doc.data:
+        found = " (this is a Swagger 2.0 document)" if "swagger" in doc.data else ""
+        return doc.finding("", f"no `openapi` field; voxspec reads OpenAPI 3.1 documents{found}", RULE)
+    version = doc.data["openapi"]
+    if not isinstance(version, str):
+        kind = "a number" if isinstance(version, int | float) else f"a {type(version).__name__}"
+        return doc.finding("/openapi", f'`openapi` must be a string such as "3.1.0", this one is {kind}', RULE)
+    if not version.startswith("3.1"):
+        return doc.finding("/openapi", f"voxspec reads OpenAPI 3.1 documents, this one says {version!r}", RULE)
+    return None
+
+
+def _linted(error: Any) -> bool:
+    return isinstance(error, LINTED) or bool(getattr(error, "voxspec_linted", False))
 
 
 def _to_finding(doc: Document, error: Any) -> Finding:
     if isinstance(error, ValidationError) and error.context:
         error = best_match(error.context) or error
-    path = list(getattr(error, "absolute_path", None) or getattr(error, "path", None) or [])
-    pointer = pointer_join("", *(str(p) for p in path))
+    parts = getattr(error, "voxspec_parts", None)
+    if parts is not None:
+        pointer = _physical(doc, parts)
+    else:
+        pointer = pointer_join("", *(str(p) for p in getattr(error, "absolute_path", None) or []))
+    unknown = _unknown_fields(doc, pointer, error)
+    if unknown:
+        return doc.finding(pointer_join(pointer, unknown[0]), f"unknown field(s) {', '.join(map(repr, unknown))}", RULE)
     return doc.finding(pointer, _plain_message(error), RULE)
+
+
+def _physical(doc: Document, parts: Iterable[Any]) -> str:
+    """The pointer of the node the validator reached by parts, where it is written: the validator walks
+    through $refs, so its path may run through the referring node rather than the definition."""
+    pointer, node = "", doc.data
+    for part in parts:
+        key = str(part)
+        seen: set[str] = set()
+        while isinstance(node, dict) and key not in node and isinstance(node.get("$ref"), str):
+            target = node["$ref"]
+            if target in seen or not target.startswith("#"):
+                break
+            seen.add(target)
+            try:
+                node = doc.resolve(target)
+            except KeyError:
+                break
+            pointer = target[1:]
+        pointer = pointer_join(pointer, key)
+        if isinstance(node, dict):
+            node = node.get(key)
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            node = None
+    return pointer
+
+
+def _unknown_fields(doc: Document, pointer: str, error: Any) -> list[str]:
+    """The keys an additionalProperties/unevaluatedProperties error rejects, in document order."""
+    message = _first_line(str(getattr(error, "message", "")))
+    if not message.startswith(("Additional properties are not allowed", "Unevaluated properties are not allowed")):
+        return []
+    try:
+        node = doc.resolve(pointer)
+    except KeyError:
+        return []
+    listed = message[message.find("(") :]
+    return [key for key in mapping(node) if f"'{key}'" in listed or repr(key) in listed]
 
 
 def _plain_message(error: Any) -> str:
     message = _first_line(getattr(error, "message", str(error)))
-    validator = getattr(error, "validator", None)
-    if validator == "additionalProperties" and "were unexpected" in message:
-        extra = message.split("(", 1)[-1].rstrip(")")
-        return f"unknown field(s) {extra}"
-    if validator == "required":
+    if getattr(error, "validator", None) == "required":
         return message.replace("is a required property", "is required here")
     return message
 

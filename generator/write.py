@@ -7,11 +7,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 IGNORED_PARTS = {"__pycache__", "build", ".mypy_cache", ".ruff_cache"}
+# Test hook, off unless set: the process SIGKILLs itself at the named step of replace_folder ("writing",
+# "written", "old-moved", "new-moved"), so tests/bad_specs/test_interrupted_generate.py can prove recovery.
+KILL_AT = "VOXSPEC_TEST_KILL_AT"
+
+
+def _step(name: str) -> None:
+    if os.environ.get(KILL_AT) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass(frozen=True)
@@ -69,12 +78,16 @@ def replace_folder(root: Path, name: str, files: dict[str, bytes]) -> None:
             target = tmp / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+            _step("writing")
         os.chmod(tmp, 0o755)
+        _step("written")
         final = root / name
         backup = root / f".{name}.voxspec-old"
         if final.exists():
             final.rename(backup)
+        _step("old-moved")
         tmp.rename(final)
+        _step("new-moved")
         shutil.rmtree(backup, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -77,6 +77,10 @@ def _undeclared_scheme(doc: dict[str, Any]) -> None:
     op(doc)["security"] = [{"nope": []}]
 
 
+def _bad_rate_limit(doc: dict[str, Any]) -> None:
+    doc["x-voxspec-rate-limit"] = {"requests": "a hundred"}
+
+
 BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "operation-id": (_dup_op_id, "already used"),
     "path-params": (_undeclared_path_param, "{id}"),
@@ -91,6 +95,7 @@ BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "component-name": (_bad_component_name, "not PascalCase"),
     "decision-text": (_empty_decision, "non-empty text"),
     "security-declared": (_undeclared_scheme, "not declared"),
+    "extension-shape": (_bad_rate_limit, "x-voxspec-rate-limit: 'a hundred' is not of type 'integer'"),
 }
 
 
@@ -117,6 +122,18 @@ def test_rule_reports_broken_spec(rule_id: str) -> None:
     assert all(f.rule == rule_id for f in findings)
     assert any(expected in f.message for f in findings), [f.message for f in findings]
     assert all(f.line >= 1 for f in findings)
+
+
+def test_circular_ref_is_named_as_such() -> None:
+    data = valid()
+    data["components"]["schemas"]["Loop"] = {"$ref": "#/components/schemas/Pool"}
+    data["components"]["schemas"]["Pool"] = {"$ref": "#/components/schemas/Loop"}
+    op(data)["responses"]["200"]["content"]["application/json"]["schema"] = {"$ref": "#/components/schemas/Loop"}
+    messages = [f.message for f in lint(_doc(data), only={"ref-resolves"})]
+    assert (
+        "$ref '#/components/schemas/Loop' is circular (#/components/schemas/Loop -> #/components/schemas/Pool"
+        in (messages[0])
+    ), messages
 
 
 def test_camel_case_operation_id_is_reported() -> None:
