@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import sys
 from pathlib import Path
@@ -60,3 +61,13 @@ def sync_transport(app: Any) -> Any:
     from starlette.testclient import TestClient
 
     return TestClient(app)._transport
+
+
+def tree_hash(folder: Path) -> str:
+    """One digest of every file name and content under folder: equal digests mean an unchanged tree."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        if path.is_file():
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()

@@ -20,6 +20,7 @@ import pytest
 
 from generator.cli import main
 from tests.bad_specs import make_corpus
+from tests.helpers import tree_hash
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -38,15 +39,6 @@ def case_bytes(name: str) -> bytes:
         assert hashlib.sha256(content).hexdigest() == entry["sha256"], "re-run tests/bad_specs/make_corpus.py"
         return content
     return (HERE / str(entry["file"])).read_bytes()
-
-
-def tree_hash(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        if path.is_file():
-            digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 @pytest.fixture(scope="module")

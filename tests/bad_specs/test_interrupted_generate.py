@@ -7,7 +7,6 @@ the tree hashes to the old or the new output, and to the one the step implies.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -20,21 +19,13 @@ import pytest
 
 from generator.cli import main
 from generator.write import KILL_AT
+from tests.helpers import tree_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = "specs/voipcloud/openapi.yaml"
 # step -> which output the tree must hold after recovery
 STEPS = {"writing": "old", "written": "old", "old-moved": "old", "new-moved": "new"}
 DELAYS = (0.2, 0.6)
-
-
-def tree_hash(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        if path.is_file():
-            digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def changed_spec() -> str:

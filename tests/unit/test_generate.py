@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -13,6 +12,7 @@ from generator.build import build
 from generator.cli import main
 from generator.load import parse
 from generator.render import render
+from tests.helpers import tree_hash
 from tests.unit.specs import op, valid
 
 
@@ -22,14 +22,6 @@ def project(tmp_path: Path, **specs: dict[str, object]) -> Path:
         folder.mkdir(parents=True)
         (folder / "openapi.yaml").write_text(json.dumps(data, indent=2))
     return tmp_path
-
-
-def tree_hash(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            digest.update(str(path.relative_to(folder)).encode() + path.read_bytes())
-    return digest.hexdigest()
 
 
 def test_render_is_deterministic() -> None:
