@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.voxspec-installed
 
-.PHONY: generate test check fmt lint typecheck clean docs
+.PHONY: generate test check fmt lint typecheck clean docs browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,15 @@ docs: $(STAMP)
 # pytest exits 5 when it collects nothing; that is not a failure of the suite.
 # Schemathesis gives every operation of a vendor the same node id, which pytest-xdist
 # would collapse into one test, so the contract fuzzing runs in its own serial session.
-test: $(STAMP)
+# The docs tests open the site in Debian's headless Chromium; install it when it is missing
+# (needs root or sudo, as on CI machines).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the docs browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --ignore=tests/contract; status=$$?; \
 	  if [ $$status -ne 0 ] && [ $$status -ne 5 ]; then exit $$status; fi
 	$(BIN)/python -m pytest -q -s tests/contract; status=$$?; if [ $$status -eq 5 ]; then exit 0; else exit $$status; fi
