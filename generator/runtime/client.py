@@ -243,7 +243,7 @@ class BaseClient:
 
     @staticmethod
     def _network_error(operation: Operation, request: dict[str, Any], exc: Exception) -> NetworkError:
-        where = redact(f"{operation.method} {request['url']}")
+        where = redact(f"{operation.method} {httpx.URL(request['url'], params=request['params'])}")
         return NetworkError(operation.operation_id, where, redact(str(exc)) or type(exc).__name__)
 
     @staticmethod

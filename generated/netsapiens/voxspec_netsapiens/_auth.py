@@ -21,6 +21,9 @@ import httpx
 from ._errors import AuthenticationError
 
 REDACTED = "********"
+# Values shorter than this are not searched for in text: replacing every "c" of a message helps nobody,
+# and real keys, passwords and tokens are longer.
+MIN_REDACTED_LENGTH = 6
 # Refresh an OAuth2 token this many seconds before it expires, so a request never races the expiry.
 TOKEN_SKEW_SECONDS = 30.0
 
@@ -53,6 +56,8 @@ def redact(text: str) -> str:
     with _LIVE_LOCK:
         values = [s.get() for s in _LIVE]
     for value in values:
+        if len(value) < MIN_REDACTED_LENGTH:
+            continue
         for form in {value, quote(value, safe=""), quote_plus(value)}:
             if form and form in text:
                 text = text.replace(form, REDACTED)
@@ -91,11 +96,11 @@ class TokenSource:
         self, token_url: str, client_id: str, client_secret: str, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.token_url = token_url
-        self._client_id = Secret(client_id)
+        self._client_id = client_id  # an identifier, not a secret
         self._client_secret = Secret(client_secret)
         self._clock = clock
         self._token: Secret | None = None
-        self._expires_at = 0.0
+        self._refresh_at = 0.0
         self.lock = threading.Lock()
         self.fetches = 0
 
@@ -103,7 +108,7 @@ class TokenSource:
         return f"TokenSource(token_url={self.token_url!r}, has_token={self._token is not None})"
 
     def current(self) -> str | None:
-        if self._token is None or self._clock() >= self._expires_at - TOKEN_SKEW_SECONDS:
+        if self._token is None or self._clock() >= self._refresh_at:
             return None
         return self._token.get()
 
@@ -117,7 +122,7 @@ class TokenSource:
             "url": self.token_url,
             "data": {
                 "grant_type": "client_credentials",
-                "client_id": self._client_id.get(),
+                "client_id": self._client_id,
                 "client_secret": self._client_secret.get(),
             },
             "headers": {"Accept": "application/json"},
@@ -139,7 +144,8 @@ class TokenSource:
         expires_in = body.get("expires_in")
         lifetime = float(expires_in) if isinstance(expires_in, int | float) and expires_in > 0 else 3600.0
         self._token = Secret(token)
-        self._expires_at = self._clock() + lifetime
+        # refresh TOKEN_SKEW_SECONDS early, or half-way through a shorter lifetime
+        self._refresh_at = self._clock() + max(lifetime - TOKEN_SKEW_SECONDS, lifetime / 2)
         self.fetches += 1
 
 
