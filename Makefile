@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.voxspec-installed
 
-.PHONY: generate test check fmt lint typecheck clean docs
+.PHONY: generate test check fmt lint typecheck clean docs bench-client
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,22 @@ check: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff format generator tests
 	$(BIN)/ruff check --fix generator tests
+
+# The peer client lives in its own venv under .bench/ (gitignored): its dependencies may clash with ours.
+OPC_VERSION := 0.29.1
+BENCH := .bench
+$(BENCH)/opc/.installed:
+	$(PYTHON) -m venv $(BENCH)/opc
+	$(BENCH)/opc/bin/python -m pip install --quiet 'openapi-python-client==$(OPC_VERSION)'
+	touch $@
+
+$(BENCH)/opc_voipcloud/client.py: $(BENCH)/opc/.installed specs/voipcloud/openapi.yaml
+	rm -rf $(BENCH)/opc_voipcloud
+	cd $(BENCH) && opc/bin/openapi-python-client generate --path ../specs/voipcloud/openapi.yaml \
+	  --output-path opc_voipcloud --meta none > opc-generate.log 2>&1 || (cat opc-generate.log; exit 1)
+
+bench-client: $(STAMP) $(BENCH)/opc_voipcloud/client.py
+	$(BENCH)/opc/bin/python bench/bench_client.py --opc $(BENCH)/opc_voipcloud
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
