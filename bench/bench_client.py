@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BASE = "https://au.voipcloud.online"
 PATH = "/api/integration/v1/get-user-calls"
 KEY = "bench-key-0123456789"
-PARAMS = {"from_date": "", "to_date": "", "limit": 100, "offset": 0, "users_names": ""}
+PARAMS: dict[str, str | int] = {"from_date": "", "to_date": "", "limit": 100, "offset": 0, "users_names": ""}
 
 
 class FixedTransport(httpx.BaseTransport):
@@ -86,7 +86,7 @@ def per_call_us(fn: Callable[[], Any], calls: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        epilog="example: .bench/opc/bin/python bench/bench_client.py --rounds 7 --calls 2000 --opc .bench/opc_voipcloud",
+        epilog="example: .bench/opc/bin/python bench/bench_client.py --rounds 7 --opc .bench/opc_voipcloud",
     )
     parser.add_argument("--rounds", type=int, default=7, help="rounds; the median round is reported")
     parser.add_argument("--calls", type=int, default=2000, help="calls per contender per round")
