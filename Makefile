@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.voxspec-installed
 
-.PHONY: generate test check fmt lint typecheck clean docs browser
+.PHONY: generate test check fmt lint typecheck clean docs browser bench-client
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,6 @@ generate: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/voxspec docs
 
-# pytest exits 5 when it collects nothing; that is not a failure of the suite.
-# Schemathesis gives every operation of a vendor the same node id, which pytest-xdist
-# would collapse into one test, so the contract fuzzing runs in its own serial session.
 # The docs tests open the site in Debian's headless Chromium; install it when it is missing
 # (needs root or sudo, as on CI machines).
 browser:
@@ -29,6 +26,9 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# pytest exits 5 when it collects nothing; that is not a failure of the suite.
+# Schemathesis gives every operation of a vendor the same node id, which pytest-xdist
+# would collapse into one test, so the contract fuzzing runs in its own serial session.
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --ignore=tests/contract; status=$$?; \
 	  if [ $$status -ne 0 ] && [ $$status -ne 5 ]; then exit $$status; fi
@@ -49,6 +49,22 @@ check: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff format generator tests
 	$(BIN)/ruff check --fix generator tests
+
+# The peer client lives in its own venv under .bench/ (gitignored): its dependencies may clash with ours.
+OPC_VERSION := 0.29.1
+BENCH := .bench
+$(BENCH)/opc/.installed:
+	$(PYTHON) -m venv $(BENCH)/opc
+	$(BENCH)/opc/bin/python -m pip install --quiet 'openapi-python-client==$(OPC_VERSION)'
+	touch $@
+
+$(BENCH)/opc_voipcloud/client.py: $(BENCH)/opc/.installed specs/voipcloud/openapi.yaml
+	rm -rf $(BENCH)/opc_voipcloud
+	cd $(BENCH) && opc/bin/openapi-python-client generate --path ../specs/voipcloud/openapi.yaml \
+	  --output-path opc_voipcloud --meta none > opc-generate.log 2>&1 || (cat opc-generate.log; exit 1)
+
+bench-client: $(STAMP) $(BENCH)/opc_voipcloud/client.py
+	$(BENCH)/opc/bin/python bench/bench_client.py --opc $(BENCH)/opc_voipcloud
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

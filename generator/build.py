@@ -15,6 +15,7 @@ from generator.ir import (
     Api,
     Body,
     Decision,
+    Envelope,
     ErrorShape,
     Operation,
     Pagination,
@@ -216,6 +217,7 @@ def _operation(doc: Document, ref: Any, root_security: tuple[tuple[str, ...], ..
     if not successes:
         raise VoxspecError(f"{op_id}: no 2xx response to build a client method from")
     security = _security(node["security"]) if "security" in node else root_security
+    envelope, returns = _unwrapped(doc, successes[0])
     path_format = TEMPLATE_PARAM.sub(lambda m: "{" + py_name(m.group(1)) + "}", ref.path)
     return Operation(
         op_id=op_id,
@@ -231,9 +233,11 @@ def _operation(doc: Document, ref: Any, root_security: tuple[tuple[str, ...], ..
         responses=responses,
         success=successes[0],
         security=security,
-        pagination=_pagination(node.get("x-voxspec-pagination")),
+        pagination=_pagination(doc, node.get("x-voxspec-pagination"), successes[0]),
         idempotent=ref.method.upper() in IDEMPOTENT,
         server=_own_server(node, ref.path_item),
+        envelope=envelope,
+        returns=returns,
         extensions={k: v for k, v in node.items() if k.startswith("x-voxspec-")},
     )
 
@@ -317,7 +321,7 @@ def _response(doc: Document, status: str, raw: Json) -> Response:
     )
 
 
-def _pagination(raw: Json) -> Pagination | None:
+def _pagination(doc: Document, raw: Json, success: Response) -> Pagination | None:
     if not isinstance(raw, dict):
         return None
 
@@ -325,9 +329,57 @@ def _pagination(raw: Json) -> Pagination | None:
         value = raw.get(key)
         return str(value) if value is not None else None
 
+    items = opt("items")
+    page_schema: Json = success.schema
+    if items is not None:
+        page_schema = _properties(doc, success.schema)[0].get(items, {})
+    resolved = _schema_object(doc, page_schema)
+    item_type = py_type(resolved.get("items", {}), doc) if resolved.get("type") == "array" else "Any"
     return Pagination(
-        str(raw.get("style", "offset")), opt("limit"), opt("offset"), opt("page"), opt("size"), opt("items")
+        str(raw.get("style", "offset")), opt("limit"), opt("offset"), opt("page"), opt("size"), items, item_type
     )
+
+
+def _properties(doc: Document, schema: Json, depth: int = 0) -> tuple[dict[str, Any], set[str], dict[str, Any] | None]:
+    """(properties, required, x-voxspec-envelope) of an object schema, merged over $ref and allOf;
+    later allOf members narrow earlier ones, as the generated models do."""
+    resolved = _schema_object(doc, schema)
+    props: dict[str, Any] = {}
+    required: set[str] = set()
+    envelope = resolved.get("x-voxspec-envelope")
+    envelope = envelope if isinstance(envelope, dict) else None
+    if depth < 16:
+        for member in resolved.get("allOf") or []:
+            more, needed, inner = _properties(doc, member, depth + 1)
+            props.update(more)
+            required |= needed
+            envelope = envelope or inner
+    props.update(resolved.get("properties") or {})
+    required |= set(resolved.get("required") or [])
+    return props, required, envelope
+
+
+def _unwrapped(doc: Document, success: Response) -> tuple[Envelope | None, str]:
+    """The envelope of an operation's answer and what its client method returns: the `data` field when
+    the answer is nothing but the envelope, else the whole answer (checked for failure all the same)."""
+    if success.schema is None:
+        return None, success.py_type
+    props, required, raw = _properties(doc, success.schema)
+    if raw is None:
+        return None, success.py_type
+
+    def field_name(key: str) -> str | None:
+        value = raw.get(key)
+        return str(value) if value is not None else None
+
+    success_field, code, message, data = (field_name(k) for k in ("success", "code", "message", "data"))
+    own = {f for f in (success_field, code, message, data) if f}
+    if data is None or set(props) - own:
+        return Envelope(success_field, code, message, None), success.py_type
+    annotation = py_type(props.get(data, {}), doc)
+    if data not in required and annotation not in ("Any", "None") and not annotation.endswith("| None"):
+        annotation += " | None"
+    return Envelope(success_field, code, message, data), annotation
 
 
 def _error_shape(doc: Document, ops: tuple[Operation, ...]) -> ErrorShape:
@@ -352,6 +404,11 @@ def _decisions(data: Json) -> tuple[Decision, ...]:
     return tuple(out)
 
 
+def _names_event(doc: Document, prop: Json, event: str) -> bool:
+    schema = _schema_object(doc, prop)
+    return event == schema.get("const") or event in (schema.get("enum") or [])
+
+
 def _webhooks(doc: Document) -> tuple[Webhook, ...]:
     hooks = []
     for name, raw in (doc.data.get("webhooks") or {}).items():
@@ -361,6 +418,8 @@ def _webhooks(doc: Document) -> tuple[Webhook, ...]:
             continue
         body = _body(doc, op.get("requestBody"))
         event = str((item.get("x-voxspec-webhook-event") or op.get("x-voxspec-webhook-event") or {}).get("event", name))
+        props = _properties(doc, body.schema)[0] if body else {}
+        event_field = next((key for key, prop in props.items() if _names_event(doc, prop, event)), "event")
         hooks.append(
             Webhook(
                 str(name),
@@ -368,6 +427,7 @@ def _webhooks(doc: Document) -> tuple[Webhook, ...]:
                 " ".join(str(op.get("summary", "")).split()),
                 body.py_type if body else "Any",
                 body.schema if body else {},
+                event_field,
             )
         )
     return tuple(hooks)

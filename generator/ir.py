@@ -65,6 +65,17 @@ class Pagination:
     page: str | None
     size: str | None
     items: str | None
+    item_type: str = "Any"  # the annotation of one item of a page
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """How an operation's answer is wrapped (`x-voxspec-envelope`), as the client unwraps it."""
+
+    success: str | None  # boolean field: false means the call failed
+    code: str | None  # integer field: outside 2xx means the call failed
+    message: str | None
+    data: str | None  # the field returned to the caller; None when the answer has fields beside the envelope
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,8 @@ class Operation:
     pagination: Pagination | None
     idempotent: bool
     server: str | None = None  # an operation- or path-level server URL that replaces the API's
+    envelope: Envelope | None = None
+    returns: str = "Any"  # the client method's return annotation: the success type, unwrapped from its envelope
     extensions: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -129,6 +142,7 @@ class Webhook:
     summary: str
     py_type: str
     schema: dict[str, Any] = field(repr=False)
+    event_field: str = "event"  # the body field naming the event
 
 
 @dataclass(frozen=True)

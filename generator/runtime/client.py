@@ -1,60 +1,51 @@
-"""HTTP plumbing of generated clients: auth, request building, errors, response parsing.
+"""HTTP plumbing of generated clients: request building, sending with retries, envelopes, errors, pages.
 
-Copied verbatim into each generated package as `_http.py`; imports only httpx and pydantic.
+Copied verbatim into each generated package as `_http.py`; imports only httpx, pydantic and the
+package's `_auth`, `_errors` and `_policy` modules (copied the same way).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import enum
-from collections.abc import Mapping, Sequence
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
-T = TypeVar("T")
-REDACTED = "********"
+from ._auth import Credentials, TokenSource, redact
+from ._errors import ApiError, EnvelopeError, NetworkError, RateLimitError, error_class
+from ._policy import RateLimiter, Retry, parse_retry_after
 
-
-class Secret:
-    """A credential that never shows itself in repr, str, logs or tracebacks."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def get(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return f"Secret('{REDACTED}')"
-
-    __str__ = __repr__
-
-
-class ApiError(Exception):
-    """A non-2xx answer from the vendor, in the vendor's own error shape."""
-
-    def __init__(
-        self, status: int, code: Any, message: str, request_id: str | None, body: Any, operation_id: str
-    ) -> None:
-        super().__init__(f"{operation_id}: HTTP {status}" + (f" [{code}]" if code is not None else "") + f": {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.request_id = request_id
-        self.body = body
-        self.operation_id = operation_id
+logger = logging.getLogger(__name__.rpartition(".")[0] or __name__)
+REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
 
 
 @dataclass(frozen=True)
-class Scheme:
-    name: str
-    kind: str  # header | query | cookie | bearer | basic | oauth2
-    param_name: str
+class Envelope:
+    """A vendor envelope: `success` (false = failed) or `code` (non-2xx = failed), `message`, and `data`,
+    the field the client returns; `data` is None when the operation's answer has fields beside the envelope."""
+
+    success: str | None
+    code: str | None
+    message: str | None
+    data: str | None
+
+
+@dataclass(frozen=True)
+class Paging:
+    style: str  # offset | page
+    limit: str | None
+    offset: str | None
+    page: str | None
+    size: str | None
+    items: str | None  # the body field holding the list; None when the body is the list
 
 
 @dataclass(frozen=True)
@@ -65,6 +56,8 @@ class Operation:
     security: tuple[tuple[str, ...], ...]
     idempotent: bool
     server: str | None = None  # replaces the client's base URL for this operation (e.g. a token endpoint)
+    envelope: Envelope | None = None
+    paging: Paging | None = None
 
 
 @dataclass(frozen=True)
@@ -108,54 +101,53 @@ def parse(kind: Any, data: Any) -> Any:
     return adapter.validate_python(data)
 
 
-class Credentials:
-    """The caller's secrets by security scheme name; applied to a request per its requirements."""
+def rebase(url: str, default_base_url: str, base_url: str) -> str:
+    """An operation's own server (or a token URL) moved to the caller's host when the caller moved the API
+    (a mock, a regional host): only URLs on the default host move, keeping their own path."""
+    default, chosen, own = urlsplit(default_base_url), urlsplit(base_url), urlsplit(url)
+    if own.netloc != default.netloc or (chosen.scheme, chosen.netloc) == (default.scheme, default.netloc):
+        return url
+    return urlunsplit((chosen.scheme, chosen.netloc, own.path, own.query, own.fragment))
 
-    def __init__(self, schemes: Sequence[Scheme], values: Mapping[str, str | None]) -> None:
-        self._schemes = {s.name: s for s in schemes}
-        self._values = {name: Secret(v) for name, v in values.items() if v}
 
-    def __repr__(self) -> str:
-        return f"Credentials({sorted(self._values)})"
-
-    def apply(
-        self, operation: Operation, params: dict[str, Any], headers: dict[str, str], cookies: dict[str, str]
-    ) -> None:
-        for requirement in operation.security:
-            if all(name in self._values for name in requirement):
-                for name in requirement:
-                    self._apply_one(self._schemes[name], self._values[name].get(), params, headers, cookies)
-                return
-
-    @staticmethod
-    def _apply_one(
-        scheme: Scheme, value: str, params: dict[str, Any], headers: dict[str, str], cookies: dict[str, str]
-    ) -> None:
-        if scheme.kind == "header":
-            headers[scheme.param_name] = value
-        elif scheme.kind == "query":
-            params[scheme.param_name] = value
-        elif scheme.kind == "cookie":
-            cookies[scheme.param_name] = value
-        elif scheme.kind == "basic":
-            headers["Authorization"] = f"Basic {value}"
-        else:
-            headers["Authorization"] = f"Bearer {value}"
+def described(request: httpx.Request) -> str:
+    return redact(f"{request.method} {request.url}")
 
 
 class BaseClient:
-    """What the sync and async clients share: request building and response handling."""
+    """What the sync and async clients share: request building, response handling, paging state."""
 
     def __init__(
-        self, base_url: str, credentials: Credentials, error_shape: ErrorShape, headers: Mapping[str, str] | None
+        self,
+        base_url: str,
+        default_base_url: str,
+        credentials: Credentials,
+        error_shape: ErrorShape,
+        headers: Mapping[str, str] | None,
+        retry: Retry,
+        rate_limiter: RateLimiter | None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._default_base_url = default_base_url
         self._credentials = credentials
         self._error_shape = error_shape
         self._headers = dict(headers or {})
+        self._retry = retry
+        self._limiter = rate_limiter
+        self._servers: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, credentials={self._credentials!r})"
+
+    def _url(self, operation: Operation) -> str:
+        if operation.server is None:
+            return self.base_url
+        url = self._servers.get(operation.operation_id)
+        if url is None:
+            url = self._servers[operation.operation_id] = rebase(
+                operation.server, self._default_base_url, self.base_url
+            ).rstrip("/")
+        return url
 
     def _build(
         self,
@@ -168,31 +160,99 @@ class BaseClient:
         files: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         params = {k: encode(v) for k, v in query.items() if v is not None}
-        sent_headers = {**self._headers, **{k: str(encode(v)) for k, v in headers.items() if v is not None}}
-        cookies: dict[str, str] = {}
-        self._credentials.apply(operation, params, sent_headers, cookies)
+        sent_headers = self._headers.copy()
+        for k, v in headers.items():
+            if v is not None:
+                sent_headers[k] = str(encode(v))
         request: dict[str, Any] = {
             "method": operation.method,
-            "url": (operation.server or self.base_url) + path,
+            "url": self._url(operation) + path,
             "params": params,
             "headers": sent_headers,
         }
-        if cookies:
-            request["cookies"] = cookies
         if json_body is not None:
             request["json"] = jsonable(json_body)
         if form:
             request["data"] = {k: encode(v) for k, v in form.items() if v is not None}
         if files:
-            request["files"] = files
+            request["files"] = {k: v for k, v in files.items() if v is not None}
         return request
 
+    def _authorize(self, operation: Operation, request: dict[str, Any]) -> dict[str, Any]:
+        cookies: dict[str, str] = {}
+        self._credentials.apply(operation.security, request["params"], request["headers"], cookies)
+        if cookies:
+            request["cookies"] = cookies
+        return request
+
+    def _retry_delay(self, operation: Operation, attempt: int, response: httpx.Response | None) -> float | None:
+        if response is not None and response.status_code not in self._retry.statuses:
+            return None
+        retry_after = response.headers.get("retry-after") if response is not None else None
+        delay = self._retry.delay(attempt, operation.idempotent, retry_after)
+        if delay is not None:
+            reason = f"HTTP {response.status_code}" if response is not None else "no answer"
+            logger.info("%s: %s, try %d again in %.2fs", operation.operation_id, reason, attempt + 1, delay)
+        return delay
+
+    # --- answers -------------------------------------------------------------------------------
+
+    def _payload(self, operation: Operation, response: httpx.Response, binary: bool = False) -> Any:
+        """The decoded body of a successful answer whose envelope (if any) says success; raises otherwise."""
+        if not response.is_success:
+            raise self._error(operation, response)
+        if binary:
+            return response.content
+        if response.status_code == 204 or not response.content:
+            return None
+        body = response.json()
+        envelope = operation.envelope
+        if envelope is not None and isinstance(body, dict):
+            failed = envelope.success is not None and body.get(envelope.success) is False
+            code = body.get(envelope.code) if envelope.code is not None else None
+            if isinstance(code, int) and not isinstance(code, bool) and not 200 <= code < 300:
+                failed = True
+            if failed:
+                message = body.get(envelope.message) if envelope.message else None
+                raise EnvelopeError(
+                    response.status_code,
+                    code,
+                    str(message or "the vendor reported a failure"),
+                    self._request_id(response),
+                    body,
+                    operation.operation_id,
+                    described(response.request),
+                )
+        return body
+
     def _handle(self, operation: Operation, response: httpx.Response, returns: Any) -> Any:
-        if response.is_success:
-            if response.status_code == 204 or not response.content:
-                return None
-            return parse(returns, response.json())
-        raise self._error(operation, response)
+        body = self._payload(operation, response, returns is bytes)
+        envelope = operation.envelope
+        if envelope is not None and envelope.data is not None and isinstance(body, dict):
+            body = body.get(envelope.data)
+        return parse(returns, body)
+
+    def _page(self, operation: Operation, response: httpx.Response, item_list: Any) -> list[Any]:
+        body = self._payload(operation, response)
+        paging = operation.paging
+        raw = body.get(paging.items) if paging is not None and paging.items and isinstance(body, dict) else body
+        if raw is None:
+            return []
+        items: list[Any] = parse(item_list, raw)
+        return items
+
+    @staticmethod
+    def _network_error(operation: Operation, request: dict[str, Any], exc: Exception) -> NetworkError:
+        where = redact(f"{operation.method} {httpx.URL(request['url'], params=request['params'])}")
+        return NetworkError(operation.operation_id, where, redact(str(exc)) or type(exc).__name__)
+
+    @staticmethod
+    def _request_id(response: httpx.Response) -> str | None:
+        for name in REQUEST_ID_HEADERS:
+            value: str | None = response.headers.get(name)
+            if value:
+                return value
+        return None
 
     def _error(self, operation: Operation, response: httpx.Response) -> ApiError:
         try:
@@ -205,7 +265,179 @@ class BaseClient:
                 code = body.get(self._error_shape.code_field)
             if self._error_shape.message_field:
                 message = body.get(self._error_shape.message_field)
-        request_id = response.headers.get("x-request-id") or response.headers.get("request-id")
-        return ApiError(
-            response.status_code, code, str(message or response.reason_phrase), request_id, body, operation.operation_id
+        error = error_class(response.status_code)(
+            response.status_code,
+            code,
+            redact(str(message or response.reason_phrase)),
+            self._request_id(response),
+            body,
+            operation.operation_id,
+            described(response.request),
         )
+        if isinstance(error, RateLimitError) and "retry-after" in response.headers:
+            error.retry_after = parse_retry_after(response.headers["retry-after"])
+        return error
+
+
+class PageCursor:
+    """Where the next page starts, for limit/offset or page/size paging, and when to stop.
+
+    A page shorter than the requested size (or, with no size asked for, than the first page) is the
+    last; so is an empty page, or one identical to the one before (a server ignoring the paging).
+    """
+
+    def __init__(self, paging: Paging, params: dict[str, Any]) -> None:
+        self.paging = paging
+        self.params = params
+        if paging.style == "offset":
+            self.position_key = paging.offset
+            size_key = paging.limit
+            start = 0
+        else:
+            self.position_key = paging.page
+            size_key = paging.size
+            start = 1
+        self.size = int(params[size_key]) if size_key and params.get(size_key) is not None else None
+        key = self.position_key
+        self.position = int(params[key]) if key and params.get(key) is not None else start
+        self.previous: list[Any] | None = None
+
+    def advance(self, items: list[Any]) -> bool:
+        """Moves to the next page after `items`; False when there is none."""
+        if not items or items == self.previous or self.position_key is None:
+            return False
+        if self.size is None:
+            self.size = len(items)
+        if len(items) < self.size:
+            return False
+        self.previous = items
+        self.position += len(items) if self.paging.style == "offset" else 1
+        self.params[self.position_key] = self.position
+        return True
+
+
+class SyncBase(BaseClient):
+    """Sending for the synchronous client: rate limit, OAuth2 token, retries with backoff."""
+
+    _http: httpx.Client
+    _sleep: Callable[[float], None] = staticmethod(time.sleep)
+
+    def _send(self, operation: Operation, request: dict[str, Any]) -> httpx.Response:
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            source = self._credentials.token_source(operation.security)
+            if source is not None and source.current() is None:
+                self._fetch_token(source)
+            if self._limiter is not None:
+                wait = self._limiter.reserve()
+                if wait > 0:
+                    self._sleep(wait)
+            try:
+                response = self._http.request(**self._authorize(operation, request))
+            except httpx.TransportError as exc:
+                delay = self._retry_delay(operation, attempt, None)
+                if delay is None:
+                    raise self._network_error(operation, request, exc) from exc
+                self._sleep(delay)
+                continue
+            if response.status_code == 401 and source is not None and not refreshed:
+                source.invalidate()  # the vendor dropped the token early: fetch a new one, once
+                refreshed = True
+                attempt -= 1
+                continue
+            if response.status_code in self._retry.statuses:
+                delay = self._retry_delay(operation, attempt, response)
+                if delay is not None:
+                    response.close()
+                    self._sleep(delay)
+                    continue
+            return response
+
+    def _fetch_token(self, source: TokenSource) -> None:
+        with source.lock:
+            if source.current() is None:
+                url = rebase(source.token_url, self._default_base_url, self.base_url)
+                try:
+                    response = self._http.request(**{**source.request(), "url": url})
+                except httpx.TransportError as exc:
+                    raise NetworkError("oauth2_token", f"POST {url}", str(exc)) from exc
+                source.accept(response)
+
+    def _call(self, operation: Operation, request: dict[str, Any], returns: Any) -> Any:
+        return self._handle(operation, self._send(operation, request), returns)
+
+    def _iterate(self, operation: Operation, request: dict[str, Any], item_list: Any) -> Iterator[Any]:
+        assert operation.paging is not None
+        cursor = PageCursor(operation.paging, request["params"])
+        while True:
+            items = self._page(operation, self._send(operation, request), item_list)
+            yield from items
+            if not cursor.advance(items):
+                return
+
+
+class AsyncBase(BaseClient):
+    """Sending for the asynchronous client; the same policy as `SyncBase`, awaited."""
+
+    _http: httpx.AsyncClient
+    _sleep: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
+
+    async def _send(self, operation: Operation, request: dict[str, Any]) -> httpx.Response:
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            source = self._credentials.token_source(operation.security)
+            if source is not None and source.current() is None:
+                await self._fetch_token(source)
+            if self._limiter is not None:
+                wait = self._limiter.reserve()
+                if wait > 0:
+                    await self._sleep(wait)
+            try:
+                response = await self._http.request(**self._authorize(operation, request))
+            except httpx.TransportError as exc:
+                delay = self._retry_delay(operation, attempt, None)
+                if delay is None:
+                    raise self._network_error(operation, request, exc) from exc
+                await self._sleep(delay)
+                continue
+            if response.status_code == 401 and source is not None and not refreshed:
+                source.invalidate()
+                refreshed = True
+                attempt -= 1
+                continue
+            if response.status_code in self._retry.statuses:
+                delay = self._retry_delay(operation, attempt, response)
+                if delay is not None:
+                    await response.aclose()
+                    await self._sleep(delay)
+                    continue
+            return response
+
+    async def _fetch_token(self, source: TokenSource) -> None:
+        locks = self.__dict__.setdefault("_token_locks", {})
+        lock = locks.setdefault(id(source), asyncio.Lock())
+        async with lock:
+            if source.current() is None:
+                url = rebase(source.token_url, self._default_base_url, self.base_url)
+                try:
+                    response = await self._http.request(**{**source.request(), "url": url})
+                except httpx.TransportError as exc:
+                    raise NetworkError("oauth2_token", f"POST {url}", str(exc)) from exc
+                source.accept(response)
+
+    async def _call(self, operation: Operation, request: dict[str, Any], returns: Any) -> Any:
+        return self._handle(operation, await self._send(operation, request), returns)
+
+    async def _iterate(self, operation: Operation, request: dict[str, Any], item_list: Any) -> AsyncIterator[Any]:
+        assert operation.paging is not None
+        cursor = PageCursor(operation.paging, request["params"])
+        while True:
+            items = self._page(operation, await self._send(operation, request), item_list)
+            for item in items:
+                yield item
+            if not cursor.advance(items):
+                return

@@ -21,15 +21,16 @@ def test_token_header_gets_typed_models() -> None:
     models = package("voipcloud", "models")
     with client(token=MOCK_KEY) as api:
         calls = api.list_user_calls(limit=10)
-    assert isinstance(calls, models.UserCallList)
-    assert isinstance(calls.data[0], models.UserCall)
-    assert calls.data[0].call_duration == 95
+    # the {code, message, data} envelope is unwrapped: the method returns the typed `data`
+    assert isinstance(calls, list)
+    assert isinstance(calls[0], models.UserCall)
+    assert calls[0].call_duration == 95
 
 
 def test_deprecated_query_key_still_works() -> None:
     with client(api_key=MOCK_KEY) as api:
         status = api.get_system_status()
-    assert status.data.status == "operational"
+    assert status.status == "operational"
 
 
 def test_wrong_token_raises_api_error_in_vendor_shape() -> None:
@@ -57,7 +58,7 @@ def test_async_client() -> None:
         async with pkg.AsyncClient(base_url="http://m", token=MOCK_KEY, transport=httpx.ASGITransport(app=app)) as api:
             return await api.call_to_number(user_number="101", number_to_call="61290001234")
 
-    assert asyncio.run(go()).code == 200
+    assert asyncio.run(go()) is None  # the envelope's data is null on success
 
 
 def test_prefer_header_picks_response() -> None:
