@@ -1,0 +1,60 @@
+"""Starting a vendor's generated mock on a free local port for a contract run, and stopping it afterwards.
+
+uvicorn serves it from a background thread of this process, on a socket bound before the thread starts.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from generator.errors import SpecError
+from generator.serve import app_path
+
+DEFAULT_MOCK_KEY = "voxspec-mock-key"
+
+
+def mock_key() -> str:
+    """A key the mock accepts: the first of VOXSPEC_MOCK_KEYS, as the mock itself reads them."""
+    keys = [k for k in os.environ.get("VOXSPEC_MOCK_KEYS", DEFAULT_MOCK_KEY).split(",") if k]
+    return keys[0] if keys else DEFAULT_MOCK_KEY
+
+
+@contextmanager
+def running_mock(root: Path, vendor: str, startup_timeout: float = 15.0) -> Iterator[str]:
+    """The base URL of the vendor's mock, served until the block ends."""
+    import uvicorn
+
+    folder, target = app_path(root, vendor)
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    module = importlib.import_module(target.partition(":")[0])
+    # A fresh app per run, so state one run leaves in the mock (rate-limit counters, stored objects) cannot leak.
+    factory = getattr(module, "create_app", None)
+    app = factory() if callable(factory) else getattr(module, target.partition(":")[2])
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"mock-{vendor}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise SpecError(f"the {vendor} mock did not start within {startup_timeout:g} s")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
