@@ -25,6 +25,7 @@ from generator.contract.credentials import (
     env_name,
     file_is_shared,
     load_credentials,
+    redacted_logging,
     schemes_of,
 )
 from generator.contract.plan import (
@@ -165,7 +166,7 @@ def contract(root: Path, options: ContractOptions) -> int:
 
     dry = (with_base_path(options.base_url or "http://mock", schema.base_path), "dry run: nothing is sent")
     target_cm = nullcontext(dry) if options.dry_run else _target(root, options, schema.base_path)
-    with target_cm as (base_url, target):
+    with redacted_logging(redact), target_cm as (base_url, target):
         plan = Plan(
             vendor=options.vendor,
             base_url=base_url,
@@ -183,6 +184,8 @@ def contract(root: Path, options: ContractOptions) -> int:
         print(redact(describe(plan)))
         used = auth_config(schemes, creds)
         print(redact(_credentials_note(options.vendor, schemes, creds, used)), flush=True)
+        if schemes and not used:
+            print("  warning: no credentials; operations that require them should all answer 401", flush=True)
         if options.dry_run:
             return Exit.OK
         if not chosen:
@@ -213,7 +216,7 @@ def contract(root: Path, options: ContractOptions) -> int:
             timeout=options.timeout,
         )
         result = runner.run()
-    return _finish(result, redact, options)
+        return _finish(result, redact, options)
 
 
 def _finish(result: RunResult, redact: Redactor, options: ContractOptions) -> int:

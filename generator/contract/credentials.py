@@ -6,11 +6,14 @@ Every value read here is registered with a Redactor, which every report passes i
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import re
 import stat
 import tomllib
-from collections.abc import Iterable, Mapping
+import traceback
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,3 +205,23 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self.deep(v) for v in value]
         return value
+
+
+@contextmanager
+def redacted_logging(redact: Redactor) -> Iterator[None]:
+    """Every log record made during the block is redacted when created, whoever logs it (urllib3 logs URLs)."""
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        record.msg, record.args = redact(record.getMessage()), None
+        if record.exc_info:
+            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)).rstrip())
+            record.exc_info = None
+        return record
+
+    logging.setLogRecordFactory(factory)
+    try:
+        yield
+    finally:
+        logging.setLogRecordFactory(previous)

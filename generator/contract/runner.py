@@ -245,6 +245,8 @@ class Runner:
         result.statuses[response.status_code] += 1
         for name, check in self.checks.items():
             self._validate(result, case, response, name, check, kwargs)
+        if 200 <= response.status_code < 300 and self.requires_auth(case) and not self.sends_credentials:
+            self._auth_failure(result, "without credentials", response.status_code, self._case_curl(case, response))
         # The two probes come out of the operation's share, so later operations keep theirs.
         if (
             not result.auth_checked
@@ -254,11 +256,35 @@ class Runner:
         ):
             self._probe_auth(result, response)
 
+    @property
+    def sends_credentials(self) -> bool:
+        return bool(self.credential_headers or self.credential_query)
+
+    def requires_auth(self, case: Any) -> bool:
+        security = case.operation.definition.raw.get("security", self.schema.raw_schema.get("security", []))
+        return bool(security) and all(alternative for alternative in security)
+
     def operation_secured(self, case: Any) -> bool:
         """Whether the operation requires credentials and this run sent some (so taking them away must fail)."""
-        security = case.operation.definition.raw.get("security", self.schema.raw_schema.get("security", []))
-        required = bool(security) and all(alternative for alternative in security)
-        return required and bool(self.credential_headers or self.credential_query)
+        return self.requires_auth(case) and self.sends_credentials
+
+    def _auth_failure(self, result: OperationResult, scenario: str, status: int, curl: str) -> None:
+        result.tally(AUTH_CHECK, ok=False)
+        without = scenario == "without credentials"
+        title = "API accepts requests without authentication" if without else "API accepts invalid authentication"
+        key = (AUTH_CHECK, "IgnoredAuth", title)
+        if key in result.failures:
+            result.failures[key].count += 1
+            return
+        message = f"Expected 401 or 403, got {status} for {result.operation.label} {scenario}"
+        result.failures[key] = FailureRecord(AUTH_CHECK, "IgnoredAuth", title, message, self.redact(curl), status)
+
+    def _case_curl(self, case: Any, response: Any) -> str:
+        try:
+            curl = case.as_curl_command(headers=dict(response.request.headers), base_url=self.plan.base_url)
+        except Exception as exc:  # a curl that cannot be built must not hide the failure itself
+            curl = f"(no curl: {type(exc).__name__})"
+        return self.redact(str(curl).split("\n\n", 1)[0])
 
     def _probe_auth(self, result: OperationResult, response: Any) -> None:
         """Once per operation, on its first authenticated 2xx, so the probes cost two requests, not two per case."""
@@ -274,21 +300,7 @@ class Runner:
                 result.errors.append(self.redact(f"{AUTH_CHECK}: probe failed: {type(exc).__name__}: {exc}"))
                 return
             if 200 <= answer.status_code < 300:
-                result.tally(AUTH_CHECK, ok=False)
-                accepted = "without authentication" if scenario == "without credentials" else "invalid authentication"
-                title = f"API accepts {'requests ' if 'without' in accepted else ''}{accepted}"
-                key = (AUTH_CHECK, "IgnoredAuth", title)
-                if key in result.failures:
-                    result.failures[key].count += 1
-                else:
-                    result.failures[key] = FailureRecord(
-                        AUTH_CHECK,
-                        "IgnoredAuth",
-                        title,
-                        f"Expected 401 or 403, got {answer.status_code} for {result.operation.label} {scenario}",
-                        self.redact(curl_of(probe)),
-                        answer.status_code,
-                    )
+                self._auth_failure(result, scenario, answer.status_code, curl_of(probe))
             else:
                 result.tally(AUTH_CHECK, ok=True)
 
@@ -317,11 +329,6 @@ class Runner:
         if key in result.failures:
             result.failures[key].count += 1
             return
-        try:
-            curl = case.as_curl_command(headers=dict(response.request.headers), base_url=self.plan.base_url)
-        except Exception as exc:  # a curl that cannot be built must not hide the failure itself
-            curl = f"(no curl: {type(exc).__name__})"
-        curl = self.redact(curl.split("\n\n", 1)[0])
         result.failures[key] = FailureRecord(
-            check, type(failure).__name__, title, message, curl, getattr(response, "status_code", None)
+            check, type(failure).__name__, title, message, self._case_curl(case, response), response.status_code
         )
