@@ -26,6 +26,8 @@ EPILOG = """examples:
   voxspec check                         validate + lint + generated/ up to date
   voxspec mock voipcloud --port 4010    serve the VoIPcloud mock on 127.0.0.1:4010
   voxspec docs --out site               render the static HTML reference of every vendor
+  voxspec contract voipcloud            contract-test the VoIPcloud mock, read-only
+  voxspec contract voipcloud --base-url https://eu.voipcloud.online --junit-xml contract.xml
 """
 
 
@@ -130,6 +132,46 @@ def cmd_docs(args: argparse.Namespace, project: Project) -> int:
     return publish(project.root, project.spec_paths(args.vendors), out)
 
 
+def cmd_contract(args: argparse.Namespace, project: Project) -> int:
+    from generator.contract import ContractOptions, contract, parse_ids
+    from generator.contract.plan import parse_rate_limit
+
+    spec = project.spec_paths([args.vendor])[0]
+    vendor = spec.parent.name if spec.name in ("openapi.yaml", "openapi.yml", "openapi.json") else spec.stem
+    options = ContractOptions(
+        vendor=vendor,
+        spec=spec,
+        base_url=args.base_url,
+        allow_writes=parse_ids(args.allow_writes),
+        allow_deletes=args.allow_deletes,
+        only=parse_ids(args.only),
+        max_requests=args.max_requests,
+        rate_limit=parse_rate_limit(args.rate_limit) if args.rate_limit else None,
+        max_wait=args.max_wait,
+        timeout=args.timeout,
+        credentials_file=args.credentials_file,
+        junit_xml=args.junit_xml,
+        json_report=args.json_report,
+        seed=args.seed,
+        dry_run=args.dry_run,
+    )
+    return contract(project.root, options)
+
+
+CONTRACT_EPILOG = """examples:
+  voxspec contract voipcloud                      start the VoIPcloud mock and check it, read-only
+  VOXSPEC_VOIPCLOUD_TOKEN=... voxspec contract voipcloud --base-url https://eu.voipcloud.online \\
+      --max-requests 20 --junit-xml contract.xml --json-report contract.json
+  voxspec contract callcenter --base-url https://acme.contaqt.com --allow-writes create_phone_list
+  voxspec contract voipcloud --base-url https://eu.voipcloud.online --dry-run   print the plan, send nothing
+
+credentials: one environment variable per security scheme of the spec, VOXSPEC_<VENDOR>_<SCHEME>
+(e.g. VOXSPEC_VOIPCLOUD_TOKEN; basic auth as username:password), or --credentials-file, a TOML file
+of scheme = "value" lines; never on the command line. Every report redacts them.
+exit status: 0 every check passed, 1 a check failed or a request errored, 2 unusable input, 3 internal error.
+"""
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="voxspec",
@@ -194,6 +236,35 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("vendors", nargs="*", help="vendor names (default: every vendor)")
     p.add_argument("--out", type=Path, default=None, help="output folder, replaced as a whole (default: site/)")
     p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser(
+        "contract",
+        help="Check a live server (or the vendor's mock) against the spec with schemathesis, safely.",
+        description="Check a live server, or the vendor's mock when no --base-url is given, against the spec "
+        "with schemathesis. Read-only unless writes are allowed; prints its plan before sending anything; "
+        "keeps to a request budget and the vendor's documented rate limit; honours Retry-After.",
+        epilog=CONTRACT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("vendor", help="vendor name (specs/<vendor>/openapi.yaml) or a spec file")
+    p.add_argument("--base-url", help="server to check, including any base path (default: start the vendor's mock)")
+    p.add_argument("--allow-writes", action="append", metavar="OPID[,OPID]", help="also send these non-GET operations")
+    p.add_argument("--allow-deletes", action="store_true", help="required as well for DELETE operations")
+    p.add_argument("--only", action="append", metavar="OPID[,OPID]", help="send only these operations")
+    p.add_argument(
+        "--max-requests",
+        type=int,
+        help="request budget, retries and probes included (default 100, or half the spec's rate limit if lower)",
+    )
+    p.add_argument("--rate-limit", metavar="N/SECONDS", help="override the spec's x-voxspec-rate-limit, e.g. 10/60")
+    p.add_argument("--max-wait", type=float, default=60.0, help="longest Retry-After to honour, in s (default 60)")
+    p.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in s (default 30)")
+    p.add_argument("--credentials-file", type=Path, help='TOML file of scheme = "secret" lines')
+    p.add_argument("--junit-xml", type=Path, help="write a JUnit XML report here")
+    p.add_argument("--json-report", type=Path, help="write a JSON report here")
+    p.add_argument("--seed", type=int, help="data generation seed (printed in the plan, to repeat a run)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan and send nothing")
+    p.set_defaults(func=cmd_contract)
     return top
 
 

@@ -1,0 +1,232 @@
+"""`voxspec contract`: schemathesis checks against a vendor's mock or a live base URL, with safety rails.
+
+Plan first (read-only unless writes are allowed, a request budget, the vendor's rate limit), then run, then report.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import sys
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from generator.contract.credentials import (
+    BASIC,
+    BEARER,
+    Credentials,
+    Redactor,
+    Scheme,
+    auth_config,
+    env_name,
+    file_is_shared,
+    load_credentials,
+    redacted_logging,
+    schemes_of,
+)
+from generator.contract.plan import (
+    Plan,
+    PlannedOperation,
+    default_budget,
+    describe,
+    read_rate_limit,
+    select,
+)
+from generator.contract.report import passed, summary, write_reports
+from generator.contract.runner import AUTH_CHECK, EXCLUDED_CHECKS, Runner, RunResult, check_functions
+from generator.contract.transport import Guard, RateLimit, guarded_session
+from generator.errors import Exit, SpecError
+
+__all__ = ["ContractOptions", "contract"]
+
+log = logging.getLogger("voxspec.contract")
+
+
+@dataclass(frozen=True)
+class ContractOptions:
+    vendor: str
+    spec: Path
+    base_url: str | None = None
+    allow_writes: tuple[str, ...] = ()
+    allow_deletes: bool = False
+    only: tuple[str, ...] = ()
+    max_requests: int | None = None
+    rate_limit: RateLimit | None = None
+    max_wait: float = 60.0
+    timeout: float = 30.0
+    credentials_file: Path | None = None
+    junit_xml: Path | None = None
+    json_report: Path | None = None
+    seed: int | None = None
+    dry_run: bool = False
+
+
+def load_schema(spec: Path) -> Any:
+    import schemathesis
+
+    if not spec.is_file():
+        raise SpecError(f"no spec at {spec}")
+    try:
+        return schemathesis.openapi.from_path(spec)
+    except Exception as exc:  # schemathesis' loader errors have no common base class
+        raise SpecError(f"schemathesis cannot load {spec}: {type(exc).__name__}: {exc}") from None
+
+
+def _operations(schema: Any) -> tuple[dict[str, Any], list[PlannedOperation], list[tuple[str, str, str]]]:
+    by_id: dict[str, Any] = {}
+    planned: list[PlannedOperation] = []
+    broken: list[tuple[str, str, str]] = []
+    for item in schema.get_all_operations():
+        operation = item.ok() if hasattr(item, "ok") else item
+        if isinstance(operation, Exception):
+            broken.append(("?", "?", f"schemathesis cannot read it: {operation}"))
+            continue
+        raw = operation.definition.raw
+        operation_id = str(raw.get("operationId") or f"{operation.method.lower()} {operation.path}")
+        limit = read_rate_limit(raw, f"operation {operation_id}")
+        planned.append(PlannedOperation(operation_id, operation.method.upper(), operation.path, limit))
+        by_id[operation_id] = operation
+    return by_id, planned, broken
+
+
+def _credential_names(schemes: dict[str, Scheme], used: dict[str, dict[str, str]]) -> tuple[list[str], list[str]]:
+    headers, query = [], []
+    for name in used:
+        scheme = schemes[name]
+        if scheme.kind in (BASIC, BEARER):
+            headers.append("Authorization")
+        elif scheme.location == "header":
+            headers.append(scheme.param)
+        elif scheme.location == "query":
+            query.append(scheme.param)
+    return sorted(set(headers)), sorted(set(query))
+
+
+def _credentials_note(vendor: str, schemes: dict[str, Scheme], creds: Credentials, used: Collection[str]) -> str:
+    parts = []
+    for name in sorted(schemes):
+        where = creds.sources.get(name)
+        if where is None:
+            parts.append(f"{name}: none (set {env_name(vendor, name)})")
+        else:
+            parts.append(f"{name}: from {where}" + ("" if name in used else ", not sent (deprecated)"))
+    return "  credentials: " + ("; ".join(parts) if parts else "the spec declares no security scheme")
+
+
+def with_base_path(url: str, base_path: str) -> str:
+    """A base URL without a path gets the spec's server path (/ns-api/v2); one with a path is used as given."""
+    parts = urlsplit(url)
+    if parts.path in ("", "/"):
+        parts = parts._replace(path=base_path)
+    return urlunsplit(parts).rstrip("/")
+
+
+@contextmanager
+def _target(root: Path, options: ContractOptions, base_path: str) -> Iterator[tuple[str, str]]:
+    if options.base_url:
+        if urlsplit(options.base_url).scheme not in ("http", "https") or not urlsplit(options.base_url).netloc:
+            raise SpecError(f"--base-url {options.base_url!r}: expected http(s)://host[:port][/path]")
+        yield with_base_path(options.base_url, base_path), "a live server"
+        return
+    from generator.contract.mock import running_mock
+
+    with running_mock(root, options.vendor) as url:
+        yield with_base_path(url, base_path), "the vendor's mock, started for this run"
+
+
+def contract(root: Path, options: ContractOptions) -> int:
+    schema = load_schema(options.spec)
+    raw: dict[str, Any] = schema.raw_schema
+    by_id, available, broken = _operations(schema)
+    chosen, skipped = select(available, options.allow_writes, options.allow_deletes, options.only)
+    spec_limit = read_rate_limit(raw, "spec root")
+    rate_limit = options.rate_limit or spec_limit
+    budget, budget_source = (
+        (options.max_requests, "--max-requests") if options.max_requests is not None else default_budget(rate_limit)
+    )
+    if budget < 1:
+        raise SpecError("--max-requests must be at least 1")
+    schemes = schemes_of(raw)
+    defaults: dict[str, str] = {}
+    if not options.base_url:
+        from generator.contract.mock import mock_key
+
+        # The mock takes its key as the raw credential of every scheme; a basic pair cannot carry it.
+        defaults = {name: mock_key() for name, s in schemes.items() if s.kind != BASIC}
+    if options.credentials_file is not None and file_is_shared(options.credentials_file):
+        log.warning("credentials file %s is readable by other users; consider chmod 600", options.credentials_file)
+    creds = load_credentials(options.vendor, schemes, options.credentials_file, defaults=defaults)
+    redact = Redactor.of(creds.secrets())
+    checks = check_functions()
+    seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**31)
+
+    dry = (with_base_path(options.base_url or "http://mock", schema.base_path), "dry run: nothing is sent")
+    target_cm = nullcontext(dry) if options.dry_run else _target(root, options, schema.base_path)
+    with redacted_logging(redact), target_cm as (base_url, target):
+        plan = Plan(
+            vendor=options.vendor,
+            base_url=base_url,
+            target=target,
+            operations=tuple(chosen),
+            skipped=tuple(skipped + broken),
+            budget=budget,
+            budget_source=budget_source,
+            rate_limit=rate_limit,
+            seed=seed,
+            max_wait=options.max_wait,
+            checks=(*sorted(checks), f"{AUTH_CHECK} (voxspec's probe, once per operation)"),
+            left_out_checks=tuple(EXCLUDED_CHECKS.items()),
+        )
+        print(redact(describe(plan)))
+        used = auth_config(schemes, creds)
+        print(redact(_credentials_note(options.vendor, schemes, creds, used)), flush=True)
+        if schemes and not used:
+            print("  warning: no credentials; operations that require them should all answer 401", flush=True)
+        if options.dry_run:
+            return Exit.OK
+        if not chosen:
+            print("voxspec contract: nothing to send", file=sys.stderr)
+            return Exit.UNUSABLE
+        from schemathesis.config._auth import AuthConfig
+
+        schema.config.auth = AuthConfig(openapi=used)
+        # Schemathesis' own reports mask these names too; ours redact by value as well.
+        header_names, query_names = _credential_names(schemes, used)
+        guard = Guard(
+            budget=budget,
+            allowed_writes=plan.allowed_writes,
+            rate_limit=rate_limit,
+            operation_limits=plan.operation_limits,
+            max_wait=options.max_wait,
+        )
+        runner = Runner(
+            plan=plan,
+            schema=schema,
+            operations=by_id,
+            guard=guard,
+            session=guarded_session(guard),
+            redact=redact,
+            credential_headers=tuple(header_names),
+            credential_query=tuple(query_names),
+            checks=checks,
+            timeout=options.timeout,
+        )
+        result = runner.run()
+        return _finish(result, redact, options)
+
+
+def _finish(result: RunResult, redact: Redactor, options: ContractOptions) -> int:
+    print(summary(result, redact))
+    write_reports(result, redact, options.junit_xml, options.json_report)
+    if result.unreachable and result.responses == 0:
+        return Exit.UNUSABLE
+    return Exit.OK if passed(result) else Exit.FINDINGS
+
+
+def parse_ids(values: Sequence[str] | None) -> tuple[str, ...]:
+    """operationIds from repeatable, comma-separated options."""
+    return tuple(dict.fromkeys(i.strip() for v in values or () for i in v.split(",") if i.strip()))

@@ -1,0 +1,196 @@
+"""The safety rails under every request of a contract run: method guard, request budget, rate limit, Retry-After.
+
+They sit in a requests transport adapter, so schemathesis' own follow-up requests pass through them too.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+log = logging.getLogger("voxspec.contract")
+
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+class RunStopped(Exception):
+    """The run must stop before sending another request; the message says why, without any secret."""
+
+
+class BudgetExhausted(RunStopped):
+    pass
+
+
+class WriteRefused(RunStopped):
+    pass
+
+
+class RateLimitTooLong(RunStopped):
+    pass
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    requests: int
+    window: float
+    source: str
+
+    def __str__(self) -> str:
+        return f"{self.requests} per {self.window:g} s ({self.source})"
+
+
+class SlidingWindow:
+    """At most `limit.requests` requests in any `limit.window` seconds; `acquire` sleeps until one may go."""
+
+    def __init__(
+        self,
+        limit: RateLimit,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.limit = limit
+        self._sent: deque[float] = deque()
+        self._clock, self._sleep = clock, sleep
+
+    def wait_time(self) -> float:
+        now = self._clock()
+        while self._sent and now - self._sent[0] >= self.limit.window:
+            self._sent.popleft()
+        if len(self._sent) < self.limit.requests:
+            return 0.0
+        return self._sent[0] + self.limit.window - now
+
+    def acquire(self) -> float:
+        waited = 0.0
+        while (delay := self.wait_time()) > 0:
+            self._sleep(delay)
+            waited += delay
+        self._sent.append(self._clock())
+        return waited
+
+
+def retry_after_seconds(value: str | None, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date (RFC 9110 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now()).total_seconds())
+
+
+@dataclass
+class Guard:
+    """What may be sent and how fast. One per run; the runner sets `operation` before each case."""
+
+    budget: int
+    allowed_writes: Mapping[str, str] = field(default_factory=dict)  # operationId -> method
+    rate_limit: RateLimit | None = None
+    operation_limits: Mapping[str, RateLimit] = field(default_factory=dict)
+    max_wait: float = 60.0
+    retries: int = 2
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    sent: int = 0
+    waited: float = 0.0
+    retried: int = 0
+    operation: str = ""
+    method: str = "GET"
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _windows: dict[str, SlidingWindow] = field(default_factory=dict)
+
+    @property
+    def remaining(self) -> int:
+        return self.budget - self.sent
+
+    def _window(self, key: str, limit: RateLimit) -> SlidingWindow:
+        if key not in self._windows:
+            self._windows[key] = SlidingWindow(limit, self.clock, self.sleep)
+        return self._windows[key]
+
+    def _limits(self) -> list[SlidingWindow]:
+        out = []
+        if self.rate_limit is not None:
+            out.append(self._window("", self.rate_limit))
+        if self.operation in self.operation_limits:
+            out.append(self._window(self.operation, self.operation_limits[self.operation]))
+        return out
+
+    def admit(self, method: str) -> None:
+        """Count one request against the budget and wait for the rate limit; raise if it may not go."""
+        method = method.upper()
+        if method not in READ_METHODS and self.allowed_writes.get(self.operation) != method:
+            # Schemathesis' own probes reuse the operation's method, so only a listed write op may send one.
+            raise WriteRefused(f"refused to send {method} for {self.operation or 'an unknown operation'}: not allowed")
+        with self._lock:
+            if self.sent >= self.budget:
+                raise BudgetExhausted(f"request budget of {self.budget} spent")
+            for window in self._limits():
+                waited = window.acquire()
+                if waited:
+                    log.info("rate limit: waited %.2fs", waited)
+                    self.waited += waited
+            self.sent += 1
+
+    def honour_retry_after(self, seconds: float) -> None:
+        if seconds > self.max_wait:
+            raise RateLimitTooLong(
+                f"the server asked to wait {seconds:g} s (Retry-After), more than --max-wait {self.max_wait:g} s"
+            )
+        self.sleep(seconds)
+        self.waited += seconds
+
+
+class GuardedAdapter(HTTPAdapter):
+    """An HTTPAdapter that asks the Guard before each send and retries 429/503 after Retry-After."""
+
+    def __init__(self, guard: Guard, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.guard = guard
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        attempt = 0
+        while True:
+            self.guard.admit(request.method or "GET")
+            response = super().send(request, *args, **kwargs)
+            if response.status_code not in (429, 503) or attempt >= self.guard.retries:
+                return response
+            delay = retry_after_seconds(response.headers.get("Retry-After"))
+            if delay is None:
+                return response
+            log.info("%s answered %s; waiting %.2fs as Retry-After asks", request.method, response.status_code, delay)
+            response.close()
+            self.guard.honour_retry_after(delay)
+            self.guard.retried += 1
+            attempt += 1
+
+
+def guarded_session(guard: Guard) -> requests.Session:
+    session = requests.Session()
+    adapter = GuardedAdapter(guard, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    # An explicit no-op auth keeps requests from adding ~/.netrc credentials, which no report could redact;
+    # proxies from the environment still apply.
+    session.auth = _no_auth
+    return session
+
+
+def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    return request

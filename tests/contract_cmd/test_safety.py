@@ -1,0 +1,104 @@
+"""A recording server proves the rails: no write unless allowed, budget and rate limit hold, Retry-After waits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from generator.contract.mock import mock_app, running_app
+from tests.contract_cmd.helpers import contract
+from tests.contract_cmd.servers import Recorder
+from tests.helpers import MOCK_KEY, ROOT
+
+
+def test_read_only_sends_no_write_and_keeps_the_budget(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOXSPEC_CALLCENTER_API_KEY", MOCK_KEY)
+    recorder = Recorder(mock_app(ROOT, "callcenter"))
+    with running_app(recorder) as url:
+        outcome = contract(capsys, tmp_path, "callcenter", "--base-url", url, "--max-requests", "30", "--seed", "5")
+    assert outcome.status == 0, outcome.out[-2000:]
+    methods = {seen.method for seen in recorder.seen}
+    assert methods == {"GET"}
+    assert len(recorder.seen) == outcome.report["requests_sent"] <= 30
+    skipped = {s["operation_id"] for s in outcome.report["plan"]["skipped"]}
+    assert "delete_phone_list" in skipped and "create_phone_list" in skipped
+
+
+def test_allowed_write_is_the_only_write(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOXSPEC_CALLCENTER_API_KEY", MOCK_KEY)
+    recorder = Recorder(mock_app(ROOT, "callcenter"))
+    args = ["--allow-writes", "create_phone_list", "--only", "create_phone_list,list_phone_lists"]
+    with running_app(recorder) as url:
+        outcome = contract(capsys, tmp_path, "callcenter", "--base-url", url, "--max-requests", "10", *args)
+    writes = {(seen.method, seen.path) for seen in recorder.seen if seen.method != "GET"}
+    assert writes == {("POST", "/api/phone_list")}, writes
+    assert len(recorder.seen) == outcome.report["requests_sent"] <= 10
+
+
+def test_delete_needs_allow_deletes_and_nothing_is_sent(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    recorder = Recorder(mock_app(ROOT, "callcenter"))
+    with running_app(recorder) as url:
+        outcome = contract(capsys, tmp_path, "callcenter", "--base-url", url, "--allow-writes", "delete_phone_list")
+    assert outcome.status == 2
+    assert "--allow-deletes" in outcome.out + outcome.err
+    assert recorder.seen == []
+
+
+def _voipcloud_with_rate_limit(tmp_path: Path, requests: int, window: int) -> Path:
+    yaml = YAML()
+    spec = yaml.load((ROOT / "specs" / "voipcloud" / "openapi.yaml").read_text())
+    spec["x-voxspec-rate-limit"] = {"requests": requests, "window-seconds": window}
+    path = tmp_path / "voipcloud" / "openapi.yaml"
+    path.parent.mkdir()
+    with path.open("w") as handle:
+        yaml.dump(spec, handle)
+    return path
+
+
+def test_spec_rate_limit_holds_in_every_window(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOXSPEC_VOIPCLOUD_TOKEN", MOCK_KEY)
+    spec = _voipcloud_with_rate_limit(tmp_path, requests=4, window=1)
+    recorder = Recorder(mock_app(ROOT, "voipcloud"))
+    with running_app(recorder) as url:
+        outcome = contract(capsys, tmp_path, str(spec), "--base-url", url, "--max-requests", "10", "--seed", "2")
+    assert outcome.status == 0, outcome.out[-2000:]
+    times = [seen.at for seen in recorder.seen]
+    assert len(times) == 10
+    # Any 5 consecutive requests span at least the 1 s window (a small allowance for clock granularity).
+    assert all(times[i + 4] - times[i] >= 0.95 for i in range(len(times) - 4)), times
+    assert "4 per 1 s (spec root)" in outcome.out
+
+
+def test_retry_after_is_honoured_and_counted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOXSPEC_VOIPCLOUD_TOKEN", MOCK_KEY)
+    recorder = Recorder(mock_app(ROOT, "voipcloud"), throttle_first=1, retry_after="1")
+    with running_app(recorder) as url:
+        args = ["--only", "get_system_status", "--max-requests", "3"]
+        outcome = contract(capsys, tmp_path, "voipcloud", "--base-url", url, *args)
+    assert outcome.status == 0, outcome.out[-2000:]
+    first, second = recorder.seen[0].at, recorder.seen[1].at
+    assert second - first >= 0.95
+    assert outcome.report["retries_after_retry_after"] == 1
+    assert len(recorder.seen) == outcome.report["requests_sent"] == 3
+
+
+def test_retry_after_longer_than_max_wait_stops_the_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOXSPEC_VOIPCLOUD_TOKEN", MOCK_KEY)
+    recorder = Recorder(mock_app(ROOT, "voipcloud"), throttle_first=100, retry_after="900")
+    with running_app(recorder) as url:
+        outcome = contract(capsys, tmp_path, "voipcloud", "--base-url", url, "--max-requests", "20")
+    assert outcome.status == 1
+    assert len(recorder.seen) == 1
+    assert "more than --max-wait" in outcome.out
