@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.voxspec-installed
 
-.PHONY: generate test check fmt lint typecheck clean docs
+.PHONY: generate test check fmt lint typecheck clean docs bench bench-generate bench-peers
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -s tests/contract; status=$$?; if [ $$status -eq 5 ]; then exit 0; else exit $$status; fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check generator tests
+	$(BIN)/ruff check generator tests bench
 	cd generated && for d in */; do (cd $$d && ../../$(BIN)/ruff check --quiet .) || exit 1; done
 
 typecheck: $(STAMP)
@@ -43,4 +43,23 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix generator tests
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .bench .voxspec
+
+# Benchmarks against peer tools (bench/bench_*.py, each printing medians and ratios). Each peer gets its own
+# virtualenv under .bench/: fastapi-code-generator pins an older datamodel-code-generator than ours.
+BENCH_PEERS := openapi-python-client==0.29.1 fastapi-code-generator==0.8.1
+
+bench-peers:
+	@for peer in $(BENCH_PEERS); do \
+	  name=$${peer%%==*}; env=.bench/$$name; \
+	  if [ ! -f "$$env/.installed-$$peer" ]; then \
+	    echo "bench: installing $$peer into $$env"; rm -rf "$$env" && $(PYTHON) -m venv "$$env" && \
+	    "$$env/bin/python" -m pip install --quiet "$$peer" && touch "$$env/.installed-$$peer" || exit 1; \
+	  fi; \
+	done
+
+bench: $(STAMP) bench-peers
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+bench-generate: $(STAMP) bench-peers
+	$(BIN)/python bench/bench_generate.py
