@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.voxspec-installed
 
-.PHONY: generate test check fmt lint typecheck clean docs browser bench-client
+.PHONY: generate test check fmt lint typecheck clean docs browser bench bench-generate bench-peers bench-client
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -s tests/contract; status=$$?; if [ $$status -eq 5 ]; then exit 0; else exit $$status; fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check generator tests
+	$(BIN)/ruff check generator tests bench
 	cd generated && for d in */; do (cd $$d && ../../$(BIN)/ruff check --quiet .) || exit 1; done
 
 typecheck: $(STAMP)
@@ -50,21 +50,37 @@ fmt: $(STAMP)
 	$(BIN)/ruff format generator tests
 	$(BIN)/ruff check --fix generator tests
 
-# The peer client lives in its own venv under .bench/ (gitignored): its dependencies may clash with ours.
-OPC_VERSION := 0.29.1
-BENCH := .bench
-$(BENCH)/opc/.installed:
-	$(PYTHON) -m venv $(BENCH)/opc
-	$(BENCH)/opc/bin/python -m pip install --quiet 'openapi-python-client==$(OPC_VERSION)'
-	touch $@
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .bench .voxspec
 
-$(BENCH)/opc_voipcloud/client.py: $(BENCH)/opc/.installed specs/voipcloud/openapi.yaml
-	rm -rf $(BENCH)/opc_voipcloud
-	cd $(BENCH) && opc/bin/openapi-python-client generate --path ../specs/voipcloud/openapi.yaml \
+# Benchmarks against peer tools (bench/bench_*.py, each printing medians and ratios). Each peer gets its own
+# virtualenv under .bench/: fastapi-code-generator pins an older datamodel-code-generator than ours.
+BENCH_PEERS := openapi-python-client==0.29.1 fastapi-code-generator==0.8.1
+
+bench-peers:
+	@for peer in $(BENCH_PEERS); do \
+	  name=$${peer%%==*}; env=.bench/$$name; \
+	  if [ ! -f "$$env/.installed-$$peer" ]; then \
+	    echo "bench: installing $$peer into $$env"; rm -rf "$$env" && $(PYTHON) -m venv "$$env" && \
+	    "$$env/bin/python" -m pip install --quiet "$$peer" && touch "$$env/.installed-$$peer" || exit 1; \
+	  fi; \
+	done
+
+# Every benchmark, one after another, each printing its medians and ratios; fails at the end if any
+# benchmark missed its target, after all of them have run.
+BENCHES := bench-generate bench-client
+bench: $(STAMP)
+	@status=0; for b in $(BENCHES); do $(MAKE) --no-print-directory $$b || status=1; done; exit $$status
+
+bench-generate: $(STAMP) bench-peers
+	$(BIN)/python bench/bench_generate.py
+
+# The openapi-python-client package the client benchmark calls, generated from the same VoIPcloud spec.
+.bench/opc_voipcloud/client.py: specs/voipcloud/openapi.yaml | bench-peers
+	rm -rf .bench/opc_voipcloud
+	cd .bench && openapi-python-client/bin/openapi-python-client generate --path ../specs/voipcloud/openapi.yaml \
 	  --output-path opc_voipcloud --meta none > opc-generate.log 2>&1 || (cat opc-generate.log; exit 1)
 
-bench-client: $(STAMP) $(BENCH)/opc_voipcloud/client.py
-	$(BENCH)/opc/bin/python bench/bench_client.py --opc $(BENCH)/opc_voipcloud
-
-clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+# Runs in the peer's venv, which has what both clients import (httpx, pydantic, attrs, dateutil).
+bench-client: $(STAMP) .bench/opc_voipcloud/client.py
+	.bench/openapi-python-client/bin/python bench/bench_client.py --opc .bench/opc_voipcloud

@@ -86,7 +86,7 @@ def per_call_us(fn: Callable[[], Any], calls: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        epilog="example: .bench/opc/bin/python bench/bench_client.py --rounds 7 --opc .bench/opc_voipcloud",
+        epilog="example: make bench-client  (runs: .bench/openapi-python-client/bin/python bench/bench_client.py)",
     )
     parser.add_argument("--rounds", type=int, default=7, help="rounds; the median round is reported")
     parser.add_argument("--calls", type=int, default=2000, help="calls per contender per round")

@@ -105,9 +105,23 @@ def cmd_validate(args: argparse.Namespace, project: Project, lint_only: bool = F
 
 
 def cmd_generate(args: argparse.Namespace, project: Project) -> int:
+    from generator import stamp
+
+    # A plain `generate` of every vendor is skipped when the content hash of its inputs and outputs is the one
+    # recorded after the last full run; --check and --force always render.
+    whole = not args.vendors and not args.check
+    if whole and not getattr(args, "force", False) and stamp.up_to_date(project.root):
+        print(
+            "voxspec generate: nothing changed since the last run (content hash); --force renders anyway",
+            file=sys.stderr,
+        )
+        return Exit.OK
     from generator.pipeline import generate_all
 
-    return generate_all(project.root, project.spec_paths(args.vendors), check=args.check)
+    status = generate_all(project.root, project.spec_paths(args.vendors), check=args.check)
+    if whole and status == Exit.OK:
+        stamp.record(project.root)
+    return status
 
 
 def cmd_check(args: argparse.Namespace, project: Project) -> int:
@@ -215,6 +229,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("vendors", nargs="*", help="vendor names (default: every vendor)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 listing stale files")
+    p.add_argument("--force", action="store_true", help="render even when the content hash says nothing changed")
     p.set_defaults(func=cmd_generate)
 
     p = command("check", "validate + lint + generated/ up to date: the pre-commit gate.", "voxspec check")

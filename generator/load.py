@@ -22,6 +22,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
 from generator.errors import Finding, SpecError
+from generator.fastyaml import fast_plain
 
 Json = Any
 
@@ -278,19 +279,29 @@ def _first_line(text: str) -> str:
 
 
 def parse(text: str, display: str, path: Path | None = None) -> Document:
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    # libyaml reads the common case about ten times faster; ruamel reads (and reports on) everything else.
+    fast = fast_plain(text, MAX_DEPTH)
+    if fast is not None:
+        return Document(path or Path(display), display, fast[0], fast[1], digest)
+    data, positions = read_with_ruamel(text, display)
+    return Document(path or Path(display), display, data, positions, digest)
+
+
+def read_with_ruamel(text: str, display: str) -> tuple[dict[str, Json], dict[str, tuple[int, int]]]:
+    """The data and positions of a spec as ruamel reads it, or a SpecError: the reference reading."""
     raw = _read_yaml(text, display)
     positions: dict[str, tuple[int, int]] = {}
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     try:
         data = _plain(raw, "", positions)
     except _BadText as exc:
-        line, col = Document(path or Path(display), display, {}, positions, digest).where(exc.pointer)
+        line, col = Document(Path(display), display, {}, positions, "").where(exc.pointer)
         message = "text with an unpaired UTF-16 surrogate escape (like \\ud800) is not valid Unicode"
         raise _unusable(display, line, col, message, "encoding") from None
     if not isinstance(data, dict):
         kind = "empty" if data is None else type(data).__name__
         raise _unusable(display, 1, 1, f"a spec must be a YAML mapping, this one is {kind}", "not-a-mapping")
-    return Document(path or Path(display), display, data, positions, digest)
+    return data, positions
 
 
 def load(path: Path, root: Path | None = None) -> Document:

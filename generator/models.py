@@ -1,6 +1,6 @@
 """The models module of a generated package, produced by datamodel-code-generator.
 
-We hand it only components/schemas so class names are the component names; ruff formats the result.
+We hand it only components/schemas so class names are the component names; render's ruff pass formats it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 from datamodel_code_generator import generate
 from datamodel_code_generator.enums import DataModelType, InputFileType
-from datamodel_code_generator.format import Formatter, PythonVersion
+from datamodel_code_generator.format import PythonVersion
 
 from generator.errors import VoxspecError
 from generator.ir import Api
@@ -46,7 +46,9 @@ def models_source(api: Api) -> str:
             set_default_enum_member=True,
             enum_field_as_literal_map=narrowed_enum_fields(components) or None,
             use_subclass_enum=True,
-            formatters=[Formatter.RUFF_FORMAT, Formatter.RUFF_CHECK],
+            # render.format_python runs ruff over every file of the package in one go; a second ruff pass here
+            # (two more processes per vendor) gave the same bytes.
+            formatters=[],
         )
     except Exception as exc:  # dcg raises many error types for schemas it cannot model
         raise VoxspecError(f"{api.source}: datamodel-code-generator failed: {exc}") from None

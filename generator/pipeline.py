@@ -5,12 +5,15 @@ Rendering happens for every vendor before anything is written, so a failure leav
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
 import time
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from generator.build import build
-from generator.errors import Exit, SpecInvalid
+from generator.errors import Exit, Finding, SpecInvalid, VoxspecError
 from generator.lint import lint
 from generator.load import load
 from generator.openapi import DocumentIndex
@@ -18,25 +21,62 @@ from generator.render import environment, render
 from generator.validate import validate
 from generator.write import recover, replace_folder, stale
 
+# A vendor renders in (seconds, files) or fails with (error class, message, findings): errors travel back from
+# a worker process as values because pickling a VoxspecError would drop its findings.
+Rendered = tuple[float, dict[str, bytes]]
+Failed = tuple[type[VoxspecError], str, tuple[Finding, ...]]
 
-def generate_all(root: Path, spec_paths: list[Path], check: bool = False) -> int:
-    out_root = root / "generated"
-    recover(out_root)
-    env = environment()
-    rendered: dict[str, dict[str, bytes]] = {}
-    for path in spec_paths:
-        started = time.perf_counter()
+
+def render_vendor(root: Path, path: Path) -> Rendered | Failed:
+    started = time.perf_counter()
+    try:
         doc = load(path, root)
         index = DocumentIndex(doc)
         findings = sorted(set(validate(doc, index)) | set(lint(doc, index)))
         if findings:
             raise SpecInvalid(f"{doc.display}: {len(findings)} finding(s); nothing was generated", tuple(findings))
+        files = render(build(doc, path.parent.name), environment())
+    except VoxspecError as exc:
+        return (type(exc), str(exc), exc.findings)
+    return (time.perf_counter() - started, files)
+
+
+def _workers(jobs: int) -> int:
+    """Vendors are independent and CPU-bound: one process per core, none when there is one vendor or core."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    limit = int(os.environ.get("VOXSPEC_JOBS", "0") or 0) or cores
+    return max(1, min(jobs, limit))
+
+
+def render_all(root: Path, spec_paths: list[Path]) -> dict[str, dict[str, bytes]]:
+    """Every vendor's files, in spec order; the first failing vendor (in that order) raises its error."""
+    workers = _workers(len(spec_paths))
+    if workers == 1:
+        outcomes = [render_vendor(root, path) for path in spec_paths]
+    else:
+        # fork shares the already imported pipeline with the workers; the largest specs start first so the
+        # cores finish together.
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
+        order = sorted(spec_paths, key=lambda p: -p.stat().st_size if p.is_file() else 0)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures: dict[Path, Future[Rendered | Failed]] = {p: pool.submit(render_vendor, root, p) for p in order}
+            outcomes = [futures[path].result() for path in spec_paths]
+    rendered: dict[str, dict[str, bytes]] = {}
+    for path, outcome in zip(spec_paths, outcomes, strict=True):
+        if isinstance(outcome[0], type):
+            error_class, message, findings = outcome
+            raise error_class(message, findings)
+        seconds, files = outcome
         vendor = path.parent.name
-        rendered[vendor] = render(build(doc, vendor), env)
-        print(
-            f"voxspec: rendered {vendor} ({len(rendered[vendor])} files, {time.perf_counter() - started:.2f}s)",
-            file=sys.stderr,
-        )
+        rendered[vendor] = files
+        print(f"voxspec: rendered {vendor} ({len(files)} files, {seconds:.2f}s)", file=sys.stderr)
+    return rendered
+
+
+def generate_all(root: Path, spec_paths: list[Path], check: bool = False) -> int:
+    out_root = root / "generated"
+    recover(out_root)
+    rendered = render_all(root, spec_paths)
     problems = []
     for vendor, files in rendered.items():
         problems += stale(out_root / vendor, files, f"generated/{vendor}")

@@ -30,8 +30,24 @@ RUNTIME_COPIES = {
 GENERATOR_ROOT = Path(__file__).resolve().parent
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _docstring(text: str) -> str:
-    return str(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"').strip()
+    """text as the inside of a triple-quoted docstring: backslashes, quotes and control characters escaped,
+    so any title or description from a spec leaves valid Python (and reads back as itself)."""
+    out = str(text).strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    out = CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", out)
+    return out[:-1] + '\\"' if out.endswith('"') else out
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: JSON's escapes are TOML's."""
+    return json.dumps(str(text), ensure_ascii=False)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def _method_doc(op: Operation) -> str:
@@ -95,6 +111,8 @@ def environment() -> Environment:
     )
     env.filters["pyrepr"] = _pyrepr
     env.filters["docstring"] = _docstring
+    env.filters["toml_string"] = _toml_string
+    env.filters["one_line"] = _one_line
     env.filters["runtime_type"] = _runtime_type
     env.filters["method_doc"] = _method_doc
     env.filters["paging_doc"] = _paging_doc
