@@ -39,7 +39,7 @@ lint: $(STAMP)
 	cd generated && for d in */; do (cd $$d && ../../$(BIN)/ruff check --quiet .) || exit 1; done
 
 typecheck: $(STAMP)
-	$(BIN)/mypy generator tests
+	$(BIN)/mypy generator tests bench
 	cd generated && for d in */; do (cd $$d && ../../$(BIN)/mypy --strict --no-incremental $$(ls -d voxspec_*)) || exit 1; done
 
 check: $(STAMP)

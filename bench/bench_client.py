@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import json
 import statistics
 import sys
@@ -41,17 +42,21 @@ class FixedTransport(httpx.BaseTransport):
         return httpx.Response(200, content=self.body, headers={"content-type": "application/json"})
 
 
-def example_body(items: int) -> bytes:
-    sys.path.insert(0, str(ROOT / "generated" / "voipcloud"))
-    from voxspec_voipcloud._spec import RUNTIME
+def voipcloud(module: str = "") -> Any:
+    """The generated VoIPcloud package (or one of its modules), imported from generated/ as a user would."""
+    if str(ROOT / "generated" / "voipcloud") not in sys.path:
+        sys.path.insert(0, str(ROOT / "generated" / "voipcloud"))
+    return importlib.import_module("voxspec_voipcloud" + (f".{module}" if module else ""))
 
-    example = RUNTIME["operations"]["list_user_calls"]["responses"]["200"]["examples"][0]
+
+def example_body(items: int) -> bytes:
+    example = voipcloud("_spec").RUNTIME["operations"]["list_user_calls"]["responses"]["200"]["examples"][0]
     data = (example["data"] * items)[:items]
     return json.dumps({**example, "data": data}).encode()
 
 
 def contenders(transport: httpx.BaseTransport, opc_path: Path) -> dict[str, Callable[[], Any]]:
-    from voxspec_voipcloud import Client
+    Client = voipcloud().Client
 
     raw = httpx.Client(base_url=BASE, transport=transport, headers={"token": KEY})
 
