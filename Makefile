@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.voxspec-installed
 
-.PHONY: generate test check fmt lint typecheck clean docs browser bench bench-generate bench-peers bench-client
+.PHONY: generate test check fmt lint typecheck clean docs browser bench bench-generate bench-peers bench-client bench-docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,7 +68,7 @@ bench-peers:
 
 # Every benchmark, one after another, each printing its medians and ratios; fails at the end if any
 # benchmark missed its target, after all of them have run.
-BENCHES := bench-generate bench-client
+BENCHES := bench-generate bench-client bench-docs
 bench: $(STAMP)
 	@status=0; for b in $(BENCHES); do $(MAKE) --no-print-directory $$b || status=1; done; exit $$status
 
@@ -84,3 +84,13 @@ bench-generate: $(STAMP) bench-peers
 # Runs in the peer's venv, which has what both clients import (httpx, pydantic, attrs, dateutil).
 bench-client: $(STAMP) .bench/opc_voipcloud/client.py
 	.bench/openapi-python-client/bin/python bench/bench_client.py --opc .bench/opc_voipcloud
+
+# Redocly's docs builder, the peer of `voxspec docs`, from the npm registry.
+REDOCLY_VERSION := 2.77.0
+.bench/redocly/.installed-$(REDOCLY_VERSION):
+	rm -rf .bench/redocly && mkdir -p .bench/redocly
+	npm install --silent --no-audit --no-fund --prefix .bench/redocly '@redocly/cli@$(REDOCLY_VERSION)'
+	touch $@
+
+bench-docs: $(STAMP) .bench/redocly/.installed-$(REDOCLY_VERSION)
+	$(BIN)/python bench/bench_docs.py

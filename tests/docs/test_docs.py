@@ -13,7 +13,6 @@ import re
 import shlex
 import signal
 import subprocess
-import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -35,7 +34,6 @@ SPECS = ROOT / "specs"
 VENDORS = sorted(p.parent.name for p in SPECS.glob("*/openapi.yaml"))
 CHROMIUM = Path("/usr/bin/chromium")
 BROWSER_TIMEOUT = 90
-BUILD_BUDGET_SECONDS = 10.0
 
 
 @dataclass
@@ -45,7 +43,6 @@ class Site:
     raw: dict[str, bytes]
     invalid: dict[str, int]  # vendor -> number of findings; those are left out of the site
     apis: list[Api]
-    seconds: float
 
 
 @pytest.fixture(scope="module")
@@ -71,12 +68,9 @@ def site() -> Site:
         docs[vendor], raw[vendor] = doc, data
     if not docs:
         pytest.skip(f"no spec validates yet (findings per vendor: {invalid})")
-    # The measured build is the docs stage proper: IR from the loaded specs, then every page.
-    started = time.perf_counter()
+    # Its speed is measured by `make bench-docs`, not here.
     apis = [build(doc, vendor) for vendor, doc in docs.items()]
-    files = render_site(apis, raw)
-    seconds = time.perf_counter() - started
-    return Site(files, docs, raw, invalid, apis, seconds)
+    return Site(render_site(apis, raw), docs, raw, invalid, apis)
 
 
 def vendor_of(site: Site, vendor: str) -> Document:
@@ -223,11 +217,6 @@ def test_site_is_deterministic(site: Site) -> None:
     assert again == site.files
     text = b"".join(site.files.values()).decode("utf-8", "replace")
     assert str(ROOT) not in text, "no absolute paths in the site"
-
-
-def test_site_builds_every_vendor_within_the_budget(site: Site) -> None:
-    print(f"docs build of {len(site.apis)} vendor(s): {site.seconds:.2f}s")
-    assert site.seconds < BUILD_BUDGET_SECONDS
 
 
 def tiny_page(spec: dict[str, object]) -> str:
