@@ -100,14 +100,15 @@ def _runtime_type(annotation: str) -> str:
     return "Any" if annotation in ("Any", "None") else annotation
 
 
-def environment() -> Environment:
+def environment(autoescape: bool = False) -> Environment:
+    """The Jinja2 environment of every voxspec template; `autoescape` for the HTML ones (docs/)."""
     env = Environment(
         loader=PackageLoader("generator", "templates"),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        autoescape=False,
+        autoescape=autoescape,
     )
     env.filters["pyrepr"] = _pyrepr
     env.filters["docstring"] = _docstring

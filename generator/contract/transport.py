@@ -5,7 +5,6 @@ They sit in a requests transport adapter, so schemathesis' own follow-up request
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import threading
 import time
@@ -17,6 +16,8 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+
+from generator.runtime._policy import parse_retry_after
 
 log = logging.getLogger("voxspec.contract")
 
@@ -80,19 +81,8 @@ class SlidingWindow:
 
 
 def retry_after_seconds(value: str | None, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date (RFC 9110 10.2.3)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now()).total_seconds())
+    """Seconds to wait from a Retry-After header, read the way the generated clients read it."""
+    return parse_retry_after(value, lambda: now().timestamp()) if value else None
 
 
 @dataclass

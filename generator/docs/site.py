@@ -9,7 +9,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 
 from generator.build import build
 from generator.docs.pages import vendor_view
@@ -19,6 +19,7 @@ from generator.ir import Api
 from generator.lint import lint
 from generator.load import load
 from generator.openapi import DocumentIndex
+from generator.render import environment as render_environment
 from generator.render import format_python
 from generator.validate import validate
 from generator.write import recover, replace_folder
@@ -34,15 +35,8 @@ class OutputRefused(VoxspecError):
 
 
 def environment() -> Environment:
-    """Like generator.render.environment(), but HTML: autoescape on, for the docs/ templates only."""
-    return Environment(
-        loader=PackageLoader("generator", "templates"),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=True,
-    )
+    """The voxspec template environment with autoescape on, for the HTML templates under docs/."""
+    return render_environment(autoescape=True)
 
 
 def render_site(
