@@ -92,9 +92,9 @@ def cmd_validate(args: argparse.Namespace, project: Project, lint_only: bool = F
             total += len(exc.findings)
             continue
         index = DocumentIndex(doc)
-        findings = lint(doc, index, only)
-        if not lint_only:
-            findings = sorted(set(findings) | set(validate(doc, index)))
+        # validate first: when it finds nothing, lint need not check each schema against the metaschema again
+        structural = [] if lint_only else validate(doc, index)
+        findings = sorted(set(structural) | set(lint(doc, index, only)))
         _print_findings(findings)
         total += len(findings)
         if findings:

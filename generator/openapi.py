@@ -81,8 +81,10 @@ class SchemaChecker:
     where judging examples against it would only add misleading findings.
     """
 
-    def __init__(self, doc: Document, broken_refs: Collection[str] = ()) -> None:
+    def __init__(self, doc: Document, broken_refs: Collection[str] = (), meta_checked: bool = False) -> None:
         self._doc = doc
+        # True when openapi-spec-validator has already found every schema of doc valid: then only refs are checked.
+        self._meta_checked = meta_checked
         self._root = Draft202012Validator(doc.data, format_checker=Draft202012Validator.FORMAT_CHECKER)
         self._meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
         self._broken_refs = broken_refs
@@ -106,7 +108,7 @@ class SchemaChecker:
                 if not self._sound[ref]:
                     return False
                 continue
-            if not self._meta.is_valid(node):
+            if not self._meta_checked and not self._meta.is_valid(node):
                 if ref is not None:
                     self._sound[ref] = False
                 return False
@@ -143,10 +145,12 @@ class DocumentIndex:
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
+        # Set by validate when openapi-spec-validator found nothing: every schema is then a valid one.
+        self.schemas_valid = False
 
     @cached_property
     def checker(self) -> SchemaChecker:
-        return SchemaChecker(self.doc, self.dangling)
+        return SchemaChecker(self.doc, self.dangling, meta_checked=self.schemas_valid)
 
     @cached_property
     def all_refs(self) -> list[tuple[str, str]]:

@@ -90,6 +90,7 @@ def validate(doc: Document, index: DocumentIndex | None = None) -> list[Finding]
     except Exception as exc:  # the validator surfaces resolver failures as assorted exception types
         return [doc.finding("", f"the validator could not process the document: {_first_line(str(exc))}", RULE)]
     findings = {_to_finding(doc, error) for error in errors}
+    index.schemas_valid = not findings and not index.dangling
     return sorted(f for f in findings if not any(_within(f.pointer, owner) for owner in emptied))
 
 
