@@ -129,6 +129,7 @@ class Webhook:
     summary: str
     py_type: str
     schema: dict[str, Any] = field(repr=False)
+    example: Any = field(default=None, repr=False)  # the request body the vendor posts, from the spec
 
 
 @dataclass(frozen=True)

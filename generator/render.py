@@ -20,7 +20,8 @@ from generator.ir import Api, Operation
 from generator.models import models_source
 
 PURE_PARAM = re.compile(r"\{[^{}]+\}")
-RUNTIME_COPIES = {"_http.py": "runtime/client.py", "_mock.py": "mock/runtime.py"}
+RUNTIME_COPIES = {"_http.py": "runtime/client.py"}
+MOCK_PACKAGE = "mock"  # copied whole into each package as `_mock/`
 GENERATOR_ROOT = Path(__file__).resolve().parent
 
 
@@ -139,6 +140,10 @@ def runtime_spec(api: Api) -> dict[str, Any]:
             else None
         ),
         "extensions": {k: v for k, v in api.openapi.items() if k.startswith("x-voxspec-")},
+        "base_path": api.base_path,
+        "webhooks": {
+            w.event: {"name": w.name, "example": w.example} for w in api.webhooks if w.example is not None
+        },
     }
 
 
@@ -162,6 +167,8 @@ def render(api: Api, env: Environment | None = None) -> dict[str, bytes]:
     texts[f"{pkg}/models.py"] = f'# {api.header}\n"""Models of the {_docstring(api.title)}."""\n' + body.lstrip("\n")
     for target, source in RUNTIME_COPIES.items():
         texts[f"{pkg}/{target}"] = f"# {api.header}\n" + (GENERATOR_ROOT / source).read_text("utf-8")
+    for module in sorted((GENERATOR_ROOT / MOCK_PACKAGE).glob("*.py")):
+        texts[f"{pkg}/_mock/{module.name}"] = f"# {api.header}\n" + module.read_text("utf-8")
     return {name: text.encode("utf-8") for name, text in sorted(format_python(texts).items())}
 
 

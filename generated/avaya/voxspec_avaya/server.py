@@ -366,7 +366,7 @@ class Handlers(Protocol):
 
 
 class DefaultHandlers(MockHandlers):
-    """The mock: answers from the spec's examples."""
+    """The mock: stateful CRUD seeded from the spec's examples, and the vendor behaviours it declares."""
 
     async def create_aco_element(self, request: ApiRequest) -> ApiResponse:
         return await self.handle(request)

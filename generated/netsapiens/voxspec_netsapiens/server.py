@@ -342,7 +342,7 @@ class Handlers(Protocol):
 
 
 class DefaultHandlers(MockHandlers):
-    """The mock: answers from the spec's examples."""
+    """The mock: stateful CRUD seeded from the spec's examples, and the vendor behaviours it declares."""
 
     async def create_token(self, request: ApiRequest) -> ApiResponse:
         return await self.handle(request)
