@@ -64,7 +64,11 @@ class MockHandlers:
         else:
             result = self._accepted(op, request) or self._success(op, outcome.body, outcome.headers)
         if 200 <= result.status < 300:
-            values = {**request.path_params, **request.query, **(request.body if isinstance(request.body, dict) else {})}
+            values = {
+                **request.path_params,
+                **request.query,
+                **(request.body if isinstance(request.body, dict) else {}),
+            }
             self.webhooks.emit(op, values)
         return result
 

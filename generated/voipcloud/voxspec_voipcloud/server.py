@@ -94,8 +94,10 @@ def create_app(handlers: Handlers | None = None, config: MockConfig | None = Non
     )
     # Vendors do not redirect `/x/` to `/x`; a redirect would be an undocumented answer.
     app.router.redirect_slashes = False
+    # Plain Starlette routes: the pipeline parses and validates itself, so FastAPI's dependency
+    # resolution per request would be pure overhead.
     for path, methods in ROUTES.items():
-        app.add_api_route(path, pipeline.dispatcher(methods), methods=list(methods), include_in_schema=False)
+        app.router.add_route(path, pipeline.dispatcher(methods), methods=list(methods), include_in_schema=False)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         if isinstance(exc, HTTPException) and exc.status_code == 405:

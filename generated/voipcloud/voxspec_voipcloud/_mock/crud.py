@@ -17,6 +17,7 @@ from typing import Any
 from .shapes import MISSING, Validate, at, conform, envelope, id_candidates, is_array, merge_patch, properties
 from .state import WILDCARD, Store
 
+DELETED = "\u0000deleted"  # a tombstone {DELETED: key} hides a seeded record in the one parent it was deleted from
 TEMPLATE = re.compile(r"^\{([^{}]+)\}$")
 ITEM_ACTIONS = {"GET": "read", "PUT": "replace", "PATCH": "update", "DELETE": "delete"}
 COUNT_FIELDS = ("total", "totalCount", "total_count", "totalElements", "totalItems", "count")
@@ -207,6 +208,8 @@ class Crud:
     def find(self, kind: str, scope: str, key: str) -> tuple[str, Any] | None:
         for where in (scope, WILDCARD):
             record = self.store.get(kind, where, key)
+            if isinstance(record, dict) and DELETED in record:
+                return None
             if record is not None:
                 return where, record
         return None
@@ -220,7 +223,7 @@ class Crud:
         if binding.action == "create":
             return self.create(op_id, binding, scope, path, body)
         if binding.action == "list":
-            return self.list(op_id, binding, scope, query)
+            return self.listing(op_id, binding, scope, query)
         key = str(path.get(binding.id_name or "", ""))
         found = self.find(binding.kind, scope, key)
         if found is None:
@@ -232,7 +235,10 @@ class Crud:
             record = self._advance(op_id, binding, where, key, record)
             return Outcome(None, self.answer(op_id, record), {})
         if binding.action == "delete":
-            self.store.delete(binding.kind, where, key)
+            if where == WILDCARD and scope != WILDCARD:
+                self.store.put(binding.kind, scope, key, {DELETED: key})
+            else:
+                self.store.delete(binding.kind, where, key)
             return Outcome(None, self.answer(op_id, record), {})
         if not isinstance(body, dict):
             return Outcome(None, self.answer(op_id, record), {})
@@ -273,14 +279,18 @@ class Crud:
             headers["Location"] = location
         return Outcome(None, self.answer(op_id, record, location), headers)
 
-    def list(self, op_id: str, binding: Binding, scope: str, query: dict[str, Any]) -> Outcome | None:
+    def listing(self, op_id: str, binding: Binding, scope: str, query: dict[str, Any]) -> Outcome | None:
         schema, example = self.success(op_id)
         where, _, _ = self._list_location(op_id, schema, example)
         if where is None:
             return None
         records = self.store.list(binding.kind, scope)
-        if scope != WILDCARD:
-            records += self.store.list(binding.kind, WILDCARD)
+        field = self.id_field(binding.kind)
+        if scope != WILDCARD and field is not None:
+            # seeded records show under every parent, unless this parent replaced or deleted them
+            hidden = {str(r.get(DELETED, r.get(field))) for r in records if isinstance(r, dict)}
+            records += [r for r in self.store.list(binding.kind, WILDCARD) if str(r.get(field)) not in hidden]
+        records = [r for r in records if not (isinstance(r, dict) and DELETED in r)]
         op = self.spec.operations[op_id]
         paging = (op.get("extensions") or {}).get("x-voxspec-pagination") or {}
         skip = {str(v) for k, v in paging.items() if k in ("limit", "offset", "page", "size")}
@@ -346,7 +356,7 @@ class Crud:
         else:
             body = copy.deepcopy(record)
             if location and isinstance(body, dict):
-                for name, prop in properties(schema, self.spec.resolve).items():
+                for name in properties(schema, self.spec.resolve):
                     if name in ("url", "location", "href", "self") and name not in body:
                         body[name] = location
         return conform(body, schema, example, self.first_error())
@@ -367,11 +377,12 @@ class Crud:
         """A new id: the one the client gave when it fits the id parameter, else a fresh one that does."""
         schema = self.id_schema(kind)
         check = self.first_error()
-        if given is not None and not isinstance(given, dict | list) and check(schema, given) is None:
-            return str(given)
-        n = self.store.next_id(kind)
         resolved = self.spec.resolve(schema) if schema else {}
         kinds = resolved.get("type") if isinstance(resolved, dict) else None
+        # Names chosen by the client (a domain, a user's extension) are kept; numbers the server counts.
+        if isinstance(given, str) and given and check(schema, given) is None:
+            return given
+        n = self.store.next_id(kind)
         candidates: list[Any] = []
         if kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds):
             candidates += [1000 + n, n]
@@ -394,7 +405,7 @@ class Crud:
             return None
         op = self.spec.operations[op_id]
         values = {**{k: str(v) for k, v in path.items()}, str(self.bindings[op_id].id_name): key}
-        text = self.spec.data.get("base_path", "") + op["path"]
+        text = str(self.spec.data.get("base_path", "")) + str(op["path"])
         for name, value in values.items():
             text = text.replace("{" + name + "}", value)
         return text
