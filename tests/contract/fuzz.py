@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 from tests.helpers import MOCK_KEY, ROOT, package
 
 MAX_EXAMPLES = int(os.environ.get("VOXSPEC_FUZZ_EXAMPLES", "20"))
-STATEFUL_EXAMPLES = int(os.environ.get("VOXSPEC_STATEFUL_EXAMPLES", "15"))
+STATEFUL_EXAMPLES = int(os.environ.get("VOXSPEC_STATEFUL_EXAMPLES", "30"))
 STATEFUL_STEPS = int(os.environ.get("VOXSPEC_STATEFUL_STEPS", "12"))
 
 

@@ -235,10 +235,9 @@ class Crud:
             record = self._advance(op_id, binding, where, key, record)
             return Outcome(None, self.answer(op_id, record), {})
         if binding.action == "delete":
-            if where == WILDCARD and scope != WILDCARD:
+            self.store.delete(binding.kind, where, key)
+            if scope != WILDCARD and self.store.get(binding.kind, WILDCARD, key) is not None:
                 self.store.put(binding.kind, scope, key, {DELETED: key})
-            else:
-                self.store.delete(binding.kind, where, key)
             return Outcome(None, self.answer(op_id, record), {})
         if not isinstance(body, dict):
             return Outcome(None, self.answer(op_id, record), {})
