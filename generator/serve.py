@@ -63,14 +63,15 @@ def app_path(root: Path, vendor: str) -> tuple[Path, str]:
 
 
 def serve(root: Path, vendor: str, host: str, port: int, workers: int, options: MockOptions | None = None) -> int:
-    import uvicorn
-
     if workers < 1:
         raise SpecError(f"--workers {workers}: expected 1 or more")
     options = options or MockOptions()
+    environment = options.environment()
+    import uvicorn
+
     if workers > 1 and options.state == "memory":
         print("voxspec mock: note: with --state memory each worker keeps its own state", file=sys.stderr)
-    os.environ.update(options.environment())
+    os.environ.update(environment)
     folder, target = app_path(root, vendor)
     sys.path.insert(0, str(folder))
     print(

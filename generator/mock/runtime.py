@@ -207,13 +207,20 @@ def coerce(raw: str, schema: Any, spec: Spec) -> Any:
 
 def coerce_part(raw: str, schema: Any, spec: Spec) -> Any:
     """A form part: parts carry no type, and clients send structured values as JSON text, so a part
-    that is a JSON object or array is taken as one."""
+    that is a JSON object or array is taken as one. When the schema allows several types, the part
+    is whichever reading of its text the schema accepts (`000` is a valid string, not the number 0)."""
+    readings: list[Any] = []
     if raw[:1] in ("{", "[") or raw in ("null", "true", "false") or (NUMBER.fullmatch(raw) and not raw.isdigit()):
         try:
-            return json.loads(raw)
+            readings.append(json.loads(raw))
         except ValueError:
             pass
-    return coerce(raw, schema, spec)
+    readings += [coerce(raw, schema, spec), raw]
+    if len(_types(spec.resolve(schema), spec)) > 1:
+        for value in readings:
+            if spec.validator(schema).is_valid(value):
+                return value
+    return readings[0]
 
 
 def _types(schema: Any, spec: Spec) -> set[str]:

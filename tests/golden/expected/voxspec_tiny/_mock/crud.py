@@ -235,14 +235,16 @@ class Crud:
             record = self._advance(op_id, binding, where, key, record)
             return Outcome(None, self.answer(op_id, record), {})
         if binding.action == "delete":
-            if where == WILDCARD and scope != WILDCARD:
+            self.store.delete(binding.kind, where, key)
+            if scope != WILDCARD and self.store.get(binding.kind, WILDCARD, key) is not None:
                 self.store.put(binding.kind, scope, key, {DELETED: key})
-            else:
-                self.store.delete(binding.kind, where, key)
             return Outcome(None, self.answer(op_id, record), {})
         if not isinstance(body, dict):
             return Outcome(None, self.answer(op_id, record), {})
         fields = {k: v for k, v in body.items() if k != self.sync_parameter(op_id)}
+        known = properties(self.resource_schema(binding.kind)[0], self.spec.resolve)
+        if known:
+            fields = {k: v for k, v in fields.items() if k in known}
         field = self.id_field(binding.kind)
         if binding.action == "update":
             changed = merge_patch(record, fields)
@@ -260,6 +262,9 @@ class Crud:
         schema, example = self.resource_schema(kind)
         field = self.id_field(kind)
         fields = {k: v for k, v in body.items() if k != self.sync_parameter(op_id)} if isinstance(body, dict) else {}
+        known = properties(schema, self.spec.resolve)
+        if known:  # what the resource does not show (a password, options) is not echoed back
+            fields = {k: v for k, v in fields.items() if k in known}
         record: dict[str, Any] = {**(copy.deepcopy(example) if isinstance(example, dict) else {}), **fields}
         for name, value in path.items():
             if name in properties(schema, self.spec.resolve) and name not in fields:
@@ -295,9 +300,10 @@ class Crud:
         paging = (op.get("extensions") or {}).get("x-voxspec-pagination") or {}
         skip = {str(v) for k, v in paging.items() if k in ("limit", "offset", "page", "size")}
         for name, value in query.items():
-            if name in skip or isinstance(value, list | dict):
+            if name in skip or isinstance(value, dict):
                 continue
-            records = [r for r in records if not isinstance(r, dict) or name not in r or str(r[name]) == str(value)]
+            wanted = {str(v) for v in value} if isinstance(value, list) else {str(value)}
+            records = [r for r in records if not isinstance(r, dict) or name not in r or str(r[name]) in wanted]
         total = len(records)
         records = self._page(op, paging, query, records)
         if where == ():
