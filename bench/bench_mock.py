@@ -81,8 +81,11 @@ def server(command: list[str], port: int, env: dict[str, str] | None = None) -> 
 
 
 def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    """wrk's latency cell (`887.00us`, `1.20ms`, `2.00s`, `1.00m`); NaN when it measured nothing."""
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if found is None:
+        return float("nan")
+    return float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[found.group(2)]
 
 
 def wrk(url: str, connections: int, seconds: int) -> Result:
