@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.voxspec-installed
 
-.PHONY: generate test check fmt lint typecheck clean docs browser bench bench-generate bench-peers bench-client bench-docs
+.PHONY: generate test check fmt lint typecheck clean docs browser bench bench-generate bench-peers bench-client bench-docs bench-mock soak-mock
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,20 @@ fmt: $(STAMP)
 	$(BIN)/ruff format generator tests
 	$(BIN)/ruff check --fix generator tests
 
+# The peer tool (Prism) installs into the gitignored .bench/; wrk comes from Debian when we may install it,
+# else the bench loads both servers with an async httpx loop.
+PRISM := .bench/node_modules/.bin/prism
+$(PRISM):
+	mkdir -p .bench && npm install --prefix .bench --no-audit --no-fund --silent @stoplight/prism-cli@5.14.2
+
+bench-mock: $(STAMP) $(PRISM)
+	command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || echo "bench-mock: no wrk; using the httpx load loop"
+	$(BIN)/python bench/bench_mock.py
+
+# 60 s of create/read/list against two workers sharing SQLite state: zero errors, everything created is listed.
+soak-mock: $(STAMP)
+	$(BIN)/python bench/bench_mock.py --soak 60
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .bench .voxspec
 
@@ -68,7 +82,7 @@ bench-peers:
 
 # Every benchmark, one after another, each printing its medians and ratios; fails at the end if any
 # benchmark missed its target, after all of them have run.
-BENCHES := bench-generate bench-client bench-docs
+BENCHES := bench-generate bench-client bench-docs bench-mock
 bench: $(STAMP)
 	@status=0; for b in $(BENCHES); do $(MAKE) --no-print-directory $$b || status=1; done; exit $$status
 

@@ -428,6 +428,23 @@ def _webhooks(doc: Document) -> tuple[Webhook, ...]:
                 body.py_type if body else "Any",
                 body.schema if body else {},
                 event_field,
+                _webhook_example(doc, op.get("requestBody")),
             )
         )
     return tuple(hooks)
+
+
+def _webhook_example(doc: Document, raw: Json) -> Any:
+    """The first example of a webhook's JSON body: what the mock posts when it emits the event."""
+    body = _deref(doc, raw) if raw else None
+    content = body.get("content") if isinstance(body, dict) else None
+    media = next((m for t, m in content.items() if "json" in t), None) if isinstance(content, dict) else None
+    if not isinstance(media, dict):
+        return None
+    if "example" in media:
+        return media["example"]
+    for entry in (media.get("examples") or {}).values():
+        ex = _deref(doc, entry)
+        if isinstance(ex, dict) and "value" in ex:
+            return ex["value"]
+    return None

@@ -25,6 +25,7 @@ EPILOG = """examples:
   voxspec generate --check              exit 1 listing stale files, write nothing
   voxspec check                         validate + lint + generated/ up to date
   voxspec mock voipcloud --port 4010    serve the VoIPcloud mock on 127.0.0.1:4010
+  voxspec mock netsapiens --workers 2 --state sqlite:ns.db   two workers sharing one state
   voxspec docs --out site               render the static HTML reference of every vendor
   voxspec contract voipcloud            contract-test the VoIPcloud mock, read-only
   voxspec contract voipcloud --base-url https://eu.voipcloud.online --junit-xml contract.xml
@@ -134,9 +135,17 @@ def cmd_check(args: argparse.Namespace, project: Project) -> int:
 
 
 def cmd_mock(args: argparse.Namespace, project: Project) -> int:
-    from generator.serve import serve
+    from generator.serve import MockOptions, serve
 
-    return serve(project.root, args.vendor, host=args.host, port=args.port, workers=args.workers)
+    options = MockOptions(
+        state=args.state,
+        rate_limit=args.rate_limit,
+        latency_ms=args.latency,
+        error_rate=args.error_rate,
+        webhook_url=args.webhook_url,
+        allow=tuple(args.allow or ()),
+    )
+    return serve(project.root, args.vendor, host=args.host, port=args.port, workers=args.workers, options=options)
 
 
 def cmd_docs(args: argparse.Namespace, project: Project) -> int:
@@ -235,11 +244,13 @@ def parser() -> argparse.ArgumentParser:
     p = command("check", "validate + lint + generated/ up to date: the pre-commit gate.", "voxspec check")
     p.set_defaults(func=cmd_check)
 
-    p = command("mock", "Serve a vendor's generated mock server with uvicorn.", "voxspec mock voipcloud --port 4010")
-    p.add_argument("vendor")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=4010)
-    p.add_argument("--workers", type=int, default=1)
+    p = command(
+        "mock",
+        "Serve a vendor's generated mock server with uvicorn: stateful CRUD seeded from the spec's examples, "
+        "auth, vendor-shaped errors and the behaviours the spec declares. Keys: VOXSPEC_MOCK_KEYS.",
+        "voxspec mock netsapiens --port 4010 --workers 2 --state sqlite:/tmp/ns.db --rate-limit",
+    )
+    _mock_arguments(p)
     p.set_defaults(func=cmd_mock)
 
     p = command(
@@ -261,6 +272,29 @@ def parser() -> argparse.ArgumentParser:
         epilog=CONTRACT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _contract_arguments(p)
+    p.set_defaults(func=cmd_contract)
+    return top
+
+
+def _mock_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("vendor")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=4010)
+    p.add_argument("--workers", type=int, default=1, help="server processes (share state with --state sqlite:PATH)")
+    p.add_argument("--state", default="memory", help="memory (default) or sqlite:PATH, kept across restarts")
+    p.add_argument("--rate-limit", action="store_true", help="enforce the spec's x-voxspec-rate-limit (429s)")
+    p.add_argument("--latency", type=float, default=0.0, metavar="MS", help="add this delay to every answer")
+    p.add_argument(
+        "--error-rate", type=float, default=0.0, metavar="P", help="answer this fraction of calls with a 5xx"
+    )
+    p.add_argument("--webhook-url", default=None, help="where to POST the webhooks operations emit")
+    p.add_argument(
+        "--allow", action="append", metavar="CIDR", help="enforce the spec's x-voxspec-allow-list (repeatable)"
+    )
+
+
+def _contract_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("vendor", help="vendor name (specs/<vendor>/openapi.yaml) or a spec file")
     p.add_argument("--base-url", help="server to check, including any base path (default: start the vendor's mock)")
     p.add_argument("--allow-writes", action="append", metavar="OPID[,OPID]", help="also send these non-GET operations")
@@ -279,8 +313,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json-report", type=Path, help="write a JSON report here")
     p.add_argument("--seed", type=int, help="data generation seed (printed in the plan, to repeat a run)")
     p.add_argument("--dry-run", action="store_true", help="print the plan and send nothing")
-    p.set_defaults(func=cmd_contract)
-    return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:

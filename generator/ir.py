@@ -143,6 +143,7 @@ class Webhook:
     py_type: str
     schema: dict[str, Any] = field(repr=False)
     event_field: str = "event"  # the body field naming the event
+    example: Any = field(default=None, repr=False)  # the request body the vendor posts, from the spec
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ RUNTIME_COPIES = {
     "_auth.py": "runtime/_auth.py",
     "_errors.py": "runtime/_errors.py",
     "_policy.py": "runtime/_policy.py",
-    "_mock.py": "mock/runtime.py",
 }
+MOCK_PACKAGE = "mock"  # copied whole into each package as `_mock/`
 GENERATOR_ROOT = Path(__file__).resolve().parent
 
 
@@ -172,6 +172,10 @@ def runtime_spec(api: Api) -> dict[str, Any]:
             else None
         ),
         "extensions": {k: v for k, v in api.openapi.items() if k.startswith("x-voxspec-")},
+        "base_path": api.base_path,
+        "webhooks": {
+            w.event: {"name": w.name, "example": w.example} for w in api.webhooks if w.example is not None
+        },
     }
 
 
@@ -197,6 +201,8 @@ def render(api: Api, env: Environment | None = None) -> dict[str, bytes]:
     texts[f"{pkg}/models.py"] = f'# {api.header}\n"""Models of the {_docstring(api.title)}."""\n' + body.lstrip("\n")
     for target, source in RUNTIME_COPIES.items():
         texts[f"{pkg}/{target}"] = f"# {api.header}\n" + (GENERATOR_ROOT / source).read_text("utf-8")
+    for module in sorted((GENERATOR_ROOT / MOCK_PACKAGE).glob("*.py")):
+        texts[f"{pkg}/_mock/{module.name}"] = f"# {api.header}\n" + module.read_text("utf-8")
     return {name: text.encode("utf-8") for name, text in sorted(format_python(texts).items())}
 
 

@@ -1,4 +1,23 @@
-"""The mock runtime of generated servers: request pipeline, vendor-shaped errors, mock handlers.
+"""The mock runtime of generated servers: request pipeline, state store, CRUD and vendor behaviours.
 
-`runtime.py` is copied into every generated package as `_mock.py`, so it imports only its runtime deps.
+This package is copied into every generated package as `_mock/`, so it imports only runtime deps.
 """
+
+from .handlers import MockHandlers
+from .runtime import ApiRequest, ApiResponse, MockConfig, Pipeline, Problem, Spec, render
+from .state import MemoryStore, SqliteStore, Store, open_store
+
+__all__ = [
+    "ApiRequest",
+    "ApiResponse",
+    "MemoryStore",
+    "MockConfig",
+    "MockHandlers",
+    "Pipeline",
+    "Problem",
+    "Spec",
+    "SqliteStore",
+    "Store",
+    "open_store",
+    "render",
+]

@@ -32,20 +32,50 @@ PREFERENCES: dict[str, tuple[str, ...]] = {
     "not_found": ("404", "4XX"),
     "rate_limited": ("429", "4XX"),
     "conflict": ("409", "400", "422", "4XX"),
+    "forbidden": ("403", "401", "4XX"),
+    "unavailable": ("503", "500", "502", "5XX"),
 }
-NATURAL = {"invalid": 400, "media": 415, "auth": 401, "not_found": 404, "rate_limited": 429, "conflict": 409}
+NATURAL = {
+    "invalid": 400,
+    "media": 415,
+    "auth": 401,
+    "not_found": 404,
+    "rate_limited": 429,
+    "conflict": 409,
+    "forbidden": 403,
+    "unavailable": 503,
+}
+
+
+def _env_float(name: str) -> float:
+    try:
+        return float(os.environ.get(name, "0") or 0)
+    except ValueError:
+        return 0.0
 
 
 @dataclass(frozen=True)
 class MockConfig:
-    """What the mock accepts as credentials; from VOXSPEC_MOCK_KEYS (comma-separated) by default."""
+    """How the mock behaves; every field has a VOXSPEC_MOCK_* environment variable so that
+    `voxspec mock --workers N` configures each worker process the same way."""
 
     keys: frozenset[str] = field(
         default_factory=lambda: frozenset(k for k in os.environ.get("VOXSPEC_MOCK_KEYS", DEFAULT_KEY).split(",") if k)
     )
+    state: str = field(default_factory=lambda: os.environ.get("VOXSPEC_MOCK_STATE", "memory"))
+    rate_limit: bool = field(default_factory=lambda: os.environ.get("VOXSPEC_MOCK_RATE_LIMIT", "") in ("1", "true"))
+    latency_ms: float = field(default_factory=lambda: _env_float("VOXSPEC_MOCK_LATENCY_MS"))
+    error_rate: float = field(default_factory=lambda: _env_float("VOXSPEC_MOCK_ERROR_RATE"))
+    webhook_url: str | None = field(default_factory=lambda: os.environ.get("VOXSPEC_MOCK_WEBHOOK_URL") or None)
+    allow: tuple[str, ...] = field(
+        default_factory=lambda: tuple(n for n in os.environ.get("VOXSPEC_MOCK_ALLOW", "").split(",") if n)
+    )
 
     def __repr__(self) -> str:
-        return f"MockConfig(keys=<{len(self.keys)} redacted>)"
+        return (
+            f"MockConfig(keys=<{len(self.keys)} redacted>, state={self.state!r}, rate_limit={self.rate_limit}, "
+            f"latency_ms={self.latency_ms}, error_rate={self.error_rate}, allow={self.allow!r})"
+        )
 
 
 @dataclass
@@ -58,6 +88,8 @@ class ApiRequest:
     headers: dict[str, Any]
     body: Any
     prefer: dict[str, str] = field(default_factory=dict)
+    client: str | None = None  # the caller's address, for allow-lists and rate limits
+    principal: str = field(default="", repr=False)  # the credential the caller authenticated with
 
 
 @dataclass
@@ -71,10 +103,11 @@ class ApiResponse:
 class Problem(Exception):
     """A request the pipeline refuses; `kind` picks the operation's declared error response."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
+        self.headers = headers or {}
 
 
 Handler = Callable[[ApiRequest], Awaitable[ApiResponse]]
@@ -123,8 +156,8 @@ class Spec:
         fallback = self.data.get("fallback_errors", {})
         declared = responses.get(status_key) if status_key else fallback.get(str(NATURAL[kind]))
         status = int(status_key) if status_key and status_key.isdigit() else NATURAL[kind]
-        if status_key == "4XX":
-            status = NATURAL[kind] if str(NATURAL[kind]).startswith("4") else 400
+        if status_key in ("4XX", "5XX"):
+            status = NATURAL[kind] if str(NATURAL[kind])[0] == status_key[0] else int(status_key[0]) * 100
         body: Any = {"message": message}
         headers: dict[str, str] = {}
         content_type = "application/json"
@@ -132,7 +165,7 @@ class Spec:
             examples = declared.get("examples") or []
             body = self._with_message(_pick_example(examples, kind), message, declared.get("schema"), status)
             content_type = declared.get("content_type") or content_type
-        if kind == "rate_limited":
+        if kind in ("rate_limited", "unavailable"):
             headers["Retry-After"] = "1"
         return ApiResponse(status, body, headers, content_type)
 
@@ -174,13 +207,20 @@ def coerce(raw: str, schema: Any, spec: Spec) -> Any:
 
 def coerce_part(raw: str, schema: Any, spec: Spec) -> Any:
     """A form part: parts carry no type, and clients send structured values as JSON text, so a part
-    that is a JSON object or array is taken as one."""
+    that is a JSON object or array is taken as one. When the schema allows several types, the part
+    is whichever reading of its text the schema accepts (`000` is a valid string, not the number 0)."""
+    readings: list[Any] = []
     if raw[:1] in ("{", "[") or raw in ("null", "true", "false") or (NUMBER.fullmatch(raw) and not raw.isdigit()):
         try:
-            return json.loads(raw)
+            readings.append(json.loads(raw))
         except ValueError:
             pass
-    return coerce(raw, schema, spec)
+    readings += [coerce(raw, schema, spec), raw]
+    if len(_types(spec.resolve(schema), spec)) > 1:
+        for value in readings:
+            if spec.validator(schema).is_valid(value):
+                return value
+    return readings[0]
 
 
 def _types(schema: Any, spec: Spec) -> set[str]:
@@ -228,32 +268,37 @@ class Pipeline:
     async def run(self, operation_id: str, request: Request) -> Response:
         op = self.spec.operations[operation_id]
         try:
-            self.check_security(op, request)
+            principal = self.check_security(op, request)
             api_request = await self.parse(operation_id, op, request)
+            api_request.principal = principal
+            api_request.client = request.client.host if request.client else None
             handler: Handler = getattr(self.handlers, operation_id)
             result = await handler(api_request)
         except Problem as problem:
             result = self.spec.error_response(operation_id, problem.kind, problem.message)
+            result.headers.update(problem.headers)
         except Exception:  # a handler bug must not become a 500 the vendor would never send
             log.exception("handler for %s failed", operation_id)
             result = self.spec.error_response(operation_id, "invalid", "the request could not be processed")
         return render(result)
 
-    def check_security(self, op: Mapping[str, Any], request: Request) -> None:
+    def check_security(self, op: Mapping[str, Any], request: Request) -> str:
+        """The credential the caller authenticated with ("" for an open operation)."""
         requirements: list[list[str]] = op["security"]
         if not requirements or any(not names for names in requirements):
-            return
+            return ""
         for names in requirements:
-            if all(self._credential_ok(name, request) for name in names):
-                return
+            values = [self._credential(name, request) for name in names]
+            if all(values):
+                return str(values[0])
         raise Problem("auth", "missing or invalid credentials")
 
-    def _credential_ok(self, scheme_name: str, request: Request) -> bool:
+    def _credential(self, scheme_name: str, request: Request) -> str | None:
         scheme = self.spec.schemes.get(scheme_name)
         if scheme is None:
-            return False
+            return None
         value = credential(scheme, request)
-        return value is not None and value != "" and bool(self.authenticate(scheme_name, value))
+        return value if value and self.authenticate(scheme_name, value) else None
 
     async def parse(self, operation_id: str, op: Mapping[str, Any], request: Request) -> ApiRequest:
         values: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}, "cookie": {}}
@@ -359,27 +404,3 @@ def render(result: ApiResponse) -> Response:
             result.body, status_code=result.status, headers=result.headers, media_type=result.content_type
         )
     return Response(str(result.body), status_code=result.status, headers=result.headers, media_type=result.content_type)
-
-
-class MockHandlers:
-    """Default handlers: answer every operation from the spec's examples, honouring `Prefer`."""
-
-    def __init__(self, spec: Spec, config: MockConfig | None = None) -> None:
-        self.spec = spec
-        self.config = config or MockConfig()
-
-    def authenticate(self, scheme: str, value: str) -> bool:
-        return value in self.config.keys
-
-    async def handle(self, request: ApiRequest) -> ApiResponse:
-        op = self.spec.operations[request.operation_id]
-        responses: dict[str, Any] = op["responses"]
-        wanted_code = request.prefer.get("code", "")
-        status_key: str = wanted_code if wanted_code in responses else op["success"]
-        declared = responses[status_key]
-        examples = declared.get("examples") or []
-        wanted = request.prefer.get("example")
-        names = declared.get("example_names") or []
-        body = examples[names.index(wanted)] if wanted in names else (examples[0] if examples else None)
-        status = int(status_key) if status_key.isdigit() else 200
-        return ApiResponse(status, body, {}, declared.get("content_type"))

@@ -51,6 +51,8 @@ EXCEPTIONS: dict[tuple[str, str, str, str], frozenset[str]] = {
     # IVR rule digit counts: integer in JSON parameters, string in Resource fields; the spec says integer.
     ("*", "*/options/{option_digits}/rules/*", "resource", "record_digits_max"): frozenset({"type"}),
     ("*", "*/options/{option_digits}/rules/*", "resource", "voice_helper_digits_max"): frozenset({"type"}),
+    # Fax dst_num: a string form parameter; a multipart part has no type, so the spec takes digits either way.
+    ("POST", "/extension/{extension_id}/fax/out/", "form", "dst_num"): frozenset({"type"}),
 }
 
 Json = Any

@@ -30,7 +30,7 @@ class Handlers(Protocol):
 
 
 class DefaultHandlers(MockHandlers):
-    """The mock: answers from the spec's examples."""
+    """The mock: stateful CRUD seeded from the spec's examples, and the vendor behaviours it declares."""
 
     async def get_thing(self, request: ApiRequest) -> ApiResponse:
         return await self.handle(request)
@@ -52,8 +52,10 @@ def create_app(handlers: Handlers | None = None, config: MockConfig | None = Non
     app = FastAPI(title="Tiny", version="1", openapi_url=None, docs_url=None, redoc_url=None)
     # Vendors do not redirect `/x/` to `/x`; a redirect would be an undocumented answer.
     app.router.redirect_slashes = False
+    # Plain Starlette routes: the pipeline parses and validates itself, so FastAPI's dependency
+    # resolution per request would be pure overhead.
     for path, methods in ROUTES.items():
-        app.add_api_route(path, pipeline.dispatcher(methods), methods=list(methods), include_in_schema=False)
+        app.router.add_route(path, pipeline.dispatcher(methods), methods=list(methods), include_in_schema=False)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         if isinstance(exc, HTTPException) and exc.status_code == 405:

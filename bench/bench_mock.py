@@ -1,0 +1,264 @@
+"""`make bench-mock`: `voxspec mock` against Prism on the same spec, loaded by the same client in one run.
+
+Prints requests/s and p50/p99 latency of each (median of several runs) and the ratio; exits 1 when the
+target (10x Prism's throughput, p99 under 10 ms at 16 connections) is missed. `--soak SECONDS` instead
+runs a mixed create/read/list load against a two-worker SQLite mock and checks every created
+resource can be listed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PRISM = ROOT / ".bench" / "node_modules" / ".bin" / "prism"
+VOXSPEC = Path(sys.executable).parent / "voxspec"
+KEY = "voxspec-mock-key"
+SPEC = "voipcloud"
+PATHS = ("/api/integration/v1/get-system-status", "/api/integration/v1/get-user-calls?limit=10&offset=0")
+TARGET_RATIO, TARGET_P99_MS = 10.0, 10.0
+
+
+@dataclass
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[None]:
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if process.poll() is not None:
+                    raise SystemExit(f"bench: {command[0]} exited with {process.returncode}") from None
+                time.sleep(0.2)
+        else:
+            raise SystemExit(f"bench: {' '.join(command)} did not listen on {port}")
+        time.sleep(0.5)
+        yield
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _ms(text: str) -> float:
+    """wrk's latency cell (`887.00us`, `1.20ms`, `2.00s`, `1.00m`); NaN when it measured nothing."""
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if found is None:
+        return float("nan")
+    return float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[found.group(2)]
+
+
+def wrk(url: str, connections: int, seconds: int) -> Result:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"token: {KEY}", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses:\s+(\d+)", out))
+    errors += sum(int(n) for n in re.findall(r"Socket errors:.*?(\d+)", out))
+    return Result(rps, p50, p99, errors)
+
+
+async def _httpx_load(url: str, connections: int, seconds: int) -> Result:
+    """The fallback client when wrk is not installed: an async httpx loop, same headers and concurrency."""
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            response = await client.get(url, headers={"token": KEY})
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += response.status_code >= 300
+
+    limits = httpx.Limits(max_connections=connections)
+    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(connections)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return Result(
+        len(latencies) / elapsed, latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)], errors
+    )
+
+
+def load(url: str, connections: int, seconds: int) -> Result:
+    if shutil.which("wrk"):
+        return wrk(url, connections, seconds)
+    return asyncio.run(_httpx_load(url, connections, seconds))
+
+
+def median(results: list[Result]) -> Result:
+    return Result(
+        statistics.median(r.rps for r in results),
+        statistics.median(r.p50_ms for r in results),
+        statistics.median(r.p99_ms for r in results),
+        sum(r.errors for r in results),
+    )
+
+
+def compare(runs: int, seconds: int, connections: int, workers: list[int]) -> int:
+    if not PRISM.exists():
+        raise SystemExit(f"bench: {PRISM} is missing; `make bench-mock` installs it")
+    spec = str(ROOT / "specs" / SPEC / "openapi.yaml")
+    client = "wrk -t2" if shutil.which("wrk") else "async httpx loop"
+    print(f"bench-mock: {SPEC} spec, {client}, {connections} connections, {runs} runs x {seconds}s per path, medians")
+    ok = True
+    prism_port = free_port()
+    servers = [
+        (f"voxspec/{n}w", [str(VOXSPEC), "mock", SPEC, "--port", str(port), "--workers", str(n)], port)
+        for n, port in ((n, free_port()) for n in workers)
+    ]
+    servers.append(("prism", [str(PRISM), "mock", "-p", str(prism_port), "-h", "127.0.0.1", spec], prism_port))
+    for path in PATHS:
+        results: dict[str, Result] = {}
+        for name, command, port in servers:
+            with server(command, port):
+                url = f"http://127.0.0.1:{port}{path}"
+                load(url, connections, 2)  # warm-up
+                results[name] = median([load(url, connections, seconds) for _ in range(runs)])
+        theirs = results.pop("prism")
+        print(f"  GET {path}")
+        for name, r in [*results.items(), ("prism", theirs)]:
+            line = f"{r.rps:8.0f} req/s   p50 {r.p50_ms:6.2f} ms   p99 {r.p99_ms:6.2f} ms   errors {r.errors}"
+            print(f"    {name:11} {line}")
+        for name, mine in results.items():
+            ratio = mine.rps / theirs.rps if theirs.rps else float("inf")
+            met = ratio >= TARGET_RATIO and mine.p99_ms < TARGET_P99_MS and mine.errors == 0
+            print(
+                f"    {name:11} {ratio:8.1f}x Prism's throughput, p99 {mine.p99_ms:.2f} ms: {'ok' if met else 'MISSED'}"
+            )
+        best = max(results.values(), key=lambda r: r.rps)
+        ok = ok and best.rps >= TARGET_RATIO * theirs.rps and best.p99_ms < TARGET_P99_MS and best.errors == 0
+    print(
+        f"bench-mock: target {TARGET_RATIO:.0f}x Prism with p99 < {TARGET_P99_MS:.0f} ms: {'met' if ok else 'MISSED'}"
+    )
+    return 0 if ok else 1
+
+
+async def _soak(base: str, seconds: int, connections: int) -> tuple[int, int, int, set[int], list[str]]:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {KEY}"}
+    created: set[int] = set()
+    problems: list[str] = []
+    calls = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker(n: int, client: httpx.AsyncClient) -> None:
+        nonlocal calls
+        i = 0
+        while time.perf_counter() < deadline:
+            i += 1
+            answer = await client.post("/agent/", json={"name": f"agent-{n}-{i}", "call_timeout": i % 60})
+            calls += 1
+            if answer.status_code != 201:
+                problems.append(f"POST {answer.status_code} {answer.text[:200]}")
+                continue
+            agent = answer.json()
+            created.add(agent["id"])
+            read = await client.get(f"/agent/{agent['id']}")
+            calls += 1
+            if read.status_code != 200 or read.json() != agent:
+                problems.append(f"GET {read.status_code} {read.text[:200]}")
+            if i % 50 == 0:
+                listed = await client.get("/agent/")
+                calls += 1
+                if listed.status_code != 200:
+                    problems.append(f"LIST {listed.status_code}")
+
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+        await asyncio.gather(*(worker(n, client) for n in range(connections)))
+        listed = await client.get("/agent/")
+    ids = {a["id"] for a in listed.json()} if listed.status_code == 200 else set()
+    return calls, len(problems), len(created), created - ids, problems[:5]
+
+
+def soak(seconds: int, connections: int, workers: int) -> int:
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="voxspec-soak-") as tmp:
+        state = f"sqlite:{Path(tmp) / 'state.db'}"
+        command = [str(VOXSPEC), "mock", "telphin", "--port", str(port), "--workers", str(workers), "--state", state]
+        print(
+            f"soak: telphin mock, {workers} worker(s), {state}, {connections} clients, {seconds}s of create/read/list"
+        )
+        with server(command, port):
+            started = time.perf_counter()
+            calls, errors, made, missing, sample = asyncio.run(
+                _soak(f"http://127.0.0.1:{port}/api/ver1.0/extension/77", seconds, connections)
+            )
+            elapsed = time.perf_counter() - started
+    print(
+        f"soak: {calls} calls in {elapsed:.0f}s ({calls / elapsed:.0f}/s), {errors} errors, {made} created, "
+        f"{len(missing)} created but not listed"
+    )
+    for line in sample:
+        print(f"  {line}")
+    return 0 if errors == 0 and not missing and made > 0 else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--workers", default="1,2", help="voxspec mock worker counts to compare (default 1,2: one per core)"
+    )
+    parser.add_argument("--soak", type=int, default=0, metavar="SECONDS", help="run the soak test instead")
+    args = parser.parse_args()
+    if args.soak:
+        return soak(args.soak, args.connections, max(int(n) for n in args.workers.split(",")))
+    return compare(args.runs, args.seconds, args.connections, [int(n) for n in args.workers.split(",")])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

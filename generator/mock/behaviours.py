@@ -1,0 +1,154 @@
+"""Vendor behaviours the specs declare with `x-voxspec-*` extensions, one small class each:
+rate limits, IP allow-lists, self-aliases, webhook emission and injected faults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import ipaddress
+import logging
+import random
+import time
+from collections.abc import Mapping
+from typing import Any
+
+log = logging.getLogger("voxspec.mock")
+
+
+class RateLimiter:
+    """`x-voxspec-rate-limit`: a fixed window per caller (API key, else client address) and limit."""
+
+    def __init__(self, default: Mapping[str, Any] | None) -> None:
+        self.default = default
+        self._windows: dict[tuple[str, int, int], tuple[float, int]] = {}
+
+    def rule(self, op: Mapping[str, Any]) -> tuple[int, int] | None:
+        raw = (op.get("extensions") or {}).get("x-voxspec-rate-limit") or self.default
+        if not isinstance(raw, Mapping):
+            return None
+        requests = raw.get("requests")
+        window = raw.get("window_seconds", raw.get("window-seconds"))
+        return (int(requests), int(window)) if requests and window else None
+
+    def retry_after(self, op: Mapping[str, Any], caller: str, now: float | None = None) -> int | None:
+        """Seconds to wait when this call goes over the limit; None when it may go ahead."""
+        rule = self.rule(op)
+        if rule is None:
+            return None
+        requests, window = rule
+        now = time.monotonic() if now is None else now
+        slot = (caller, requests, window)
+        started, used = self._windows.get(slot, (now, 0))
+        if now - started >= window:
+            started, used = now, 0
+        if used >= requests:
+            return max(1, int(started + window - now + 0.999))
+        self._windows[slot] = (started, used + 1)
+        return None
+
+
+class AllowList:
+    """`x-voxspec-allow-list`: callers outside the configured networks get the declared refusal."""
+
+    def __init__(self, rule: Any, networks: tuple[str, ...]) -> None:
+        self.rule = rule if isinstance(rule, Mapping) else None
+        self.networks = tuple(ipaddress.ip_network(n, strict=False) for n in networks)
+
+    @property
+    def status(self) -> int:
+        return int(self.rule.get("status", 403)) if self.rule else 403
+
+    @property
+    def message(self) -> str:
+        if not self.rule:
+            return "address not allowed"
+        return str(self.rule.get("message") or self.rule.get("description") or "address not allowed")
+
+    def refuses(self, client: str | None) -> bool:
+        if self.rule is None or not self.networks:
+            return False
+        try:
+            address = ipaddress.ip_address(client or "")
+        except ValueError:
+            return True
+        return not any(address in network for network in self.networks)
+
+
+class SelfAlias:
+    """`x-voxspec-self-alias`: a path value (such as `~`) that stands for the caller's own resource."""
+
+    def __init__(self, rule: Any) -> None:
+        rule = rule if isinstance(rule, Mapping) else {}
+        self.value = str(rule.get("value", "")) if rule else ""
+        self.parameters = tuple(str(p) for p in rule.get("parameters") or []) if rule else ()
+        self.own: dict[str, str] = {}
+
+    def resolve(self, path: dict[str, Any]) -> dict[str, Any]:
+        if not self.value:
+            return path
+        return {
+            name: self.own.get(name, value) if name in self.parameters and value == self.value else value
+            for name, value in path.items()
+        }
+
+
+class Webhooks:
+    """`x-voxspec-emits` on an operation: after it succeeds, POST each named event to the configured URL."""
+
+    def __init__(self, webhooks: Mapping[str, Any], url: str | None) -> None:
+        self.webhooks = webhooks
+        self.url = url
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.sent: list[dict[str, Any]] = []  # what was sent, for tests and the log
+
+    def events(self, op: Mapping[str, Any]) -> list[str]:
+        raw = (op.get("extensions") or {}).get("x-voxspec-emits")
+        names = raw if isinstance(raw, list) else [raw] if raw else []
+        return [str(n.get("event") if isinstance(n, Mapping) else n) for n in names]
+
+    def payload(self, event: str, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        hook = self.webhooks.get(event)
+        if not isinstance(hook, Mapping) or not isinstance(hook.get("example"), dict):
+            return None
+        body: dict[str, Any] = copy.deepcopy(hook["example"])
+        for name in list(body):
+            if name in values and not isinstance(values[name], dict | list):
+                body[name] = values[name]
+        return body
+
+    def emit(self, op: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+        if not self.url:
+            return
+        for event in self.events(op):
+            body = self.payload(event, values)
+            if body is not None:
+                task = asyncio.get_running_loop().create_task(self._post(body))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def _post(self, body: dict[str, Any]) -> None:
+        import httpx
+
+        self.sent.append(body)
+        try:
+            async with httpx.AsyncClient(timeout=5) as client:
+                await client.post(str(self.url), json=body)
+        except httpx.HTTPError as exc:
+            log.warning("webhook to %s failed: %s", self.url, type(exc).__name__)
+
+
+class Faults:
+    """Injected latency and errors for client tests (`--latency`, `--error-rate`)."""
+
+    def __init__(self, latency_ms: float, error_rate: float, seed: int | None = None) -> None:
+        self.latency = max(latency_ms, 0.0) / 1000
+        self.error_rate = min(max(error_rate, 0.0), 1.0)
+        self._random = random.Random(seed)
+
+    async def delay(self) -> None:
+        if self.latency:
+            await asyncio.sleep(self.latency)
+
+    def fail(self) -> bool:
+        return self.error_rate > 0 and self._random.random() < self.error_rate
