@@ -54,8 +54,11 @@ class Vendor:
         return self.pkg.AsyncClient(base_url=base_url + self.base_path, transport=transport, **kwargs)
 
     def simple_get(self) -> tuple[str, dict[str, Any]]:
-        """A secured GET operation whose only required arguments are path parameters, with those arguments."""
-        for op_id, op in self.client_module.OPERATIONS.items():
+        """A secured GET operation whose only required arguments are path parameters, with those arguments.
+
+        Collections come first: the mock is stateful, so reading one item by a made-up id is its 404."""
+        ops = sorted(self.client_module.OPERATIONS.items(), key=lambda item: item[1].path.endswith("}"))
+        for op_id, op in ops:
             if op.method != "GET" or not op.security:
                 continue
             args = self.path_args(op_id)

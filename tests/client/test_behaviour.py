@@ -272,7 +272,8 @@ def test_envelope_data_is_returned_typed() -> None:
     v = vendor("callcenter")
     models = package("callcenter", "models")
     with v.client(v.app(), api_key=MOCK_KEY) as api:
-        user = api.get_user(id=1)
+        listed = api.list_users()  # the stateful mock holds the users the spec's examples seed
+        user = api.get_user(id=listed[0].id)
         whole = api.originate_call(destination="100")
     assert isinstance(user, models.User)
     # originate answers a uuid beside the envelope, so the whole (checked) answer is returned
