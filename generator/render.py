@@ -173,9 +173,7 @@ def runtime_spec(api: Api) -> dict[str, Any]:
         ),
         "extensions": {k: v for k, v in api.openapi.items() if k.startswith("x-voxspec-")},
         "base_path": api.base_path,
-        "webhooks": {
-            w.event: {"name": w.name, "example": w.example} for w in api.webhooks if w.example is not None
-        },
+        "webhooks": {w.event: {"name": w.name, "example": w.example} for w in api.webhooks if w.example is not None},
     }
 
 

@@ -239,3 +239,18 @@ def test_merge_patch_follows_rfc_7396() -> None:
 def test_config_repr_hides_keys() -> None:
     config = package("voipcloud", "_mock").MockConfig(keys=frozenset({"secret-key-123"}))
     assert "secret-key-123" not in repr(config)
+
+
+def test_an_empty_item_id_is_the_vendors_404_and_other_methods_stay_405() -> None:
+    api = client("telphin")
+    # PUT /agent/ is PUT /agent/{id} with an empty id: an item that does not exist, not a collection method
+    empty = api.put(f"{TELPHIN}/agent/", headers=BEARER, json={"name": "Ada"})
+    assert empty.status_code == 404 and "message" in empty.json()
+    unsupported = api.patch(f"{TELPHIN}/agent/", headers=BEARER, json={})
+    assert unsupported.status_code == 405 and set(unsupported.headers["allow"].split(", ")) >= {"GET", "POST"}
+
+
+def test_form_parts_that_read_as_json_are_json() -> None:
+    reads_as_json = package("telphin", "_mock").reads_as_json
+    assert all(reads_as_json(text) for text in ("null", "true", "false", "-12", "1.5", "{}", "[1]"))
+    assert not any(reads_as_json(text) for text in ("12", "0012", "Ada", "", "nullable"))

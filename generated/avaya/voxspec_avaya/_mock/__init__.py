@@ -5,12 +5,23 @@ This package is copied into every generated package as `_mock/`, so it imports o
 """
 
 from .handlers import MockHandlers
-from .runtime import ApiRequest, ApiResponse, MockConfig, Pipeline, Problem, Spec, render
+from .runtime import (
+    ApiRequest,
+    ApiResponse,
+    EmptyParameterPaths,
+    MockConfig,
+    Pipeline,
+    Problem,
+    Spec,
+    reads_as_json,
+    render,
+)
 from .state import MemoryStore, SqliteStore, Store, open_store
 
 __all__ = [
     "ApiRequest",
     "ApiResponse",
+    "EmptyParameterPaths",
     "MemoryStore",
     "MockConfig",
     "MockHandlers",
@@ -20,5 +31,6 @@ __all__ = [
     "SqliteStore",
     "Store",
     "open_store",
+    "reads_as_json",
     "render",
 ]

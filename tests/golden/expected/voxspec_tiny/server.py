@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ._mock import ApiRequest, ApiResponse, MockConfig, MockHandlers, Pipeline, Spec, render
+from ._mock import ApiRequest, ApiResponse, EmptyParameterPaths, MockConfig, MockHandlers, Pipeline, Spec, render
 from ._spec import RUNTIME
 
 __all__ = ["DefaultHandlers", "Handlers", "create_app"]
@@ -57,12 +57,19 @@ def create_app(handlers: Handlers | None = None, config: MockConfig | None = Non
     for path, methods in ROUTES.items():
         app.router.add_route(path, pipeline.dispatcher(methods), methods=list(methods), include_in_schema=False)
 
+    empty_parameter = EmptyParameterPaths(ROUTES)
+
     async def not_found(request: Request, exc: Exception) -> Response:
-        if isinstance(exc, HTTPException) and exc.status_code == 405:
+        if (
+            isinstance(exc, HTTPException)
+            and exc.status_code == 405
+            and not empty_parameter.match(request.method, request.url.path)
+        ):
             return Response(status_code=405, headers=dict(exc.headers or {}))
         return render(spec.error_response(None, "not_found", "no such resource"))
 
     app.add_exception_handler(404, not_found)
+    app.add_exception_handler(405, not_found)
     return app
 
 

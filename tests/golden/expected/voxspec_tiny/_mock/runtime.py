@@ -206,12 +206,39 @@ def coerce(raw: str, schema: Any, spec: Spec) -> Any:
     return raw
 
 
+PATH_PARAMETER = re.compile(r"\{[^}]*\}")
+
+
+class EmptyParameterPaths:
+    """Paths that name an operation with an empty path parameter: `PUT /things/` for `PUT /things/{id}`.
+
+    The router sees `/things/` as the collection and would answer 405 for a method only items take;
+    the vendor reads it as an item that does not exist, so the mock answers its 404."""
+
+    def __init__(self, routes: Mapping[str, Mapping[str, str]]) -> None:
+        self._patterns = [
+            (re.compile("[^/]*".join(re.escape(part) for part in PATH_PARAMETER.split(path))), frozenset(methods))
+            for path, methods in routes.items()
+            if PATH_PARAMETER.search(path)
+        ]
+
+    def match(self, method: str, path: str) -> bool:
+        return any(method in methods and pattern.fullmatch(path) for pattern, methods in self._patterns)
+
+
+def reads_as_json(raw: str) -> bool:
+    """Whether a form part's text is taken as JSON: an object, array, null, boolean or signed/decimal number."""
+    return (
+        raw[:1] in ("{", "[") or raw in ("null", "true", "false") or bool(NUMBER.fullmatch(raw) and not raw.isdigit())
+    )
+
+
 def coerce_part(raw: str, schema: Any, spec: Spec) -> Any:
     """A form part: parts carry no type, and clients send structured values as JSON text, so a part
     that is a JSON object or array is taken as one. When the schema allows several types, the part
     is whichever reading of its text the schema accepts (`000` is a valid string, not the number 0)."""
     readings: list[Any] = []
-    if raw[:1] in ("{", "[") or raw in ("null", "true", "false") or (NUMBER.fullmatch(raw) and not raw.isdigit()):
+    if reads_as_json(raw):
         try:
             readings.append(json.loads(raw))
         except ValueError:
