@@ -248,6 +248,9 @@ def test_an_empty_item_id_is_the_vendors_404_and_other_methods_stay_405() -> Non
     assert empty.status_code == 404 and "message" in empty.json()
     unsupported = api.patch(f"{TELPHIN}/agent/", headers=BEARER, json={})
     assert unsupported.status_code == 405 and set(unsupported.headers["allow"].split(", ")) >= {"GET", "POST"}
+    # a literal segment where a template has a parameter is its own path: PUT /user/login stays 405
+    login = client("callcenter").put("/api/user/login", params={"api_key": MOCK_KEY})
+    assert login.status_code == 405
 
 
 def test_form_parts_that_read_as_json_are_json() -> None:

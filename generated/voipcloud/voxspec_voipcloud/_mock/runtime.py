@@ -217,13 +217,18 @@ class EmptyParameterPaths:
 
     def __init__(self, routes: Mapping[str, Mapping[str, str]]) -> None:
         self._patterns = [
-            (re.compile("[^/]*".join(re.escape(part) for part in PATH_PARAMETER.split(path))), frozenset(methods))
+            (re.compile("([^/]*)".join(re.escape(part) for part in PATH_PARAMETER.split(path))), frozenset(methods))
             for path, methods in routes.items()
             if PATH_PARAMETER.search(path)
         ]
 
     def match(self, method: str, path: str) -> bool:
-        return any(method in methods and pattern.fullmatch(path) for pattern, methods in self._patterns)
+        """Whether path is one of method's templates with at least one parameter left empty."""
+        for pattern, methods in self._patterns:
+            found = pattern.fullmatch(path) if method in methods else None
+            if found is not None and "" in found.groups():
+                return True
+        return False
 
 
 def reads_as_json(raw: str) -> bool:
