@@ -89,8 +89,14 @@ def create_app(handlers: Handlers | None = None, config: MockConfig | None = Non
     spec = Spec(RUNTIME)
     chosen: Handlers = handlers if handlers is not None else DefaultHandlers(spec, config)
     pipeline = Pipeline(spec, chosen)
+    # A mock answers tests and benchmarks: no OpenTelemetry checks on every request.
     app = FastAPI(
-        title="VoIPcloud PBX Integration API", version="1 (beta)", openapi_url=None, docs_url=None, redoc_url=None
+        title="VoIPcloud PBX Integration API",
+        version="1 (beta)",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     # Vendors do not redirect `/x/` to `/x`; a redirect would be an undocumented answer.
     app.router.redirect_slashes = False

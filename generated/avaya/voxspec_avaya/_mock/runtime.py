@@ -206,6 +206,7 @@ def coerce(raw: str, schema: Any, spec: Spec) -> Any:
     return raw
 
 
+PARAMETER_MEMO_SIZE = 4096
 PATH_PARAMETER = re.compile(r"\{[^}]*\}")
 
 
@@ -287,6 +288,7 @@ class Pipeline:
         self.handlers = handlers
         default: Callable[[str, str], bool] = getattr(handlers, "authenticate", lambda scheme, value: True)
         self.authenticate = authenticate or default
+        self._parameters: dict[tuple[int, tuple[str, ...]], tuple[bool, Any]] = {}
 
     def dispatcher(self, methods: Mapping[str, str]) -> Callable[[Request], Awaitable[Response]]:
         """The endpoint of one path: picks the operation by HTTP method (HEAD answers like GET)."""
@@ -336,20 +338,13 @@ class Pipeline:
     async def parse(self, operation_id: str, op: Mapping[str, Any], request: Request) -> ApiRequest:
         values: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}, "cookie": {}}
         for param in op["parameters"]:
-            name, where, schema = param["name"], param["in"], param["schema"]
+            name, where = param["name"], param["in"]
             raw_values = _raw_values(request, name, where)
             if not raw_values:
                 if param["required"]:
                     raise Problem("invalid", f"{where} parameter {name!r} is required")
                 continue
-            if _is_array(schema, self.spec):
-                items = self.spec.resolve(schema).get("items", {})
-                parts = raw_values if param.get("explode", True) else raw_values[0].split(",")
-                value: Any = [coerce(v, items, self.spec) for v in parts]
-            else:
-                value = coerce(raw_values[-1], schema, self.spec)
-            self.spec.check(schema, value, f"{where} parameter {name!r}")
-            values[where][name] = value
+            values[where][name] = self._parameter(param, raw_values)
         body = await self.parse_body(op, request)
         return ApiRequest(
             operation_id,
@@ -360,11 +355,39 @@ class Pipeline:
             parse_prefer(request.headers.get("prefer")),
         )
 
+    def _parameter(self, param: Mapping[str, Any], raw_values: list[str]) -> Any:
+        """One parameter's value, coerced to its schema's type and checked against it.
+
+        Memoized per parameter and raw text: callers repeat the same values, and the schema check is the
+        costliest step of a simple GET. The memo is bounded and holds verdicts, never request data beyond it."""
+        key = (id(param), tuple(raw_values))
+        verdict = self._parameters.get(key)
+        if verdict is None:
+            name, where, schema = param["name"], param["in"], param["schema"]
+            try:
+                if _is_array(schema, self.spec):
+                    items = self.spec.resolve(schema).get("items", {})
+                    parts = raw_values if param.get("explode", True) else raw_values[0].split(",")
+                    value: Any = [coerce(v, items, self.spec) for v in parts]
+                else:
+                    value = coerce(raw_values[-1], schema, self.spec)
+                self.spec.check(schema, value, f"{where} parameter {name!r}")
+                verdict = (True, value)
+            except Problem as problem:
+                verdict = (False, problem.message)
+            if len(self._parameters) >= PARAMETER_MEMO_SIZE:
+                self._parameters.clear()
+            self._parameters[key] = verdict
+        accepted, value = verdict
+        if not accepted:
+            raise Problem("invalid", value)
+        return list(value) if isinstance(value, list) else value
+
     async def parse_body(self, op: Mapping[str, Any], request: Request) -> Any:
         spec_body = op.get("body")
-        raw = await request.body()
-        if spec_body is None:
+        if spec_body is None:  # an operation without a body ignores whatever was sent; no need to read it
             return None
+        raw = await request.body()
         if not raw:
             if spec_body["required"]:
                 raise Problem("invalid", "a request body is required")
