@@ -33,21 +33,43 @@ def load(vendor: str, app: Any | None = None) -> OpenApiSchema:
         if s["kind"] != "basic"
     }
     schema.config.auth = AuthConfig(openapi=auth)
-    schema.hook(_wire_distinct_form_parts(package(vendor, "_mock").reads_as_json))
+    schema.hook(_wire_distinct_cases(package(vendor, "_mock").reads_as_json, package(vendor, "_spec").RUNTIME))
     return schema
 
 
-def _wire_distinct_form_parts(reads_as_json: Callable[[str], bool]) -> Callable[[Any, Any], bool]:
-    """A `filter_case` hook: drop cases whose multipart body has a string part the mock reads as JSON.
+def _wire_distinct_cases(reads_as_json: Callable[[str], bool], runtime: dict[str, Any]) -> Callable[[Any, Any], bool]:
+    """A `filter_case` hook that keeps only cases whose bytes on the wire mean what the case says they mean.
 
-    A form part is text, so the string "null" and JSON null (which negative mode sends to break a string
-    field's type) are the same bytes on the wire. The mock reads such text as JSON, so the negative cases
-    are rejected as they should be; the rare positive case holding such a string would be misread, and is
-    not sent. Everything else about the case (and every non-multipart case) is kept."""
+    Two kinds are not sent, because no server can tell them apart from other requests:
+    - a multipart string part the mock reads as JSON: the string "null" and JSON null (which negative mode
+      sends to break a string field's type) are the same bytes, and the mock reads them as JSON;
+    - a negative case whose query "violation" is invisible on the wire: an object exploded into `key=value`
+      pairs (the object {"page": 0} is sent as `page=0`), or a null, number or boolean where the parameter
+      (or its array items) takes any string, which `null`, `12` or `true` then is.
+    Everything else about the case, and every other case, is kept."""
+    query_params = {
+        (op["method"], op["path"]): {p["name"]: p["schema"] for p in op["parameters"] if p["in"] == "query"}
+        for op in runtime["operations"].values()
+    }
+
+    def takes_strings(schema: Any) -> bool:
+        item = schema.get("items", {}) if schema.get("type") == "array" else schema
+        kinds = item.get("type")
+        return kinds == "string" or (isinstance(kinds, list) and "string" in kinds)
 
     def filter_case(context: Any, case: Any) -> bool:
-        if not str(case.media_type or "").startswith("multipart/") or not isinstance(case.body, dict):
+        if str(case.media_type or "").startswith("multipart/") and isinstance(case.body, dict):
+            if any(isinstance(v, str) and reads_as_json(v) for v in case.body.values()):
+                return False
+        if case.meta is None or case.meta.generation.mode != GenerationMode.NEGATIVE:
             return True
-        return not any(isinstance(v, str) and reads_as_json(v) for v in case.body.values())
+        params = query_params.get((case.method.upper(), case.path), {})
+        for name, value in (case.query or {}).items():
+            if isinstance(value, dict):
+                return False
+            scalar = value is None or isinstance(value, int | float)  # booleans too: they are ints
+            if scalar and name in params and takes_strings(params[name]):
+                return False
+        return True
 
     return filter_case

@@ -257,3 +257,8 @@ def test_form_parts_that_read_as_json_are_json() -> None:
     reads_as_json = package("telphin", "_mock").reads_as_json
     assert all(reads_as_json(text) for text in ("null", "true", "false", "-12", "1.5", "{}", "[1]"))
     assert not any(reads_as_json(text) for text in ("12", "0012", "Ada", "", "nullable"))
+
+
+def test_a_single_valued_query_parameter_given_twice_is_refused() -> None:
+    answer = client("telphin").get(f"{TELPHIN}/alias/", headers=BEARER, params=[("per_page", "5"), ("per_page", "7")])
+    assert answer.status_code == 400 and "takes one value" in answer.json()["message"]

@@ -369,6 +369,8 @@ class Pipeline:
                     items = self.spec.resolve(schema).get("items", {})
                     parts = raw_values if param.get("explode", True) else raw_values[0].split(",")
                     value: Any = [coerce(v, items, self.spec) for v in parts]
+                elif len(raw_values) > 1 and where == "query":
+                    raise Problem("invalid", f"query parameter {name!r} takes one value, got {len(raw_values)}")
                 else:
                     value = coerce(raw_values[-1], schema, self.spec)
                 self.spec.check(schema, value, f"{where} parameter {name!r}")
