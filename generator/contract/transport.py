@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +16,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from generator.runtime._policy import parse_retry_after
+from generator.runtime._policy import RateLimiter, parse_retry_after
 
 log = logging.getLogger("voxspec.contract")
 
@@ -51,7 +50,9 @@ class RateLimit:
 
 
 class SlidingWindow:
-    """At most `limit.requests` requests in any `limit.window` seconds; `acquire` sleeps until one may go."""
+    """At most `limit.requests` requests in any `limit.window` seconds; `acquire` sleeps until one may go.
+
+    The window is the generated clients' own `RateLimiter`, so both keep a vendor's limit the same way."""
 
     def __init__(
         self,
@@ -60,24 +61,15 @@ class SlidingWindow:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.limit = limit
-        self._sent: deque[float] = deque()
-        self._clock, self._sleep = clock, sleep
-
-    def wait_time(self) -> float:
-        now = self._clock()
-        while self._sent and now - self._sent[0] >= self.limit.window:
-            self._sent.popleft()
-        if len(self._sent) < self.limit.requests:
-            return 0.0
-        return self._sent[0] + self.limit.window - now
+        self._limiter = RateLimiter(limit.requests, limit.window, clock)
+        self._sleep = sleep
 
     def acquire(self) -> float:
-        waited = 0.0
-        while (delay := self.wait_time()) > 0:
-            self._sleep(delay)
-            waited += delay
-        self._sent.append(self._clock())
-        return waited
+        """Book the next slot, wait for it, and say how long that was."""
+        wait = self._limiter.reserve()
+        if wait > 0:
+            self._sleep(wait)
+        return wait
 
 
 def retry_after_seconds(value: str | None, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> float | None:
