@@ -6,8 +6,6 @@ from __future__ import annotations
 import inspect
 import json
 import re
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +15,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
+from generator.contract.mock import running_app
 from tests.helpers import MOCK_KEY, package, sync_transport, vendors
 
 ASGIApp = Callable[..., Any]
@@ -201,20 +200,6 @@ class Switch:
 
 @contextmanager
 def serve(app: ASGIApp) -> Iterator[str]:
-    """`app` on 127.0.0.1 on a free port, over a real socket; yields the base URL."""
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+    """`app` over a real socket on a free 127.0.0.1 port, served as `voxspec contract` serves a mock; yields its URL."""
+    with running_app(app, "the client test server") as url:
+        yield url
