@@ -6,7 +6,6 @@ uvicorn serves it from a background thread of this process, on a socket bound be
 from __future__ import annotations
 
 import importlib
-import os
 import socket
 import sys
 import threading
@@ -17,15 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import SpecError
+from generator.mock.runtime import DEFAULT_KEY, configured_keys
 from generator.serve import app_path
-
-DEFAULT_MOCK_KEY = "voxspec-mock-key"
 
 
 def mock_key() -> str:
     """A key the mock accepts: the first of VOXSPEC_MOCK_KEYS, as the mock itself reads them."""
-    keys = [k for k in os.environ.get("VOXSPEC_MOCK_KEYS", DEFAULT_MOCK_KEY).split(",") if k]
-    return keys[0] if keys else DEFAULT_MOCK_KEY
+    keys = configured_keys()
+    return keys[0] if keys else DEFAULT_KEY
 
 
 def mock_app(root: Path, vendor: str) -> Any:

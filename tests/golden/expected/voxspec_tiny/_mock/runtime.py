@@ -55,14 +55,17 @@ def _env_float(name: str) -> float:
         return 0.0
 
 
+def configured_keys() -> tuple[str, ...]:
+    """The keys the mock accepts, in the order VOXSPEC_MOCK_KEYS (comma-separated) lists them."""
+    return tuple(k for k in os.environ.get("VOXSPEC_MOCK_KEYS", DEFAULT_KEY).split(",") if k)
+
+
 @dataclass(frozen=True)
 class MockConfig:
     """How the mock behaves; every field has a VOXSPEC_MOCK_* environment variable so that
     `voxspec mock --workers N` configures each worker process the same way."""
 
-    keys: frozenset[str] = field(
-        default_factory=lambda: frozenset(k for k in os.environ.get("VOXSPEC_MOCK_KEYS", DEFAULT_KEY).split(",") if k)
-    )
+    keys: frozenset[str] = field(default_factory=lambda: frozenset(configured_keys()))
     state: str = field(default_factory=lambda: os.environ.get("VOXSPEC_MOCK_STATE", "memory"))
     rate_limit: bool = field(default_factory=lambda: os.environ.get("VOXSPEC_MOCK_RATE_LIMIT", "") in ("1", "true"))
     latency_ms: float = field(default_factory=lambda: _env_float("VOXSPEC_MOCK_LATENCY_MS"))
