@@ -68,10 +68,9 @@ def _print_findings(findings: Sequence[Finding]) -> None:
 
 
 def cmd_validate(args: argparse.Namespace, project: Project, lint_only: bool = False) -> int:
-    from generator.lint import RULES, lint
+    from generator.lint import RULES
     from generator.load import load
-    from generator.openapi import DocumentIndex
-    from generator.validate import validate
+    from generator.validate import check
 
     only = set(args.rule) if getattr(args, "rule", None) else None
     unknown = sorted((only or set()) - RULES.keys())
@@ -92,10 +91,7 @@ def cmd_validate(args: argparse.Namespace, project: Project, lint_only: bool = F
             status = max(status, exc.exit_code)
             total += len(exc.findings)
             continue
-        index = DocumentIndex(doc)
-        # validate first: when it finds nothing, lint need not check each schema against the metaschema again
-        structural = [] if lint_only else validate(doc, index)
-        findings = sorted(set(structural) | set(lint(doc, index, only)))
+        findings = check(doc, only, structural=not lint_only)
         _print_findings(findings)
         total += len(findings)
         if findings:

@@ -14,11 +14,9 @@ from pathlib import Path
 
 from generator.build import build
 from generator.errors import Exit, Finding, SpecInvalid, VoxspecError
-from generator.lint import lint
 from generator.load import load
-from generator.openapi import DocumentIndex
 from generator.render import environment, render
-from generator.validate import validate
+from generator.validate import check
 from generator.write import recover, replace_folder, stale
 
 # A vendor renders in (seconds, files) or fails with (error class, message, findings): errors travel back from
@@ -31,8 +29,7 @@ def render_vendor(root: Path, path: Path) -> Rendered | Failed:
     started = time.perf_counter()
     try:
         doc = load(path, root)
-        index = DocumentIndex(doc)
-        findings = sorted(set(validate(doc, index)) | set(lint(doc, index)))
+        findings = check(doc)
         if findings:
             raise SpecInvalid(f"{doc.display}: {len(findings)} finding(s); nothing was generated", tuple(findings))
         files = render(build(doc, path.parent.name), environment())

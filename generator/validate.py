@@ -15,6 +15,7 @@ from openapi_spec_validator.validation import keywords
 from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError, UnresolvableParameterError
 
 from generator.errors import Finding
+from generator.lint import lint
 from generator.load import Document, pointer_join
 from generator.openapi import DocumentIndex, mapping, neutralise_refs
 
@@ -178,3 +179,12 @@ def _plain_message(error: Any) -> str:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else "invalid"
+
+
+def check(doc: Document, only: set[str] | None = None, structural: bool = True) -> list[Finding]:
+    """Every finding about doc, sorted: openapi-spec-validator's (unless `structural` is off), then voxspec lint's
+    (only the `only` rules when given). Validation runs first: once it accepts the document, lint need not check
+    each schema against the metaschema a second time."""
+    index = DocumentIndex(doc)
+    found = validate(doc, index) if structural else []
+    return sorted(set(found) | set(lint(doc, index, only)))

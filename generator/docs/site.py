@@ -16,12 +16,10 @@ from generator.docs.pages import vendor_view
 from generator.docs.views import VendorView
 from generator.errors import Exit, Finding, SpecError, SpecInvalid, VoxspecError
 from generator.ir import Api
-from generator.lint import lint
 from generator.load import load
-from generator.openapi import DocumentIndex
 from generator.render import environment as render_environment
 from generator.render import format_python
-from generator.validate import validate
+from generator.validate import check
 from generator.write import recover, replace_folder
 
 # A file every site carries, so `publish` only ever replaces a folder it wrote itself.
@@ -107,8 +105,7 @@ def load_apis(root: Path, spec_paths: Sequence[Path]) -> tuple[list[Api], dict[s
             findings += exc.findings
             unusable = True
             continue
-        index = DocumentIndex(doc)
-        problems = sorted(set(validate(doc, index)) | set(lint(doc, index)))
+        problems = check(doc)
         if problems:
             findings += problems
             continue
