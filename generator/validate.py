@@ -5,11 +5,14 @@ jsonschema's raw messages are reduced to one plain sentence at the deepest relev
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import jsonschema_rs
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema_path import SchemaPath
+from openapi_schema_validator._format import oas31_format_checker
+from openapi_schema_validator._specifications import REGISTRY as DIALECTS
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from openapi_spec_validator.validation import keywords
 from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError, UnresolvableParameterError
@@ -58,12 +61,55 @@ def _located(cls: type[Any]) -> type[Any]:
     return Located
 
 
+class _FastSchemaCheck(keywords.OpenAPIV31SchemaValidator):
+    """openapi-spec-validator's check of each schema against its dialect's metaschema, answered first by
+    jsonschema-rs (compiled, about 300x faster here): a schema it accepts is accepted; any other goes to the
+    library's own checker, which alone decides and words the error. jsonschema-rs is handed the library's
+    format checks, so it accepts nothing the library rejects; where it is stricter (formats the library does
+    not check) the library is simply asked. Documents reach here from load, which refuses nesting deeper
+    than load.MAX_DEPTH, well within what jsonschema-rs recurses through."""
+
+    def _get_schema_checker(self, schema: SchemaPath, schema_value: Any) -> Callable[[Any], None]:
+        library = super()._get_schema_checker(schema, schema_value)
+        validator_cls = self._get_validator_class_for_dialect(self._get_schema_dialect_id(schema, schema_value))
+        fast = _compiled_metaschema(validator_cls)
+
+        def check(value: Any) -> None:
+            if fast is None or not fast.is_valid(value):
+                library(value)
+
+        return check
+
+
+_COMPILED: dict[int, Any] = {}
+
+
+def _compiled_metaschema(validator_cls: Any) -> Any:
+    """jsonschema-rs' validator of a dialect's metaschema, built once per dialect; None if it cannot build one."""
+    key = id(validator_cls)
+    if key not in _COMPILED:
+        try:
+            registry = jsonschema_rs.Registry([(uri, DIALECTS[uri].contents) for uri in DIALECTS])
+            formats = {name: _conforms(name) for name in oas31_format_checker.checkers}
+            _COMPILED[key] = jsonschema_rs.validator_for(
+                validator_cls.META_SCHEMA, registry=registry, validate_formats=True, formats=formats
+            )
+        except Exception:  # an unknown dialect or metaschema: the library checks alone
+            _COMPILED[key] = None
+    return _COMPILED[key]
+
+
+def _conforms(name: str) -> Callable[[Any], bool]:
+    return lambda value: bool(oas31_format_checker.conforms(value, name))
+
+
 class _Validator(OpenAPIV31SpecValidator):
     """openapi-spec-validator whose semantic checks say where each problem is (see _located)."""
 
 
 _Validator.keyword_validators = {
-    name: _located(cls) for name, cls in OpenAPIV31SpecValidator.keyword_validators.items()
+    name: _located(_FastSchemaCheck if name == "schema" else cls)
+    for name, cls in OpenAPIV31SpecValidator.keyword_validators.items()
 }
 
 
@@ -117,9 +163,13 @@ def _linted(error: Any) -> bool:
 
 
 def _to_finding(doc: Document, error: Any) -> Finding:
-    if isinstance(error, ValidationError) and error.context:
-        error = best_match(error.context) or error
     parts = getattr(error, "voxspec_parts", None)
+    if isinstance(error, ValidationError) and error.context:
+        best = best_match(error.context) or error
+        # the sub-error of an anyOf/oneOf lies below the error the validator was stamped on
+        if parts is not None and best is not error:
+            parts = (*parts, *best.relative_path)
+        error = best
     if parts is not None:
         pointer = _physical(doc, parts)
     else:
