@@ -15,7 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from generator.errors import Finding
-from generator.load import Document, Json, pointer_join, unescape, walk
+from generator.load import Document, Json, pointer_join, unescape
 from generator.openapi import (
     COMPONENT_KINDS,
     TEMPLATE_PARAM,
@@ -171,9 +171,9 @@ def _response_content(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
                     yield doc.finding(here, f"response {code} {media_type} has no example", "response-content")
 
 
-def _media_objects(doc: Document) -> Iterator[tuple[str, dict[str, Any]]]:
+def _media_objects(index: DocumentIndex) -> Iterator[tuple[str, dict[str, Any]]]:
     """(pointer, media object) for request bodies and responses, components included."""
-    for pointer, node in walk(doc.data):
+    for pointer, node in index.nodes:
         if pointer.endswith("/content") and isinstance(node, dict) and "/x-" not in pointer:
             for media_type, media in node.items():
                 if isinstance(media, dict) and "schema" in media:
@@ -182,8 +182,8 @@ def _media_objects(doc: Document) -> Iterator[tuple[str, dict[str, Any]]]:
 
 @rule("example-valid", "every example validates against its schema")
 def _examples_valid(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
-    targets: list[tuple[str, dict[str, Any]]] = list(_media_objects(doc))
-    for pointer, node in walk(doc.data):
+    targets: list[tuple[str, dict[str, Any]]] = list(_media_objects(index))
+    for pointer, node in index.nodes:
         if isinstance(node, dict) and node.get("in") in ("query", "path", "header", "cookie") and "schema" in node:
             targets.append((pointer, node))
     for pointer, media in targets:
@@ -193,8 +193,8 @@ def _examples_valid(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
                 yield doc.finding(at, f"example does not match its schema: {error.message}", "example-valid")
 
 
-def _schemas(doc: Document) -> Iterator[tuple[str, dict[str, Any]]]:
-    for pointer, node in walk(doc.data):
+def _schemas(index: DocumentIndex) -> Iterator[tuple[str, dict[str, Any]]]:
+    for pointer, node in index.nodes:
         if isinstance(node, dict) and ("type" in node or "enum" in node or "anyOf" in node) and "/x-" not in pointer:
             if pointer.endswith(("/example", "/value")) or "/example/" in pointer or "/value/" in pointer:
                 continue
@@ -203,7 +203,7 @@ def _schemas(doc: Document) -> Iterator[tuple[str, dict[str, Any]]]:
 
 @rule("enum-unique", "enum values are unique and a default is one of them")
 def _enums(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
-    for pointer, node in _schemas(doc):
+    for pointer, node in _schemas(index):
         enum = node.get("enum")
         if not isinstance(enum, list):
             continue
@@ -219,7 +219,7 @@ def _enums(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
 
 @rule("default-valid", "a schema's default validates against the schema")
 def _defaults(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
-    for pointer, node in _schemas(doc):
+    for pointer, node in _schemas(index):
         if "default" not in node:
             continue
         schema = {k: v for k, v in node.items() if k != "default"}
@@ -273,7 +273,7 @@ def _component_names(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
 
 @rule("decision-text", "x-voxspec-decision is a sentence or a list of sentences")
 def _decisions(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
-    for pointer, node in walk(doc.data):
+    for pointer, node in index.nodes:
         if not pointer.endswith("/x-voxspec-decision"):
             continue
         values: Json = node if isinstance(node, list) else [node]
@@ -312,7 +312,7 @@ _SHAPE_CHECKS = {name: Draft202012Validator(shape) for name, shape in EXTENSION_
 
 @rule("extension-shape", "x-voxspec-* extensions have the shape specs/CONVENTIONS.md gives them")
 def _extension_shapes(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
-    for pointer, node in walk(doc.data):
+    for pointer, node in index.nodes:
         name = unescape(pointer.rsplit("/", 1)[-1])
         if name not in _SHAPE_CHECKS or "/example" in pointer:
             continue

@@ -153,8 +153,17 @@ class DocumentIndex:
         return SchemaChecker(self.doc, self.dangling, meta_checked=self.schemas_valid)
 
     @cached_property
+    def nodes(self) -> list[tuple[str, Json]]:
+        """walk(doc.data) once: the rules that visit every node share it."""
+        return list(walk(self.doc.data))
+
+    @cached_property
     def all_refs(self) -> list[tuple[str, str]]:
-        return list(refs(self.doc.data))
+        return [
+            (pointer, node["$ref"])
+            for pointer, node in self.nodes
+            if isinstance(node, dict) and isinstance(node.get("$ref"), str)
+        ]
 
     @cached_property
     def dangling(self) -> dict[str, str]:
