@@ -5,6 +5,7 @@ Every file starts with the voxspec header line; Python output is formatted by ru
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import subprocess
@@ -121,6 +122,16 @@ def environment(autoescape: bool = False) -> Environment:
     return env
 
 
+@functools.cache
+def package_environment() -> Environment:
+    """The environment of the package templates, each compiled once per process: the pipeline calls this
+    before forking its workers, which then share the compiled templates instead of compiling them per vendor."""
+    env = environment()
+    for name in env.list_templates(filter_func=lambda name: name.startswith("package/")):
+        env.get_template(name)
+    return env
+
+
 def _pyrepr(value: Any) -> str:
     return repr(value)
 
@@ -179,7 +190,7 @@ def runtime_spec(api: Api) -> dict[str, Any]:
 
 def render(api: Api, env: Environment | None = None) -> dict[str, bytes]:
     """All files of generated/<vendor>/, keyed by path relative to that folder."""
-    env = env or environment()
+    env = env or package_environment()
     pkg = api.package
     runtime_json = json.dumps(runtime_spec(api), ensure_ascii=False, separators=(",", ":"))
     context = {"api": api, "runtime_json": runtime_json}
