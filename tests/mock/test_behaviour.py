@@ -262,3 +262,34 @@ def test_form_parts_that_read_as_json_are_json() -> None:
 def test_a_single_valued_query_parameter_given_twice_is_refused() -> None:
     answer = client("telphin").get(f"{TELPHIN}/alias/", headers=BEARER, params=[("per_page", "5"), ("per_page", "7")])
     assert answer.status_code == 400 and "takes one value" in answer.json()["message"]
+
+
+def test_parameterless_paths_skip_the_router_and_everything_else_keeps_its_answers() -> None:
+    mock = package("voipcloud", "_mock")
+    app = package("voipcloud", "server").create_app()
+    literal = mock.LiteralRoutes.of(app.router.routes)
+    assert "/api/integration/v1/get-system-status" in literal
+    assert all("{" not in path for path in literal)
+    import httpx
+
+    api = httpx.Client(transport=sync_transport(app), base_url="http://testserver")
+    path, headers = "/api/integration/v1/get-system-status", {"token": MOCK_KEY}
+    assert api.get(path, headers=headers).status_code == 200
+    assert api.head(path, headers=headers).status_code == 200
+    # a method the path does not take, and a path no route has, still reach the router and its handlers
+    wrong_method = api.delete(path, headers=headers)
+    assert wrong_method.status_code == 405 and "GET" in wrong_method.headers["allow"]
+    assert api.get(path + "/nope", headers=headers).json()["code"] == 404
+    # with the router emptied, only the middleware can still answer the literal path
+    app.router.routes.clear()
+    assert api.get(path, headers=headers).status_code == 200
+
+
+def test_query_strings_read_the_same_each_time_and_the_last_query_key_counts() -> None:
+    api = client("callcenter")
+    for _ in range(3):
+        assert api.get("/api/user", params={"api_key": MOCK_KEY}).status_code == 200
+        assert api.get("/api/user", params=[("api_key", "wrong"), ("api_key", MOCK_KEY)]).status_code == 200
+        assert api.get("/api/user", params=[("api_key", MOCK_KEY), ("api_key", "wrong")]).status_code == 401
+    repeated = client("telphin").get(f"{TELPHIN}/alias/", headers=BEARER, params=[("per_page", "5")] * 2)
+    assert repeated.status_code == 400

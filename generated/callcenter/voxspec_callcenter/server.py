@@ -13,7 +13,17 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ._mock import ApiRequest, ApiResponse, EmptyParameterPaths, MockConfig, MockHandlers, Pipeline, Spec, render
+from ._mock import (
+    ApiRequest,
+    ApiResponse,
+    EmptyParameterPaths,
+    LiteralRoutes,
+    MockConfig,
+    MockHandlers,
+    Pipeline,
+    Spec,
+    render,
+)
 from ._spec import RUNTIME
 
 __all__ = ["DefaultHandlers", "Handlers", "create_app"]
@@ -402,6 +412,7 @@ def create_app(handlers: Handlers | None = None, config: MockConfig | None = Non
 
     app.add_exception_handler(404, not_found)
     app.add_exception_handler(405, not_found)
+    app.add_middleware(LiteralRoutes, routes=LiteralRoutes.of(app.router.routes))
     return app
 
 
