@@ -204,6 +204,27 @@ def test_sqlite_state_is_shared_and_survives_a_restart(tmp_path: Path) -> None:
     assert agent in listed and other in listed
 
 
+def test_workers_sharing_sqlite_share_the_vendors_one_rate_limit(tmp_path: Path) -> None:
+    state = f"sqlite:{tmp_path / 'state.db'}"
+    workers = [client("voipcloud", rate_limit=True, state=state) for _ in range(2)]
+    path, headers = "/api/integration/v1/get-system-status", {"token": MOCK_KEY}
+    statuses = [workers[i % 2].get(path, headers=headers).status_code for i in range(101)]
+    assert statuses[:100] == [200] * 100 and statuses[100] == 429
+    # the window outlives a restart, as the vendor's does
+    restarted = client("voipcloud", rate_limit=True, state=state).get(path, headers=headers)
+    assert restarted.status_code == 429 and 1 <= int(restarted.headers["Retry-After"]) <= 900
+
+
+def test_a_rate_limit_window_opens_again_when_it_ends() -> None:
+    mock = package("voipcloud", "_mock")
+    limiter = mock.behaviours.RateLimiter({"requests": 2, "window_seconds": 10}, mock.MemoryStore())
+    op: dict[str, Any] = {}
+    assert [limiter.retry_after(op, "key", now=t) for t in (0.0, 1.0)] == [None, None]
+    assert limiter.retry_after(op, "key", now=2.5) == 8
+    assert limiter.retry_after(op, "other", now=2.5) is None
+    assert limiter.retry_after(op, "key", now=10.0) is None
+
+
 def test_faults_are_vendor_shaped() -> None:
     answer = client("voipcloud", error_rate=1.0).get(
         "/api/integration/v1/get-system-status", headers={"token": MOCK_KEY}

@@ -25,7 +25,7 @@ class MockHandlers:
         self.store = store if store is not None else open_store(self.config.state)
         self.crud = Crud(spec, self.store)
         self.crud.seed()
-        self.limiter = RateLimiter(spec.data.get("rate_limit")) if self.config.rate_limit else None
+        self.limiter = RateLimiter(spec.data.get("rate_limit"), self.store) if self.config.rate_limit else None
         self.allow_list = AllowList(extensions.get("x-voxspec-allow-list"), self.config.allow)
         self.alias = SelfAlias(extensions.get("x-voxspec-self-alias"))
         for name in self.alias.parameters:

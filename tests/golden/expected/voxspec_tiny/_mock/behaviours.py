@@ -9,20 +9,26 @@ import asyncio
 import copy
 import ipaddress
 import logging
+import math
 import random
 import time
 from collections.abc import Mapping
 from typing import Any
 
+from .state import MemoryStore, Store
+
 log = logging.getLogger("voxspec.mock")
 
 
 class RateLimiter:
-    """`x-voxspec-rate-limit`: a fixed window per caller (API key, else client address) and limit."""
+    """`x-voxspec-rate-limit`: a fixed window per caller (API key, else client address) and limit, counted in
+    the mock's store, so workers sharing a SQLite state share the vendor's one limit."""
 
-    def __init__(self, default: Mapping[str, Any] | None) -> None:
+    def __init__(self, default: Mapping[str, Any] | None, store: Store) -> None:
         self.default = default
-        self._windows: dict[tuple[str, int, int], tuple[float, int]] = {}
+        self.store = store
+        # A SQLite window is shared by processes and outlives a restart: it needs the wall clock.
+        self.clock = time.monotonic if isinstance(store, MemoryStore) else time.time
 
     def rule(self, op: Mapping[str, Any]) -> tuple[int, int] | None:
         raw = (op.get("extensions") or {}).get("x-voxspec-rate-limit") or self.default
@@ -38,15 +44,8 @@ class RateLimiter:
         if rule is None:
             return None
         requests, window = rule
-        now = time.monotonic() if now is None else now
-        slot = (caller, requests, window)
-        started, used = self._windows.get(slot, (now, 0))
-        if now - started >= window:
-            started, used = now, 0
-        if used >= requests:
-            return max(1, int(started + window - now + 0.999))
-        self._windows[slot] = (started, used + 1)
-        return None
+        wait = self.store.take(f"{caller}|{requests}|{window}", requests, window, self.clock() if now is None else now)
+        return None if wait is None else max(1, math.ceil(wait))
 
 
 class AllowList:

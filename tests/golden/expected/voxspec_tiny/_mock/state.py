@@ -27,6 +27,11 @@ class Store(Protocol):
 
     def next_id(self, kind: str) -> int: ...
 
+    def take(self, slot: str, limit: int, window: float, now: float) -> float | None:
+        """Count one call in slot's fixed window of `window` seconds starting at its first call: None while
+        the window has room for it, else the seconds until the window ends (the call is not counted)."""
+        ...
+
     def seeded(self) -> bool:
         """Whether the spec's examples were loaded already (a SQLite file is seeded once)."""
         ...
@@ -40,6 +45,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._records: dict[tuple[str, str], dict[str, Any]] = {}
         self._counters: dict[str, int] = {}
+        self._windows: dict[str, tuple[float, int]] = {}
         self._seeded = False
 
     def get(self, kind: str, scope: str, key: str) -> Any | None:
@@ -58,6 +64,13 @@ class MemoryStore:
         self._counters[kind] = self._counters.get(kind, 0) + 1
         return self._counters[kind]
 
+    def take(self, slot: str, limit: int, window: float, now: float) -> float | None:
+        started, used = self._windows.get(slot, (now, 0))
+        wait = _over(started, used, limit, window, now)
+        if wait is None:
+            self._windows[slot] = (now, 1) if now - started >= window else (started, used + 1)
+        return wait
+
     def seeded(self) -> bool:
         return self._seeded
 
@@ -70,7 +83,15 @@ CREATE TABLE IF NOT EXISTS records (
   kind TEXT NOT NULL, scope TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
   PRIMARY KEY (kind, scope, key));
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS windows (slot TEXT PRIMARY KEY, started REAL NOT NULL, used INTEGER NOT NULL);
 """
+
+
+def _over(started: float, used: int, limit: int, window: float, now: float) -> float | None:
+    """The seconds left of a full window; None when the window has room or is over."""
+    if now - started >= window or used < limit:
+        return None
+    return started + window - now
 
 
 class SqliteStore:
@@ -127,6 +148,26 @@ class SqliteStore:
             .fetchone()
         )
         return int(row[0])
+
+    def take(self, slot: str, limit: int, window: float, now: float) -> float | None:
+        # One immediate transaction: workers sharing the file count every call once, and the window outlives
+        # a restart as the vendor's does (so `now` is wall-clock time here).
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            row = db.execute("SELECT started, used FROM windows WHERE slot=?", (slot,)).fetchone()
+            started, used = (float(row[0]), int(row[1])) if row else (now, 0)
+            wait = _over(started, used, limit, window, now)
+            if wait is None:
+                started, used = (now, 1) if now - started >= window else (started, used + 1)
+                db.execute(
+                    "INSERT OR REPLACE INTO windows (slot, started, used) VALUES (?, ?, ?)", (slot, started, used)
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return wait
 
     def seeded(self) -> bool:
         row = self._db().execute("SELECT value FROM counters WHERE name='::seeded'").fetchone()
