@@ -102,8 +102,7 @@ def build(doc: Document, vendor: str) -> Api:
         tags.append(Tag(str(tag.get("name")), str(tag.get("description", "")), names))
     undeclared = sorted({o.tag for o in ops} - {t.name for t in tags})
     tags += [Tag(name, "", tuple(o.op_id for o in ops if o.tag == name)) for name in undeclared]
-    limit = data.get("x-voxspec-rate-limit")
-    rate_limit = RateLimit(int(limit["requests"]), int(limit["window-seconds"])) if isinstance(limit, dict) else None
+    rate_limit = read_rate_limit(data)
     servers = tuple(_server_url(s) for s in data.get("servers") or [] if isinstance(s, dict))
     return Api(
         vendor=vendor,
@@ -238,8 +237,24 @@ def _operation(doc: Document, ref: Any, root_security: tuple[tuple[str, ...], ..
         server=_own_server(node, ref.path_item),
         envelope=envelope,
         returns=returns,
+        rate_limit=read_rate_limit(node),
         extensions={k: v for k, v in node.items() if k.startswith("x-voxspec-")},
     )
+
+
+def read_rate_limit(node: Any) -> RateLimit | None:
+    """A spec node's `x-voxspec-rate-limit` (the root's or an operation's); None when it declares none.
+
+    Lint's extension-shape rule reports a malformed one in a spec; `voxspec contract`, which takes any spec,
+    gets the ValueError."""
+    value = node.get("x-voxspec-rate-limit") if isinstance(node, dict) else None
+    if value is None:
+        return None
+    requests = value.get("requests") if isinstance(value, dict) else None
+    window = value.get("window-seconds") if isinstance(value, dict) else None
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in (requests, window)):
+        raise ValueError("x-voxspec-rate-limit needs positive integers `requests` and `window-seconds`")
+    return RateLimit(int(requests), int(window))  # type: ignore[arg-type]
 
 
 def _unique_names(op_id: str, params: list[Parameter], body: Body | None) -> tuple[list[Parameter], Body | None]:

@@ -98,6 +98,7 @@ class Operation:
     server: str | None = None  # an operation- or path-level server URL that replaces the API's
     envelope: Envelope | None = None
     returns: str = "Any"  # the client method's return annotation: the success type, unwrapped from its envelope
+    rate_limit: RateLimit | None = None  # the operation's own `x-voxspec-rate-limit`; Api.rate_limit covers the rest
     extensions: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from generator.errors import VoxspecError
-from generator.ir import Api, Operation, Pagination
+from generator.ir import Api, Operation, Pagination, RateLimit
 from generator.models import models_source
 
 PURE_PARAM = re.compile(r"\{[^{}]+\}")
@@ -167,6 +167,7 @@ def runtime_spec(api: Api) -> dict[str, Any]:
             "body": body,
             "responses": responses,
             "success": op.success.status,
+            "rate_limit": _limit(op.rate_limit),
             "extensions": op.extensions,
         }
     components = api.openapi.get("components") or {}
@@ -177,15 +178,15 @@ def runtime_spec(api: Api) -> dict[str, Any]:
         "components": {"schemas": components.get("schemas") or {}},
         "error_shape": {"code_field": api.error_shape.code_field, "message_field": api.error_shape.message_field},
         "fallback_errors": fallback,
-        "rate_limit": (
-            {"requests": api.rate_limit.requests, "window_seconds": api.rate_limit.window_seconds}
-            if api.rate_limit
-            else None
-        ),
+        "rate_limit": _limit(api.rate_limit),
         "extensions": {k: v for k, v in api.openapi.items() if k.startswith("x-voxspec-")},
         "base_path": api.base_path,
         "webhooks": {w.event: {"name": w.name, "example": w.example} for w in api.webhooks if w.example is not None},
     }
+
+
+def _limit(limit: RateLimit | None) -> dict[str, int] | None:
+    return {"requests": limit.requests, "window_seconds": limit.window_seconds} if limit else None
 
 
 def render(api: Api, env: Environment | None = None) -> dict[str, bytes]:

@@ -9,11 +9,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator import build
 from generator.contract.transport import READ_METHODS, RateLimit
 from generator.errors import SpecError
 
 DEFAULT_BUDGET = 100
-RATE_LIMIT_EXTENSION = "x-voxspec-rate-limit"
 
 
 @dataclass(frozen=True)
@@ -57,13 +57,12 @@ class Plan:
 
 
 def read_rate_limit(node: Mapping[str, Any], source: str) -> RateLimit | None:
-    value = node.get(RATE_LIMIT_EXTENSION)
-    if not isinstance(value, dict):
-        return None
-    requests, window = value.get("requests"), value.get("window-seconds")
-    if not isinstance(requests, int) or not isinstance(window, int | float) or requests < 1 or window <= 0:
-        raise SpecError(f"{source}: {RATE_LIMIT_EXTENSION} needs a positive integer `requests` and `window-seconds`")
-    return RateLimit(requests, float(window), source)
+    """The node's `x-voxspec-rate-limit`, read as the generator reads it; a malformed one stops the run."""
+    try:
+        limit = build.read_rate_limit(node)
+    except ValueError as exc:
+        raise SpecError(f"{source}: {exc}") from None
+    return None if limit is None else RateLimit(limit.requests, float(limit.window_seconds), source)
 
 
 def parse_rate_limit(text: str) -> RateLimit:

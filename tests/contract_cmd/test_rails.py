@@ -17,7 +17,7 @@ from generator.contract.credentials import (
     env_name,
     load_credentials,
 )
-from generator.contract.plan import PlannedOperation, default_budget, parse_rate_limit, select
+from generator.contract.plan import PlannedOperation, default_budget, parse_rate_limit, read_rate_limit, select
 from generator.contract.runner import auth_probes
 from generator.contract.transport import (
     BudgetExhausted,
@@ -116,6 +116,20 @@ def test_budget_and_rate_limit_options() -> None:
     assert parse_rate_limit("10/60") == RateLimit(10, 60.0, "--rate-limit")
     with pytest.raises(SpecError):
         parse_rate_limit("ten")
+
+
+def test_spec_rate_limits_read_as_the_generator_reads_them() -> None:
+    node = {"x-voxspec-rate-limit": {"requests": 100, "window-seconds": 900}}
+    assert read_rate_limit(node, "spec root") == RateLimit(100, 900.0, "spec root")
+    assert read_rate_limit({}, "spec root") is None
+    for broken in (
+        {"requests": 0, "window-seconds": 9},
+        {"requests": 5},
+        "100/900",
+        {"requests": True, "window-seconds": 9},
+    ):
+        with pytest.raises(SpecError, match="operation x: x-voxspec-rate-limit"):
+            read_rate_limit({"x-voxspec-rate-limit": broken}, "operation x")
 
 
 def test_auth_probes_strip_then_spoil_credentials() -> None:

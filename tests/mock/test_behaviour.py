@@ -223,6 +223,10 @@ def test_a_rate_limit_window_opens_again_when_it_ends() -> None:
     assert limiter.retry_after(op, "key", now=2.5) == 8
     assert limiter.retry_after(op, "other", now=2.5) is None
     assert limiter.retry_after(op, "key", now=10.0) is None
+    # an operation's own limit (as the generator resolved it into the runtime spec) wins over the API's
+    own = {"rate_limit": {"requests": 1, "window_seconds": 60}}
+    assert limiter.retry_after(own, "key", now=20.0) is None
+    assert limiter.retry_after(own, "key", now=21.0) == 59
 
 
 def test_faults_are_vendor_shaped() -> None:

@@ -31,12 +31,9 @@ class RateLimiter:
         self.clock = time.monotonic if isinstance(store, MemoryStore) else time.time
 
     def rule(self, op: Mapping[str, Any]) -> tuple[int, int] | None:
-        raw = (op.get("extensions") or {}).get("x-voxspec-rate-limit") or self.default
-        if not isinstance(raw, Mapping):
-            return None
-        requests = raw.get("requests")
-        window = raw.get("window_seconds", raw.get("window-seconds"))
-        return (int(requests), int(window)) if requests and window else None
+        """The operation's own limit, else the API's (both as the generator resolved them)."""
+        limit = op.get("rate_limit") or self.default
+        return (int(limit["requests"]), int(limit["window_seconds"])) if limit else None
 
     def retry_after(self, op: Mapping[str, Any], caller: str, now: float | None = None) -> int | None:
         """Seconds to wait when this call goes over the limit; None when it may go ahead."""
