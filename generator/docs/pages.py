@@ -26,7 +26,7 @@ from generator.docs.views import (
     VendorView,
     WebhookView,
 )
-from generator.ir import Api, Operation, Parameter, RateLimit, Response, SecurityScheme
+from generator.ir import Api, Operation, Parameter, Response, SecurityScheme
 from generator.load import Document, pointer_join
 
 
@@ -107,10 +107,7 @@ def _op_view(api: Api, op: Operation, doc: Document, decisions: Sequence[Decisio
             tuple(Example(n, pretty(v, op.body.content_type)) for n, v in body_examples),
         )
     responses = [_response_view(r, doc) for r in op.responses]
-    limit = op.extensions.get("x-voxspec-rate-limit")
-    op_limit = (
-        rate_limit(RateLimit(int(limit["requests"]), int(limit["window-seconds"]))) if isinstance(limit, dict) else None
-    )
+    op_limit = rate_limit(op.rate_limit)
     pointer = pointer_join("", "paths", op.path, op.method.lower())
     return OpView(
         op_id=op.op_id,
