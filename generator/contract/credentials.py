@@ -5,7 +5,6 @@ Every value read here is registered with a Redactor, which every report passes i
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 import re
@@ -17,9 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 from generator.errors import SpecError
+from generator.runtime._auth import secret_forms
 
 REDACTED = "[REDACTED]"
 # Kinds of security scheme the contract run can send, as the spec's securitySchemes name them.
@@ -171,20 +170,8 @@ class Redactor:
 
     @classmethod
     def of(cls, secrets: Iterable[str]) -> Redactor:
-        forms: set[str] = set()
-        for secret in secrets:
-            if not secret:
-                continue
-            candidates = {secret, quote(secret, safe=""), quote_plus(secret)}
-            candidates.add(base64.b64encode(secret.encode()).decode())
-            _user, sep, password = secret.partition(":")
-            if sep and password:
-                candidates.add(password)
-                candidates.update({quote(password, safe=""), quote_plus(password)})
-            # Derived forms shorter than 4 characters would match ordinary text; the secret itself always counts.
-            forms.update(c for c in candidates if len(c) >= 4)
-            forms.add(secret)
-        # Longest first, so a secret's base64 form is replaced before a shorter form inside it.
+        """Every wire form of every secret, as the generated clients redact them."""
+        forms = {form for secret in secrets for form in secret_forms(secret)}
         return cls(sorted(forms, key=lambda s: (-len(s), s)))
 
     def __call__(self, text: str) -> str:

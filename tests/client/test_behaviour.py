@@ -359,3 +359,19 @@ def test_client_logs_retries_without_secrets(caplog: pytest.LogCaptureFixture) -
     api._sleep = lambda _: None
     api.list_users()
     assert "try 2 again" in caplog.text and "log-key-51aa" not in caplog.text
+
+
+def test_every_wire_form_of_a_secret_is_redacted() -> None:
+    import base64
+    from urllib.parse import quote, quote_plus
+
+    auth = package("voipcloud", "_auth")
+    pair = "ada:s3cret pass"
+    kept = auth.Secret(pair)
+    token = base64.b64encode(pair.encode()).decode()
+    text = (
+        f"{pair} | {quote(pair, safe='')} | {quote_plus(pair)} | Basic {token} | s3cret pass | {quote('s3cret pass')}"
+    )
+    cleaned = auth.redact(text)
+    assert "s3cret" not in cleaned and token not in cleaned and cleaned.count(auth.REDACTED) == 6
+    assert kept.get() == pair

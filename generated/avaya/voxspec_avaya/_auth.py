@@ -51,15 +51,29 @@ class Secret:
     __str__ = __repr__
 
 
+def secret_forms(secret: str) -> list[str]:
+    """Every form a secret takes on the wire, longest first (so a longer form is replaced before a shorter form
+    inside it): itself, URL-quoted, base64 (a basic-auth token), and for a `user:password` pair the password,
+    raw and quoted. Derived forms shorter than 4 characters would match ordinary text and are left out."""
+    if not secret:
+        return []
+    candidates = {secret, quote(secret, safe=""), quote_plus(secret), base64.b64encode(secret.encode()).decode()}
+    _user, sep, password = secret.partition(":")
+    if sep and password:
+        candidates.update({password, quote(password, safe=""), quote_plus(password)})
+    forms = {c for c in candidates if len(c) >= 4} | {secret}
+    return sorted(forms, key=lambda form: (-len(form), form))
+
+
 def redact(text: str) -> str:
-    """`text` with every live secret (raw, URL-encoded or inside a basic-auth token) replaced by ********."""
+    """`text` with every form of every live secret (see secret_forms) replaced by ********."""
     with _LIVE_LOCK:
         values = [s.get() for s in _LIVE]
     for value in values:
         if len(value) < MIN_REDACTED_LENGTH:
             continue
-        for form in {value, quote(value, safe=""), quote_plus(value)}:
-            if form and form in text:
+        for form in secret_forms(value):
+            if form in text:
                 text = text.replace(form, REDACTED)
     return text
 
