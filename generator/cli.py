@@ -173,8 +173,18 @@ def cmd_contract(args: argparse.Namespace, project: Project) -> int:
         json_report=args.json_report,
         seed=args.seed,
         dry_run=args.dry_run,
+        rate_memory=_rate_memory(args, project.root, vendor),
     )
     return contract(project.root, options)
+
+
+def _rate_memory(args: argparse.Namespace, root: Path, vendor: str) -> Path | None:
+    """--rate-memory, else for a live server the default file; "none" (or no --base-url) keeps nothing."""
+    from generator.contract import default_rate_memory
+
+    if args.rate_memory is not None:
+        return None if str(args.rate_memory) == "none" else args.rate_memory
+    return default_rate_memory(root, vendor, args.base_url) if args.base_url else None
 
 
 CONTRACT_EPILOG = """examples:
@@ -302,7 +312,19 @@ def _contract_arguments(p: argparse.ArgumentParser) -> None:
         help="request budget, retries and probes included (default 100, or half the spec's rate limit if lower)",
     )
     p.add_argument("--rate-limit", metavar="N/SECONDS", help="override the spec's x-voxspec-rate-limit, e.g. 10/60")
-    p.add_argument("--max-wait", type=float, default=60.0, help="longest Retry-After to honour, in s (default 60)")
+    p.add_argument(
+        "--max-wait",
+        type=float,
+        default=60.0,
+        help="longest wait to accept, for Retry-After or the rate limit, in s (default 60)",
+    )
+    p.add_argument(
+        "--rate-memory",
+        type=Path,
+        metavar="FILE",
+        help="keep the rate-limit window here between runs, so back-to-back runs keep the vendor's limit together "
+        "(default with --base-url: .voxspec/contract/<vendor>-<host>.json; 'none' to keep nothing)",
+    )
     p.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in s (default 30)")
     p.add_argument("--credentials-file", type=Path, help='TOML file of scheme = "secret" lines')
     p.add_argument("--junit-xml", type=Path, help="write a JUnit XML report here")

@@ -5,7 +5,9 @@ Plan first (read-only unless writes are allowed, a request budget, the vendor's 
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import random
 import sys
 from collections.abc import Collection, Iterator, Sequence
@@ -63,6 +65,7 @@ class ContractOptions:
     json_report: Path | None = None
     seed: int | None = None
     dry_run: bool = False
+    rate_memory: Path | None = None  # where the rate-limit windows are kept between runs; None keeps nothing
 
 
 def load_schema(spec: Path) -> Any:
@@ -203,6 +206,9 @@ def contract(root: Path, options: ContractOptions) -> int:
             operation_limits=plan.operation_limits,
             max_wait=options.max_wait,
         )
+        if options.rate_memory is not None:
+            earlier = guard.restore(read_rate_memory(options.rate_memory))
+            print(f"  rate-limit memory: {options.rate_memory} ({earlier} earlier request(s) still in the window)")
         runner = Runner(
             plan=plan,
             schema=schema,
@@ -215,8 +221,50 @@ def contract(root: Path, options: ContractOptions) -> int:
             checks=checks,
             timeout=options.timeout,
         )
-        result = runner.run()
+        try:
+            result = runner.run()
+        finally:
+            if options.rate_memory is not None:
+                write_rate_memory(options.rate_memory, guard.history())
         return _finish(result, redact, options)
+
+
+def default_rate_memory(root: Path, vendor: str, base_url: str) -> Path:
+    """Where a live server's rate-limit windows are kept: one file per vendor and host."""
+    parts = urlsplit(base_url)  # hostname and port only: a user:password@ in the URL must not name a file
+    where = f"{parts.hostname or 'server'}{f'_{parts.port}' if parts.port else ''}"
+    host = "".join(c if c.isalnum() or c in ".-" else "_" for c in where)
+    return root / ".voxspec" / "contract" / f"{vendor}-{host}.json"
+
+
+def read_rate_memory(path: Path) -> dict[str, list[float]]:
+    """The windows an earlier run left; an unreadable file is reported and counts as none."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring rate-limit memory %s: %s", path, type(exc).__name__)
+        return {}
+    windows = data.get("windows") if isinstance(data, dict) else None
+    if not isinstance(windows, dict):
+        return {}
+    return {
+        str(key): [float(t) for t in times if isinstance(t, int | float)]
+        for key, times in windows.items()
+        if isinstance(times, list)
+    }
+
+
+def write_rate_memory(path: Path, history: dict[str, list[float]]) -> None:
+    """Keep the windows for the next run, replacing the file whole (never half-written)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(json.dumps({"clock": "unix seconds", "windows": history}, indent=1) + "\n", "utf-8")
+        os.replace(partial, path)
+    except OSError as exc:
+        log.warning("could not keep the rate-limit memory in %s: %s", path, type(exc).__name__)
 
 
 def _finish(result: RunResult, redact: Redactor, options: ContractOptions) -> int:

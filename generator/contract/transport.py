@@ -6,6 +6,7 @@ They sit in a requests transport adapter, so schemathesis' own follow-up request
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -57,19 +58,30 @@ class SlidingWindow:
     def __init__(
         self,
         limit: RateLimit,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.limit = limit
         self._limiter = RateLimiter(limit.requests, limit.window, clock)
         self._sleep = sleep
 
-    def acquire(self) -> float:
-        """Book the next slot, wait for it, and say how long that was."""
+    def acquire(self, max_wait: float = math.inf) -> float:
+        """Book the next slot, wait for it, and say how long that was; a wait over max_wait stops the run."""
         wait = self._limiter.reserve()
+        if wait > max_wait:
+            raise RateLimitTooLong(
+                f"the rate limit {self.limit} has no room for {wait:.0f} s (requests of earlier runs count), "
+                f"more than --max-wait {max_wait:g} s; run again later"
+            )
         if wait > 0:
             self._sleep(wait)
         return wait
+
+    def history(self) -> list[float]:
+        return self._limiter.history()
+
+    def restore(self, times: list[float]) -> None:
+        self._limiter.restore(times)
 
 
 def retry_after_seconds(value: str | None, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> float | None:
@@ -87,7 +99,7 @@ class Guard:
     operation_limits: Mapping[str, RateLimit] = field(default_factory=dict)
     max_wait: float = 60.0
     retries: int = 2
-    clock: Callable[[], float] = time.monotonic
+    clock: Callable[[], float] = time.time  # wall clock: a window's history outlives the run
     sleep: Callable[[float], None] = time.sleep
     sent: int = 0
     waited: float = 0.0
@@ -100,6 +112,19 @@ class Guard:
     @property
     def remaining(self) -> int:
         return self.budget - self.sent
+
+    def history(self) -> dict[str, list[float]]:
+        """Send times still inside each rate-limit window ("" for the API's, else an operationId), by wall clock."""
+        return {key: window.history() for key, window in self._windows.items() if window.history()}
+
+    def restore(self, history: Mapping[str, list[float]]) -> int:
+        """Count an earlier run's sends in the windows of the limits this run keeps; how many still count."""
+        limits = {"": self.rate_limit, **self.operation_limits}
+        for key, times in history.items():
+            limit = limits.get(key)
+            if limit is not None:
+                self._window(key, limit).restore(times)
+        return sum(len(window.history()) for window in self._windows.values())
 
     def _window(self, key: str, limit: RateLimit) -> SlidingWindow:
         if key not in self._windows:
@@ -124,7 +149,7 @@ class Guard:
             if self.sent >= self.budget:
                 raise BudgetExhausted(f"request budget of {self.budget} spent")
             for window in self._limits():
-                waited = window.acquire()
+                waited = window.acquire(self.max_wait)
                 if waited:
                     log.info("rate limit: waited %.2fs", waited)
                     self.waited += waited

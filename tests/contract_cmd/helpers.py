@@ -28,8 +28,13 @@ class Outcome:
 
 def contract(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> Outcome:
     json_path, junit_path = tmp_path / "report.json", tmp_path / "junit.xml"
+    # Each test keeps its rate-limit windows to itself, never in the repository's .voxspec/.
+    memory = [] if "--rate-memory" in args else ["--rate-memory", str(tmp_path / "rate-memory.json")]
     status = main(
-        ["--root", str(ROOT), "contract", *args, "--json-report", str(json_path), "--junit-xml", str(junit_path)]
+        [
+            *("--root", str(ROOT), "contract", *args, *memory),
+            *("--json-report", str(json_path), "--junit-xml", str(junit_path)),
+        ]
     )
     captured = capsys.readouterr()
     report = json.loads(json_path.read_text()) if json_path.exists() else {}

@@ -77,6 +77,34 @@ def test_spec_rate_limit_holds_in_every_window(
     assert "4 per 1 s (spec root)" in outcome.out
 
 
+def test_back_to_back_runs_share_the_rate_limit_window(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOXSPEC_VOIPCLOUD_TOKEN", MOCK_KEY)
+    spec = _voipcloud_with_rate_limit(tmp_path, requests=4, window=600)
+    recorder = Recorder(mock_app(ROOT, "voipcloud"))
+    memory = tmp_path / "windows.json"
+    with running_app(recorder) as url:
+        args = [str(spec), "--base-url", url, "--only", "get_system_status", "--rate-memory", str(memory)]
+        first = contract(capsys, tmp_path, *args, "--max-requests", "4")
+        assert first.status == 0, first.out[-2000:]
+        assert len(recorder.seen) == 4 and "(0 earlier request(s) still in the window)" in first.out
+        # The window is full for ten minutes: the next run stops before sending rather than exceed the limit.
+        second = contract(capsys, tmp_path, *args, "--max-requests", "2")
+        assert second.status == 1 and len(recorder.seen) == 4
+        assert "(4 earlier request(s) still in the window)" in second.out and "has no room" in second.out
+        # Without the memory the run would have gone ahead.
+        third = contract(capsys, tmp_path, *args[:-1], "none", "--max-requests", "2")
+        assert third.status == 0 and len(recorder.seen) == 6
+
+
+def test_rate_memory_defaults_to_a_file_per_vendor_and_host_without_credentials() -> None:
+    from generator.contract import default_rate_memory
+
+    path = default_rate_memory(ROOT, "voipcloud", "https://user:s3cret@EU.voipcloud.online:8443/api")
+    assert path == ROOT / ".voxspec" / "contract" / "voipcloud-eu.voipcloud.online_8443.json"
+
+
 def test_retry_after_is_honoured_and_counted(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
@@ -83,6 +83,19 @@ class RateLimiter:
 
     def __repr__(self) -> str:
         return f"RateLimiter(requests={self.requests}, window_seconds={self.window_seconds})"
+
+    def history(self) -> list[float]:
+        """The send times booked in the current window (by this limiter's clock), oldest first."""
+        with self._lock:
+            now = self._clock()
+            return [t for t in self._slots if now - self.window_seconds < t <= now]
+
+    def restore(self, times: Iterable[float]) -> None:
+        """Count earlier sends (from history(), e.g. of an earlier process using the same clock) in the window."""
+        with self._lock:
+            now = self._clock()
+            kept = sorted({*self._slots, *(t for t in times if now - self.window_seconds < t <= now)})
+            self._slots = deque(kept)
 
     def reserve(self) -> float:
         with self._lock:
