@@ -317,6 +317,45 @@ class PageCursor:
         return True
 
 
+class SendPolicy:
+    """What one call does between attempts, for the sync and async send loops alike: the OAuth2 token to
+    fetch, the rate limiter's wait, and after each attempt whether (and after how long) to try again."""
+
+    def __init__(self, client: BaseClient, operation: Operation, request: dict[str, Any]) -> None:
+        self.client, self.operation, self.request = client, operation, request
+        self.attempt = 0
+        self.refreshed = False
+        self.source: TokenSource | None = None
+
+    def next_attempt(self) -> TokenSource | None:
+        """Starts an attempt; the token source whose token must be fetched first, if any."""
+        self.attempt += 1
+        self.source = self.client._credentials.token_source(self.operation.security)
+        return self.source if self.source is not None and self.source.current() is None else None
+
+    def rate_limit_wait(self) -> float:
+        limiter = self.client._limiter
+        return limiter.reserve() if limiter is not None else 0.0
+
+    def after_failure(self, exc: httpx.TransportError) -> float:
+        """The delay before retrying a request that never got an answer; raises when it is not retried."""
+        delay = self.client._retry_delay(self.operation, self.attempt, None)
+        if delay is None:
+            raise self.client._network_error(self.operation, self.request, exc) from exc
+        return delay
+
+    def after_response(self, response: httpx.Response) -> float | None:
+        """None to return the response; else the delay before trying again (the response is then closed)."""
+        if response.status_code == 401 and self.source is not None and not self.refreshed:
+            self.source.invalidate()  # the vendor dropped the token early: fetch a new one, once
+            self.refreshed = True
+            self.attempt -= 1
+            return 0.0
+        if response.status_code in self.client._retry.statuses:
+            return self.client._retry_delay(self.operation, self.attempt, response)
+        return None
+
+
 class SyncBase(BaseClient):
     """Sending for the synchronous client: rate limit, OAuth2 token, retries with backoff."""
 
@@ -324,37 +363,24 @@ class SyncBase(BaseClient):
     _sleep: Callable[[float], None] = staticmethod(time.sleep)
 
     def _send(self, operation: Operation, request: dict[str, Any]) -> httpx.Response:
-        attempt = 0
-        refreshed = False
+        call = SendPolicy(self, operation, request)
         while True:
-            attempt += 1
-            source = self._credentials.token_source(operation.security)
-            if source is not None and source.current() is None:
+            source = call.next_attempt()
+            if source is not None:
                 self._fetch_token(source)
-            if self._limiter is not None:
-                wait = self._limiter.reserve()
-                if wait > 0:
-                    self._sleep(wait)
+            if wait := call.rate_limit_wait():
+                self._sleep(wait)
             try:
                 response = self._http.request(**self._authorize(operation, request))
             except httpx.TransportError as exc:
-                delay = self._retry_delay(operation, attempt, None)
-                if delay is None:
-                    raise self._network_error(operation, request, exc) from exc
+                self._sleep(call.after_failure(exc))
+                continue
+            delay = call.after_response(response)
+            if delay is None:
+                return response
+            response.close()
+            if delay:
                 self._sleep(delay)
-                continue
-            if response.status_code == 401 and source is not None and not refreshed:
-                source.invalidate()  # the vendor dropped the token early: fetch a new one, once
-                refreshed = True
-                attempt -= 1
-                continue
-            if response.status_code in self._retry.statuses:
-                delay = self._retry_delay(operation, attempt, response)
-                if delay is not None:
-                    response.close()
-                    self._sleep(delay)
-                    continue
-            return response
 
     def _fetch_token(self, source: TokenSource) -> None:
         with source.lock:
@@ -386,37 +412,24 @@ class AsyncBase(BaseClient):
     _sleep: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
 
     async def _send(self, operation: Operation, request: dict[str, Any]) -> httpx.Response:
-        attempt = 0
-        refreshed = False
+        call = SendPolicy(self, operation, request)
         while True:
-            attempt += 1
-            source = self._credentials.token_source(operation.security)
-            if source is not None and source.current() is None:
+            source = call.next_attempt()
+            if source is not None:
                 await self._fetch_token(source)
-            if self._limiter is not None:
-                wait = self._limiter.reserve()
-                if wait > 0:
-                    await self._sleep(wait)
+            if wait := call.rate_limit_wait():
+                await self._sleep(wait)
             try:
                 response = await self._http.request(**self._authorize(operation, request))
             except httpx.TransportError as exc:
-                delay = self._retry_delay(operation, attempt, None)
-                if delay is None:
-                    raise self._network_error(operation, request, exc) from exc
+                await self._sleep(call.after_failure(exc))
+                continue
+            delay = call.after_response(response)
+            if delay is None:
+                return response
+            await response.aclose()
+            if delay:
                 await self._sleep(delay)
-                continue
-            if response.status_code == 401 and source is not None and not refreshed:
-                source.invalidate()
-                refreshed = True
-                attempt -= 1
-                continue
-            if response.status_code in self._retry.statuses:
-                delay = self._retry_delay(operation, attempt, response)
-                if delay is not None:
-                    await response.aclose()
-                    await self._sleep(delay)
-                    continue
-            return response
 
     async def _fetch_token(self, source: TokenSource) -> None:
         locks = self.__dict__.setdefault("_token_locks", {})
