@@ -20,6 +20,15 @@ class SecurityScheme:
     token_url: str | None = None
     flow: str | None = None  # oauth2: "clientCredentials" | "password"
 
+    @property
+    def fetches_token(self) -> bool:
+        """Whether the client fetches this scheme's token itself (an OAuth2 flow with a token URL)."""
+        return self.kind == "oauth2" and self.flow in ("clientCredentials", "password") and bool(self.token_url)
+
+    @property
+    def password_grant(self) -> bool:
+        return self.fetches_token and self.flow == "password"
+
 
 @dataclass(frozen=True)
 class Parameter:

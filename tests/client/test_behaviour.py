@@ -53,6 +53,20 @@ def test_oauth2_client_credentials_fetch_once_then_reuse() -> None:
     assert "csecret-9d2e" not in shown and token not in shown
 
 
+def test_oauth2_token_request_by_grant() -> None:
+    auth = package("telphin", "_auth")
+    credentials = auth.TokenSource("https://h/token", "cid", "csecret").request()["data"]
+    assert credentials == {"grant_type": "client_credentials", "client_id": "cid", "client_secret": "csecret"}
+    source = auth.TokenSource("https://h/token", "cid", "", username="ada", password="pw-7f3e1")
+    assert source.request()["data"] == {
+        "grant_type": "password",
+        "client_id": "cid",
+        "username": "ada",
+        "password": "pw-7f3e1",
+    }
+    assert "pw-7f3e1" not in repr(source) and "pw-7f3e1" not in repr(source.__dict__)
+
+
 def test_oauth2_token_about_to_expire_is_refreshed() -> None:
     fetched: list[str] = []
 

@@ -104,14 +104,24 @@ class Scheme:
 
 
 class TokenSource:
-    """An OAuth2 client-credentials token: fetched on first use, refreshed before it expires or after a 401."""
+    """An OAuth2 token, by client credentials or (given a username and password) the password grant: fetched
+    on first use, refreshed before it expires or after a 401."""
 
     def __init__(
-        self, token_url: str, client_id: str, client_secret: str, clock: Callable[[], float] = time.monotonic
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
         self.token_url = token_url
         self._client_id = client_id  # an identifier, not a secret
         self._client_secret = Secret(client_secret)
+        self._username = username  # an identifier, not a secret
+        self._password = Secret(password) if password is not None else None
         self._clock = clock
         self._token: Secret | None = None
         self._refresh_at = 0.0
@@ -130,17 +140,14 @@ class TokenSource:
         self._token = None
 
     def request(self) -> dict[str, Any]:
-        """The token request (RFC 6749 section 4.4), form-encoded as the vendors take it."""
-        return {
-            "method": "POST",
-            "url": self.token_url,
-            "data": {
-                "grant_type": "client_credentials",
-                "client_id": self._client_id,
-                "client_secret": self._client_secret.get(),
-            },
-            "headers": {"Accept": "application/json"},
-        }
+        """The token request (RFC 6749 section 4.4, or 4.3 for the password grant), form-encoded as the vendors
+        take it; an empty client secret is left out (a public client)."""
+        data = {"grant_type": "client_credentials", "client_id": self._client_id}
+        if self._username is not None and self._password is not None:
+            data.update(grant_type="password", username=self._username, password=self._password.get())
+        if self._client_secret.get():
+            data["client_secret"] = self._client_secret.get()
+        return {"method": "POST", "url": self.token_url, "data": data, "headers": {"Accept": "application/json"}}
 
     def accept(self, response: httpx.Response) -> None:
         try:
