@@ -68,6 +68,7 @@ class DocParam:
     min_length: int | None = None
     row_format: list[str] | None = None  # a nested-array row such as [[user_id, mode, ...], ...]
     literal: str | None = None  # a literal value the doc puts in a URL, e.g. is_agent=0
+    example: str | None = None  # a quoted example in the description, e.g. (Example: 'IL,US')
     required_known: bool = True  # False for parameters seen only in a URL
     description: str = ""
     line: int = 0
@@ -167,6 +168,8 @@ def _row(cells: list[str], line: int) -> DocParam:
         param.default = _coerce(m.group(1).strip(), json_type)
     if m := re.search(r"minimum (\d+) characters", text):
         param.min_length = int(m.group(1))
+    if m := re.search(r"\(Example: '([^']+)'\)", text):
+        param.example = m.group(1)
     param.row_format = _row_format(text)
     return param
 
@@ -545,7 +548,17 @@ def _check_param(op_ptr: str, op: Json, method: str, param: DocParam, label: str
         value = _coerce(param.literal, "integer" if "integer" in fragment_types(fragments) else None)
         if any(not validator(f).is_valid(value) for f in fragments):
             problems.append(f"{where}: the doc's value {param.literal!r} does not validate")
+        if param.name in params and value not in _param_examples(params[param.name]):
+            problems.append(f"{where}: the doc's value {param.literal!r} is not an example of the parameter")
     return problems
+
+
+def _param_examples(param: Json) -> list[Any]:
+    """The example values of a parameter object (example, examples) and of its schema (examples)."""
+    out: list[Any] = [param["example"]] if "example" in param else []
+    out += [deref(e).get("value") for e in param.get("examples", {}).values()]
+    out += deref(param.get("schema", {})).get("examples", [])
+    return out
 
 
 def _check_exception(key: tuple[str, str, str | None]) -> None:
@@ -670,19 +683,26 @@ def test_resource_fields_are_in_spec(resource: DocResource) -> None:
                 problems.append(f"{where}: write-only field must be writeOnly and absent from responses")
             if not write_only and not write_side and row.name not in response.props:
                 problems.append(f"{where}: missing from the {collection} responses")
-        if row.type and row.type not in fragment_types(fragments):
-            problems.append(f"{where}: doc type {row.type}, spec {sorted(fragment_types(fragments))}")
-        if row.enum is not None and not any(set(e) == set(row.enum) for e in fragment_values(fragments, "enum")):
-            problems.append(f"{where}: doc enum {row.enum}, spec {fragment_values(fragments, 'enum')}")
-        if row.default is not None and row.default not in fragment_values(fragments, "default"):
-            problems.append(f"{where}: doc default {row.default!r}, spec {fragment_values(fragments, 'default')}")
-        if row.row_format and row.row_format not in row_formats(fragments):
-            problems.append(f"{where}: doc rows {row.row_format}, spec prefixItems {row_formats(fragments)}")
-        if row.min_length is not None and row.min_length not in fragment_values(fragments, "minLength"):
-            problems.append(
-                f"{where}: doc minimum length {row.min_length}, spec {fragment_values(fragments, 'minLength')}"
-            )
+        problems.extend(_row_value_problems(where, row, fragments))
     assert not problems, "\n".join(problems)
+
+
+def _row_value_problems(where: str, row: DocParam, fragments: list[Json]) -> list[str]:
+    """Type, enum, default, row format, minimum length and example of one property row."""
+    problems: list[str] = []
+    if row.type and row.type not in fragment_types(fragments):
+        problems.append(f"{where}: doc type {row.type}, spec {sorted(fragment_types(fragments))}")
+    if row.enum is not None and not any(set(e) == set(row.enum) for e in fragment_values(fragments, "enum")):
+        problems.append(f"{where}: doc enum {row.enum}, spec {fragment_values(fragments, 'enum')}")
+    if row.default is not None and row.default not in fragment_values(fragments, "default"):
+        problems.append(f"{where}: doc default {row.default!r}, spec {fragment_values(fragments, 'default')}")
+    if row.row_format and row.row_format not in row_formats(fragments):
+        problems.append(f"{where}: doc rows {row.row_format}, spec prefixItems {row_formats(fragments)}")
+    if row.min_length is not None and row.min_length not in fragment_values(fragments, "minLength"):
+        problems.append(f"{where}: doc minimum length {row.min_length}, spec {fragment_values(fragments, 'minLength')}")
+    if row.example is not None and not any(row.example in e for e in fragment_values(fragments, "examples")):
+        problems.append(f"{where}: the doc's example {row.example!r} is not among the field's examples")
+    return problems
 
 
 # --------------------------------------------------------------------------- (b) the issue's rules
@@ -791,6 +811,31 @@ def test_every_documented_event_has_its_own_webhook() -> None:
                 problems.append(f"{event.name}.{name}: enum {enum}, spec {fragment_values(fragments, 'enum')}")
     assert len(payload_schemas) == len(events), "events share a payload schema"
     assert not problems, "\n".join(problems)
+
+
+def test_ip_range_limit_is_an_allow_list() -> None:
+    """The doc's advice to limit the API user to an IP range: a root allow-list answering the doc's 401."""
+    assert re.search(r"limit the API user to IP Range", read_vendor_doc(DOC_NAME)), "the Authentication section changed"
+    rule = spec().get("x-voxspec-allow-list")
+    assert isinstance(rule, dict), "no x-voxspec-allow-list for the API user's IP range"
+    assert str(rule["status"]) == doc().unauthorized_status and rule["message"] == doc().unauthorized_msg
+    assert rule.get("x-voxspec-decision"), "the allow-list's status and message are a decision"
+
+
+def test_emitted_events_are_documented_and_fit_the_call() -> None:
+    """x-voxspec-emits names documented events only; click-to-call does not emit a queue-only event."""
+    text = read_vendor_doc(DOC_NAME)
+    queue_only = set(re.findall(r"`([\w]+:[\w]+)` \(only for queue calls\)", text))
+    assert queue_only, "the Events section no longer marks queue-only events"
+    events = {e.name for e in doc().events}
+    sections = {(o.method or "get", o.path): o.section for o in doc().operations.values()}
+    for path, method, op in operations():
+        emitted = set(op.get("x-voxspec-emits", []))
+        assert emitted <= events, f"{method} {path} emits undocumented {sorted(emitted - events)}"
+        if sections.get((method, path), "").startswith("Originate"):
+            assert not emitted & queue_only, f"{method} {path} is an outbound call but emits {emitted & queue_only}"
+        if emitted:
+            assert "D40" in json.dumps(op.get("x-voxspec-decision", "")), f"{method} {path}: emission not recorded"
 
 
 def test_pagination_is_declared_where_lists_page() -> None:
