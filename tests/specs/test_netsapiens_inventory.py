@@ -8,8 +8,8 @@ deprecations ("rating", "source", "subscriber" ...) and the names it introduces 
 section's schemas and no old name may be a property anywhere. The general rules (JSON only, arrays for
 lists, 404, the {code, message} error body, 202 or 200 with "synchronous", "~" for "my" domain and
 user) are checked on every operation, and every resource the guide names must have its CRUD paths.
-What the guide does not say (paths, the 409 status, paging) comes from public sources and is checked
-against the choices recorded in the spec's x-voxspec-decision texts.
+What the guide does not say (paths, the dial-rule path it points to, the 409 status, paging) comes from
+public sources and is checked against the choices recorded in the spec's x-voxspec-decision texts.
 """
 
 from __future__ import annotations
@@ -680,6 +680,26 @@ def test_phone_numbers_are_keyed_by_phonenumber() -> None:
     responders = [p for p in properties(schema("PhoneNumber")).values() if "responder" in str(p.get("description"))]
     sections()["Phone Numbers"].find("Responder values")
     assert any("enum" in deref(p) for p in responders), "the responder values are not listed"
+
+
+# The guide names the "Dialrule path" but not where it is; the path is the vendor's v2 layout (public sources).
+DIAL_RULES = "/domains/{domain}/dialplans/{dialplan}/dialrules"
+
+
+def test_dial_rule_path_offers_what_phone_numbers_dropped() -> None:
+    bullet = sections()["Phone Numbers"].find("Dialrule path")
+    dropped = [_clean(t) for t in QUOTED.findall(bullet)]
+    assert dropped == ["source", "valid range", "time of day"]
+    assert "from SU level" in bullet
+    (item,) = item_paths(DIAL_RULES)
+    ops = [operation(m, DIAL_RULES) for m in ("get", "post")] + [operation(m, item) for m in ("get", "put", "delete")]
+    for op in ops:
+        assert "403" in responses(op), f"{op}: the guide puts dial rules at SU level"
+    said = normal(bullet)
+    assert normal(operation("post", DIAL_RULES).node["x-voxspec-inferred-from"]) in said
+    described = " ".join(str(p.get("description", "")) for p in properties(schema("DialRule")).values())
+    for name in dropped:
+        assert f'"{name}"' in described, f"no DialRule field says it holds what phone numbers called {name!r}"
 
 
 def test_media_are_arrays_of_objects_in_three_formats() -> None:
