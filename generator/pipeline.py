@@ -15,7 +15,7 @@ from pathlib import Path
 from generator.build import build
 from generator.errors import Exit, Finding, SpecInvalid, VoxspecError
 from generator.load import load
-from generator.render import package_environment, render
+from generator.render import format_packages, package_environment, render
 from generator.validate import check
 from generator.write import recover, replace_folder, stale
 
@@ -32,7 +32,7 @@ def render_vendor(root: Path, path: Path) -> Rendered | Failed:
         findings = check(doc)
         if findings:
             raise SpecInvalid(f"{doc.display}: {len(findings)} finding(s); nothing was generated", tuple(findings))
-        files = render(build(doc, path.parent.name), package_environment())
+        files = render(build(doc, path.parent.name), package_environment(), formatted=False)
     except VoxspecError as exc:
         return (type(exc), str(exc), exc.findings)
     return (time.perf_counter() - started, files)
@@ -68,7 +68,7 @@ def render_all(root: Path, spec_paths: list[Path]) -> dict[str, dict[str, bytes]
         vendor = path.parent.name
         rendered[vendor] = files
         print(f"voxspec: rendered {vendor} ({len(files)} files, {seconds:.2f}s)", file=sys.stderr)
-    return rendered
+    return format_packages(rendered)
 
 
 def generate_all(root: Path, spec_paths: list[Path], check: bool = False) -> int:
