@@ -157,7 +157,10 @@ def _scheme(name: str, raw: dict[str, Any]) -> SecurityScheme:
         flows = raw.get("flows") or {}
         flow = next((f for f in ("clientCredentials", "password") if f in flows), None)
         token_url = str(flows[flow].get("tokenUrl")) if flow else None
-        return SecurityScheme(name, py_name(name), "oauth2", "Authorization", description, deprecated, token_url, flow)
+        encoding = "json" if raw.get("x-voxspec-token-request") == "json" else "form"
+        return SecurityScheme(
+            name, py_name(name), "oauth2", "Authorization", description, deprecated, token_url, flow, encoding
+        )
     # openIdConnect and anything else: a bearer token obtained elsewhere.
     return SecurityScheme(name, py_name(name), "bearer", "Authorization", description, deprecated)
 

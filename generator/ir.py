@@ -19,6 +19,7 @@ class SecurityScheme:
     deprecated: bool
     token_url: str | None = None
     flow: str | None = None  # oauth2: "clientCredentials" | "password"
+    token_request: str = "form"  # oauth2: how the token request is encoded, "form" or "json"
 
     @property
     def fetches_token(self) -> bool:

@@ -300,6 +300,7 @@ EXTENSION_SHAPES: dict[str, dict[str, Any]] = {
     "x-voxspec-webhook-event": {"type": "object", "required": ["event"], "properties": {"event": {"type": "string"}}},
     "x-voxspec-envelope": {"type": "object", "additionalProperties": {"type": "string"}},
     "x-voxspec-deprecated": {"type": "boolean"},
+    "x-voxspec-token-request": {"enum": ["form", "json"]},
     "x-voxspec-inferred": {"type": "boolean"},
     "x-voxspec-allow-list": _OBJECT,
     "x-voxspec-crud": _OBJECT,

@@ -67,6 +67,41 @@ def test_oauth2_token_request_by_grant() -> None:
     assert "pw-7f3e1" not in repr(source) and "pw-7f3e1" not in repr(source.__dict__)
 
 
+def test_oauth2_password_grant_signs_in_with_json_and_sends_the_bearer_token() -> None:
+    sent: list[dict[str, Any]] = []
+
+    def handler(request: httpx.Request) -> Any:
+        if request.url.path == "/ns-api/v2/tokens":
+            assert request.headers["content-type"] == "application/json"
+            sent.append(json.loads(request.content))
+            return 200, {"access_token": "tok-1", "token_type": "Bearer", "expires_in": 3600}, {}
+        assert request.headers["authorization"] == "Bearer tok-1"
+        return 200, [], {}
+
+    pkg = package("netsapiens")
+    with pkg.Client(
+        base_url="https://pbx.example.net/ns-api/v2",
+        transport=json_transport(handler),
+        oauth2_client_id="portal",
+        oauth2_client_secret="cs-41d2",
+        oauth2_username="1001@example.com",
+        oauth2_password="pw-9c1b",
+    ) as api:
+        api.list_resellers()
+        api.list_resellers()
+        shown = repr(api) + repr(api._credentials)
+    assert sent == [
+        {
+            "grant_type": "password",
+            "client_id": "portal",
+            "username": "1001@example.com",
+            "password": "pw-9c1b",
+            "client_secret": "cs-41d2",
+        }
+    ]
+    assert "pw-9c1b" not in shown and "cs-41d2" not in shown and "tok-1" not in shown
+
+
 def test_oauth2_token_about_to_expire_is_refreshed() -> None:
     fetched: list[str] = []
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -365,14 +366,20 @@ def test_every_operation_has_one_declared_tag_and_unique_id() -> None:
         assert len(op.node["tags"]) == 1 and op.node["tags"][0] in declared, op
 
 
-def test_security_is_one_bearer_scheme_that_also_takes_api_keys() -> None:
+def test_security_is_a_bearer_token_or_the_password_grant_that_issues_one() -> None:
     schemes = spec()["components"]["securitySchemes"]
-    assert list(schemes) == ["bearer"]
+    assert list(schemes) == ["bearer", "oauth2"]
     bearer = schemes["bearer"]
     assert (bearer["type"], bearer["scheme"]) == ("http", "bearer")
     assert "api key" in bearer["description"].lower()
     assert "public sources" in " ".join(decisions(bearer)).lower()
-    assert spec()["security"] == [{"bearer": []}]
+    grant = schemes["oauth2"]
+    assert grant["type"] == "oauth2" and list(grant["flows"]) == ["password"]
+    assert urlsplit(grant["flows"]["password"]["tokenUrl"]).path == "/ns-api/v2/tokens"
+    # the guide: JSON is the only format the API takes, the token request included
+    assert grant["x-voxspec-token-request"] == "json"
+    assert "public sources" in " ".join(decisions(grant)).lower()
+    assert spec()["security"] == [{"bearer": []}, {"oauth2": []}]
     assert "API Keys" in guide_text()
 
 

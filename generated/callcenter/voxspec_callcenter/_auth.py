@@ -116,12 +116,14 @@ class TokenSource:
         *,
         username: str | None = None,
         password: str | None = None,
+        encoding: str = "form",
     ) -> None:
         self.token_url = token_url
         self._client_id = client_id  # an identifier, not a secret
         self._client_secret = Secret(client_secret)
         self._username = username  # an identifier, not a secret
         self._password = Secret(password) if password is not None else None
+        self._encoding = encoding  # "form" (RFC 6749) or "json" for vendors that take only JSON
         self._clock = clock
         self._token: Secret | None = None
         self._refresh_at = 0.0
@@ -140,14 +142,15 @@ class TokenSource:
         self._token = None
 
     def request(self) -> dict[str, Any]:
-        """The token request (RFC 6749 section 4.4, or 4.3 for the password grant), form-encoded as the vendors
-        take it; an empty client secret is left out (a public client)."""
+        """The token request (RFC 6749 section 4.4, or 4.3 for the password grant), form-encoded unless the vendor
+        takes only JSON; an empty client secret is left out (a public client)."""
         data = {"grant_type": "client_credentials", "client_id": self._client_id}
         if self._username is not None and self._password is not None:
             data.update(grant_type="password", username=self._username, password=self._password.get())
         if self._client_secret.get():
             data["client_secret"] = self._client_secret.get()
-        return {"method": "POST", "url": self.token_url, "data": data, "headers": {"Accept": "application/json"}}
+        body = {"json": data} if self._encoding == "json" else {"data": data}
+        return {"method": "POST", "url": self.token_url, **body, "headers": {"Accept": "application/json"}}
 
     def accept(self, response: httpx.Response) -> None:
         try:
