@@ -289,6 +289,20 @@ def test_a_single_valued_query_parameter_given_twice_is_refused() -> None:
     assert answer.status_code == 400 and "takes one value" in answer.json()["message"]
 
 
+def test_a_single_valued_form_part_given_twice_is_refused() -> None:
+    api = client("netsapiens")
+    path = f"{NS}/domains/example.com/moh/1"
+    upload = ("file", ("hold.wav", b"\x00", "audio/wav"))
+    once = api.put(path, headers=BEARER, files=[("index", (None, "7")), upload])
+    assert once.status_code == 202
+    for twice in (
+        [("index", (None, "7")), ("index", (None, "8"))],
+        [("index", (None, "null")), ("index", (None, "7"))],
+    ):
+        answer = api.put(path, headers=BEARER, files=[*twice, upload])
+        assert answer.status_code == 400 and "index" in answer.json()["message"], answer.text
+
+
 def test_parameterless_paths_skip_the_router_and_everything_else_keeps_its_answers() -> None:
     mock = package("voipcloud", "_mock")
     app = package("voipcloud", "server").create_app()

@@ -470,7 +470,10 @@ class Pipeline:
                     "<file>" if isinstance(v, UploadFile) else coerce_part(v, properties.get(key, {}), self.spec)
                     for v in entries
                 ]
-                body[key] = parsed if _is_array(properties.get(key, {}), self.spec) else parsed[-1]
+                # A part given twice is a list, which only an array property takes: as with a single-valued
+                # query parameter given twice, the vendor would not silently keep one of them.
+                repeated = len(parsed) > 1
+                body[key] = parsed if repeated or _is_array(properties.get(key, {}), self.spec) else parsed[0]
         self.spec.check(schema, body, "body")
         return body
 
