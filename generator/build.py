@@ -103,7 +103,7 @@ def build(doc: Document, vendor: str) -> Api:
     undeclared = sorted({o.tag for o in ops} - {t.name for t in tags})
     tags += [Tag(name, "", tuple(o.op_id for o in ops if o.tag == name)) for name in undeclared]
     rate_limit = read_rate_limit(data)
-    servers = tuple(_server_url(s) for s in data.get("servers") or [] if isinstance(s, dict))
+    servers = tuple(server_url(s) for s in data.get("servers") or [] if isinstance(s, dict))
     return Api(
         vendor=vendor,
         package=f"voxspec_{py_name(vendor)}",
@@ -131,11 +131,12 @@ def build(doc: Document, vendor: str) -> Api:
 def _own_server(node: dict[str, Any], path_item: dict[str, Any]) -> str | None:
     servers = node.get("servers") or path_item.get("servers")
     if isinstance(servers, list) and servers and isinstance(servers[0], dict):
-        return _server_url(servers[0])
+        return server_url(servers[0])
     return None
 
 
-def _server_url(server: dict[str, Any]) -> str:
+def server_url(server: dict[str, Any]) -> str:
+    """A server object's URL with each variable at its default."""
     url = str(server.get("url", ""))
     for name, var in (server.get("variables") or {}).items():
         url = url.replace("{" + name + "}", str(var.get("default", "")))

@@ -196,7 +196,9 @@ CONTRACT_EPILOG = """examples:
 
 credentials: one environment variable per security scheme of the spec, VOXSPEC_<VENDOR>_<SCHEME>
 (e.g. VOXSPEC_VOIPCLOUD_TOKEN; basic auth as username:password), or --credentials-file, a TOML file
-of scheme = "value" lines; never on the command line. Every report redacts them.
+of scheme = "value" lines; never on the command line. Every report redacts them. An OAuth2 scheme may get
+its grant instead (VOXSPEC_<VENDOR>_<SCHEME>_CLIENT_ID, _CLIENT_SECRET, and _USERNAME, _PASSWORD for a
+password grant): the run signs in once, inside the request budget.
 exit status: 0 every check passed, 1 a check failed or a request errored, 2 unusable input, 3 internal error.
 """
 

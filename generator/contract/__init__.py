@@ -40,6 +40,7 @@ from generator.contract.plan import (
 )
 from generator.contract.report import passed, summary, write_reports
 from generator.contract.runner import AUTH_CHECK, EXCLUDED_CHECKS, Runner, RunResult, check_functions
+from generator.contract.tokens import sign_in
 from generator.contract.transport import Guard, RateLimit, guarded_session
 from generator.errors import Exit, SpecError
 
@@ -116,7 +117,10 @@ def _credentials_note(vendor: str, schemes: dict[str, Scheme], creds: Credential
         if where is None:
             parts.append(f"{name}: none (set {env_name(vendor, name)})")
         else:
-            parts.append(f"{name}: from {where}" + ("" if name in used else ", not sent (deprecated)"))
+            unsent = (
+                ", an OAuth2 grant: signs in before the checks" if name in creds.grants else ", not sent (deprecated)"
+            )
+            parts.append(f"{name}: from {where}" + ("" if name in used else unsent))
     return "  credentials: " + ("; ".join(parts) if parts else "the spec declares no security scheme")
 
 
@@ -185,20 +189,6 @@ def contract(root: Path, options: ContractOptions) -> int:
             left_out_checks=tuple(EXCLUDED_CHECKS.items()),
         )
         print(redact(describe(plan)))
-        used = auth_config(schemes, creds)
-        print(redact(_credentials_note(options.vendor, schemes, creds, used)), flush=True)
-        if schemes and not used:
-            print("  warning: no credentials; operations that require them should all answer 401", flush=True)
-        if options.dry_run:
-            return Exit.OK
-        if not chosen:
-            print("voxspec contract: nothing to send", file=sys.stderr)
-            return Exit.UNUSABLE
-        from schemathesis.config._auth import AuthConfig
-
-        schema.config.auth = AuthConfig(openapi=used)
-        # Schemathesis' own reports mask these names too; ours redact by value as well.
-        header_names, query_names = _credential_names(schemes, used)
         guard = Guard(
             budget=budget,
             allowed_writes=plan.allowed_writes,
@@ -209,24 +199,56 @@ def contract(root: Path, options: ContractOptions) -> int:
         if options.rate_memory is not None:
             earlier = guard.restore(read_rate_memory(options.rate_memory))
             print(f"  rate-limit memory: {options.rate_memory} ({earlier} earlier request(s) still in the window)")
-        runner = Runner(
-            plan=plan,
-            schema=schema,
-            operations=by_id,
-            guard=guard,
-            session=guarded_session(guard),
-            redact=redact,
-            credential_headers=tuple(header_names),
-            credential_query=tuple(query_names),
-            checks=checks,
-            timeout=options.timeout,
-        )
         try:
-            result = runner.run()
+            return _run(options, schema, plan, chosen, by_id, schemes, creds, guard, redact, checks)
         finally:
             if options.rate_memory is not None:
                 write_rate_memory(options.rate_memory, guard.history())
-        return _finish(result, redact, options)
+
+
+def _run(
+    options: ContractOptions,
+    schema: Any,
+    plan: Plan,
+    chosen: Sequence[PlannedOperation],
+    by_id: dict[str, Any],
+    schemes: dict[str, Scheme],
+    creds: Credentials,
+    guard: Guard,
+    redact: Redactor,
+    checks: Any,
+) -> int:
+    """Sign in where a grant was given, then send the checks; the plan is printed and the guard set up."""
+    if creds.grants and chosen and not options.dry_run:
+        for line in sign_in(schemes, creds, schema.raw_schema, plan.base_url, guard, redact, options.timeout):
+            print(redact(line), flush=True)
+    used = auth_config(schemes, creds)
+    print(redact(_credentials_note(options.vendor, schemes, creds, used)), flush=True)
+    if schemes and not used:
+        print("  warning: no credentials; operations that require them should all answer 401", flush=True)
+    if options.dry_run:
+        return Exit.OK
+    if not chosen:
+        print("voxspec contract: nothing to send", file=sys.stderr)
+        return Exit.UNUSABLE
+    from schemathesis.config._auth import AuthConfig
+
+    schema.config.auth = AuthConfig(openapi=used)
+    # Schemathesis' own reports mask these names too; ours redact by value as well.
+    header_names, query_names = _credential_names(schemes, used)
+    runner = Runner(
+        plan=plan,
+        schema=schema,
+        operations=by_id,
+        guard=guard,
+        session=guarded_session(guard),
+        redact=redact,
+        credential_headers=tuple(header_names),
+        credential_query=tuple(query_names),
+        checks=checks,
+        timeout=options.timeout,
+    )
+    return _finish(runner.run(), redact, options)
 
 
 def default_rate_memory(root: Path, vendor: str, base_url: str) -> Path:

@@ -34,6 +34,16 @@ class Scheme:
     location: str = ""  # header, query or cookie, for API keys
     param: str = ""  # header, query or cookie name, for API keys
     deprecated: bool = False
+    token_url: str = ""  # an OAuth2 client-credentials or password flow whose token voxspec can fetch
+    flow: str = ""  # clientCredentials | password
+    token_request: str = "form"  # how the vendor takes the token request: form or json
+
+    @property
+    def grant_fields(self) -> tuple[str, ...]:
+        """What signing in needs, in the credentials file's and the environment's names."""
+        if not self.token_url:
+            return ()
+        return ("client_id", "client_secret", *(("username", "password") if self.flow == "password" else ()))
 
 
 def schemes_of(raw: Mapping[str, Any]) -> dict[str, Scheme]:
@@ -49,7 +59,16 @@ def schemes_of(raw: Mapping[str, Any]) -> dict[str, Scheme]:
             out[name] = Scheme(name, API_KEY, str(node.get("in", "")), str(node.get("name", "")), deprecated)
         elif kind == "http" and str(node.get("scheme", "")).lower() == "basic":
             out[name] = Scheme(name, BASIC, deprecated=deprecated)
-        elif kind in ("http", "oauth2", "openIdConnect"):
+        elif kind == "oauth2":
+            raw_flows = node.get("flows")
+            flows: dict[str, Any] = raw_flows if isinstance(raw_flows, dict) else {}
+            flow = next((f for f in ("clientCredentials", "password") if isinstance(flows.get(f), dict)), "")
+            token_url = str(flows[flow].get("tokenUrl") or "") if flow else ""
+            encoding = "json" if node.get("x-voxspec-token-request") == "json" else "form"
+            out[name] = Scheme(
+                name, BEARER, deprecated=deprecated, token_url=token_url, flow=flow, token_request=encoding
+            )
+        elif kind in ("http", "openIdConnect"):
             out[name] = Scheme(name, BEARER, deprecated=deprecated)
     return out
 
@@ -60,11 +79,21 @@ def env_name(vendor: str, scheme: str) -> str:
 
 
 class Credentials:
-    """Credential values per scheme name. Neither repr nor str shows a value."""
+    """Credential values per scheme name, and OAuth2 grants to sign in with. Neither repr nor str shows a value."""
 
-    def __init__(self, values: Mapping[str, str], sources: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        values: Mapping[str, str],
+        sources: Mapping[str, str],
+        grants: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self._values = dict(values)
         self.sources = dict(sources)  # scheme -> where it came from (an env var name or the file), never the value
+        self.grants = {name: dict(fields) for name, fields in (grants or {}).items()}
+
+    def signed_in(self, scheme: str, token: str, source: str) -> None:
+        """The token a grant was exchanged for becomes the scheme's credential."""
+        self._values[scheme], self.sources[scheme] = token, source
 
     def get(self, scheme: str) -> str | None:
         return self._values.get(scheme)
@@ -73,7 +102,10 @@ class Credentials:
         return scheme in self._values
 
     def secrets(self) -> list[str]:
-        return list(self._values.values())
+        grant_secrets = [
+            v for fields in self.grants.values() for k, v in fields.items() if k.endswith(("secret", "password"))
+        ]
+        return [*self._values.values(), *grant_secrets]
 
     def __repr__(self) -> str:
         return f"Credentials(schemes={sorted(self._values)}, values=<redacted>)"
@@ -81,7 +113,7 @@ class Credentials:
     __str__ = __repr__
 
 
-def _read_file(path: Path, schemes: Mapping[str, Scheme]) -> dict[str, str]:
+def _read_file(path: Path, schemes: Mapping[str, Scheme]) -> dict[str, str | dict[str, str]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -91,14 +123,19 @@ def _read_file(path: Path, schemes: Mapping[str, Scheme]) -> dict[str, str]:
     except tomllib.TOMLDecodeError as exc:
         # The decoder's message quotes no value, only a line and column.
         raise SpecError(f"credentials file {path} is not TOML: {exc}") from None
-    out: dict[str, str] = {}
+    out: dict[str, str | dict[str, str]] = {}
     for name, value in data.items():
         if name not in schemes:
             raise SpecError(
                 f"credentials file {path}: {name!r} is not a security scheme of the spec "
                 f"(schemes: {', '.join(sorted(schemes)) or 'none'})"
             )
-        if isinstance(value, dict) and schemes[name].kind == BASIC:
+        if isinstance(value, dict) and schemes[name].grant_fields:
+            fields = schemes[name].grant_fields
+            if not all(isinstance(value.get(f), str) and value.get(f) for f in fields):
+                raise SpecError(f"credentials file {path}: {name!r} needs string {', '.join(fields)}")
+            out[name] = {f: str(value[f]) for f in fields}
+        elif isinstance(value, dict) and schemes[name].kind == BASIC:
             user, password = value.get("username"), value.get("password")
             if not isinstance(user, str) or not isinstance(password, str):
                 raise SpecError(f"credentials file {path}: {name!r} needs string username and password")
@@ -129,20 +166,28 @@ def load_credentials(
     env = os.environ if environ is None else environ
     values: dict[str, str] = {}
     sources: dict[str, str] = {}
+    grants: dict[str, dict[str, str]] = {}
     if file is not None:
         for name, value in _read_file(file, schemes).items():
-            values[name], sources[name] = value, str(file)
-    for name in schemes:
+            if isinstance(value, dict):
+                grants[name], sources[name] = value, str(file)
+            else:
+                values[name], sources[name] = value, str(file)
+    for name, scheme in schemes.items():
         var = env_name(vendor, name)
         if env.get(var):
             values[name], sources[name] = env[var], var
+        fields = {f: env.get(f"{var}_{f.upper()}", "") for f in scheme.grant_fields}
+        if fields and all(fields.values()):
+            grants[name], sources[name] = fields, f"{var}_{'/'.join(f.upper() for f in fields)}"
     for name, value in (defaults or {}).items():
         if name in schemes and name not in values:
             values[name], sources[name] = value, "the mock's key"
     for name, value in values.items():
         if schemes[name].kind == BASIC and ":" not in value:
             raise SpecError(f"credential for {name!r} ({sources[name]}) must be 'username:password' for basic auth")
-    return Credentials(values, sources)
+    # A token given outright wins over a grant to fetch one.
+    return Credentials(values, sources, {k: v for k, v in grants.items() if k not in values})
 
 
 def auth_config(schemes: Mapping[str, Scheme], credentials: Credentials) -> dict[str, dict[str, str]]:
@@ -173,6 +218,10 @@ class Redactor:
         """Every wire form of every secret, as the generated clients redact them."""
         forms = {form for secret in secrets for form in secret_forms(secret)}
         return cls(sorted(forms, key=lambda s: (-len(s), s)))
+
+    def add(self, secret: str) -> None:
+        """Also hide a secret learnt during the run (an OAuth2 token)."""
+        self.forms = sorted({*self.forms, *secret_forms(secret)}, key=lambda s: (-len(s), s))
 
     def __call__(self, text: str) -> str:
         for form in self.forms:

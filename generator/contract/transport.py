@@ -139,10 +139,11 @@ class Guard:
             out.append(self._window(self.operation, self.operation_limits[self.operation]))
         return out
 
-    def admit(self, method: str) -> None:
-        """Count one request against the budget and wait for the rate limit; raise if it may not go."""
+    def admit(self, method: str, sign_in: bool = False) -> None:
+        """Count one request against the budget and wait for the rate limit; raise if it may not go.
+        `sign_in` marks the OAuth2 token request, a POST that changes nothing and needs no --allow-writes."""
         method = method.upper()
-        if method not in READ_METHODS and self.allowed_writes.get(self.operation) != method:
+        if not sign_in and method not in READ_METHODS and self.allowed_writes.get(self.operation) != method:
             # Schemathesis' own probes reuse the operation's method, so only a listed write op may send one.
             raise WriteRefused(f"refused to send {method} for {self.operation or 'an unknown operation'}: not allowed")
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,43 @@ def test_retry_after_longer_than_max_wait_stops_the_run(
     assert outcome.status == 1
     assert len(recorder.seen) == 1
     assert "more than --max-wait" in outcome.out
+
+
+def test_an_oauth2_grant_signs_in_once_inside_the_budget_and_the_token_never_shows(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"  # what the Telphin mock's token endpoint answers (the spec's example)
+    monkeypatch.setenv("VOXSPEC_MOCK_KEYS", token)
+    monkeypatch.setenv("VOXSPEC_TELPHIN_OAUTH2_CLIENT_ID", "contract-client")
+    monkeypatch.setenv("VOXSPEC_TELPHIN_OAUTH2_CLIENT_SECRET", "cs-canary-5e1d")
+    recorder = Recorder(mock_app(ROOT, "telphin"))
+    with running_app(recorder) as url:
+        args = ["--base-url", f"{url}/api/ver1.0", "--only", "list_registration_statuses", "--max-requests", "6"]
+        outcome = contract(capsys, tmp_path, "telphin", *args)
+    assert outcome.status == 0, outcome.out[-2000:]
+    first, *rest = recorder.seen
+    assert (first.method, first.path) == ("POST", "/oauth/token")
+    # the checks send the fetched token (negative cases and auth probes send other values on purpose)
+    assert any(seen.headers.get("authorization") == f"Bearer {token}" for seen in rest)
+    assert not any(seen.method == "POST" for seen in rest)
+    assert len(recorder.seen) == outcome.report["requests_sent"] <= 6
+    assert "signed in: oauth2 by client credentials at POST" in outcome.out
+    everything = outcome.out + outcome.err + json.dumps(outcome.report) + outcome.junit
+    assert token not in everything and "cs-canary-5e1d" not in everything
+
+
+def test_a_grant_is_read_from_the_environment_or_the_file_and_a_token_wins(tmp_path: Path) -> None:
+    from generator.contract.credentials import load_credentials, schemes_of
+
+    schemes = schemes_of(YAML(typ="safe").load((ROOT / "specs" / "netsapiens" / "openapi.yaml").read_text()))
+    assert (schemes["oauth2"].flow, schemes["oauth2"].token_request) == ("password", "json")
+    names = ("CLIENT_ID", "CLIENT_SECRET", "USERNAME", "PASSWORD")
+    env = {f"VOXSPEC_NETSAPIENS_OAUTH2_{n}": f"v-{n.lower()}" for n in names}
+    creds = load_credentials("netsapiens", schemes, environ=env)
+    assert creds.grants["oauth2"]["password"] == "v-password" and "oauth2" not in creds
+    assert "v-password" in creds.secrets() and "v-password" not in repr(creds)
+    file = tmp_path / "creds.toml"
+    file.write_text('oauth2 = {client_id = "c", client_secret = "s", username = "u", password = "p"}\n')
+    assert load_credentials("netsapiens", schemes, file, environ={}).grants["oauth2"]["username"] == "u"
+    given = load_credentials("netsapiens", schemes, environ={**env, "VOXSPEC_NETSAPIENS_OAUTH2": "tok"})
+    assert given.get("oauth2") == "tok" and not given.grants
