@@ -2,21 +2,24 @@
 
 All three send the same request over the same in-memory transport, which answers the spec's own
 example, so the difference is client overhead: building the request, auth, checking the answer and
-turning it into Python objects. Run by `make bench-client` (which builds the peer client under
+turning it into Python objects. The sync clients are measured, then the async ones (one event loop,
+calls awaited one after another). Run by `make bench-client` (which builds the peer client under
 .bench/); prints per-call medians over several rounds and the ratios, and exits 1 when a target is
-missed: at most 1.3x raw httpx, and faster than openapi-python-client.
+missed, sync or async: at most 1.3x raw httpx, and faster than openapi-python-client.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import importlib
 import json
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +43,16 @@ class FixedTransport(httpx.BaseTransport):
         self.requests += 1
         assert request.headers.get("token") == KEY and request.url.path == PATH
         return httpx.Response(200, content=self.body, headers={"content-type": "application/json"})
+
+
+class FixedAsyncTransport(httpx.AsyncBaseTransport):
+    """FixedTransport for the async clients."""
+
+    def __init__(self, body: bytes) -> None:
+        self.sync = FixedTransport(body)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return self.sync.handle_request(request)
 
 
 def voipcloud(module: str = "") -> Any:
@@ -80,6 +93,45 @@ def contenders(transport: httpx.BaseTransport, opc_path: Path) -> dict[str, Call
     return out
 
 
+def async_contenders(transport: httpx.AsyncBaseTransport, opc_path: Path) -> dict[str, Callable[[], Awaitable[Any]]]:
+    raw = httpx.AsyncClient(base_url=BASE, transport=transport, headers={"token": KEY})
+
+    async def raw_call() -> Any:
+        response = await raw.get(PATH, params=PARAMS)
+        response.raise_for_status()
+        return response.json()["data"]
+
+    voxspec = voipcloud().AsyncClient(token=KEY, transport=transport)
+    out: dict[str, Callable[[], Awaitable[Any]]] = {"raw httpx": raw_call, "voxspec": voxspec.list_user_calls}
+    if opc_path.is_dir():
+        package = __import__(opc_path.name, fromlist=["client"])
+        api = __import__(f"{opc_path.name}.api.calls.list_user_calls", fromlist=["asyncio"])
+        opc = package.client.Client(base_url=BASE, headers={"token": KEY}, httpx_args={"transport": transport})
+
+        async def opc_call() -> Any:
+            answer = await api.asyncio(client=opc)
+            return answer.data
+
+        out["openapi-python-client"] = opc_call
+    return out
+
+
+def synchronous(fn: Callable[[], Awaitable[Any]], loop: asyncio.AbstractEventLoop) -> Callable[[], Any]:
+    """An async call as a plain one, for the warm-up and the result check."""
+    return lambda: loop.run_until_complete(fn())
+
+
+def per_call_us_async(fn: Callable[[], Awaitable[Any]], calls: int, loop: asyncio.AbstractEventLoop) -> float:
+    async def run() -> None:
+        for _ in range(calls):
+            await fn()
+
+    gc.collect()
+    start = time.perf_counter()
+    loop.run_until_complete(run())
+    return (time.perf_counter() - start) / calls * 1e6
+
+
 def per_call_us(fn: Callable[[], Any], calls: int) -> float:
     gc.collect()
     start = time.perf_counter()
@@ -101,20 +153,39 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    transport = FixedTransport(example_body(args.items))
-    runs = contenders(transport, args.opc)
+    body = example_body(args.items)
+    runs = contenders(FixedTransport(body), args.opc)
+    ok = compare("sync", runs, {name: partial(per_call_us, fn) for name, fn in runs.items()}, args)
+    loop = asyncio.new_event_loop()
+    try:
+        waits = async_contenders(FixedAsyncTransport(body), args.opc)
+        plain = {name: synchronous(fn, loop) for name, fn in waits.items()}
+        timers = {name: partial(per_call_us_async, fn, loop=loop) for name, fn in waits.items()}
+        ok = compare("async", plain, timers, args) and ok
+    finally:
+        loop.close()
+    print("targets met" if ok else "TARGET MISSED")
+    return 0 if ok else 1
+
+
+def compare(
+    kind: str, runs: Mapping[str, Callable[[], Any]], timers: Mapping[str, Callable[[int], float]], args: Any
+) -> bool:
+    """Warm up, time each contender over interleaved rounds, print medians and ratios; whether targets hold."""
     for name, fn in runs.items():
         result = fn()
         assert len(result) == args.items, f"{name} returned {len(result)} items"
-        per_call_us(fn, args.calls // 10)  # warm-up
+        timers[name](args.calls // 10)  # warm-up
     samples: dict[str, list[float]] = {name: [] for name in runs}
     for round_ in range(args.rounds):
-        order = list(runs) if round_ % 2 == 0 else list(reversed(runs))  # no contender always goes first
+        order = list(runs) if round_ % 2 == 0 else list(reversed(list(runs)))  # no contender always goes first
         for name in order:
-            samples[name].append(per_call_us(runs[name], args.calls))
+            samples[name].append(timers[name](args.calls))
     medians = {name: statistics.median(values) for name, values in samples.items()}
-
-    print(f"voipcloud list_user_calls, {args.items} items a page, median of {args.rounds} rounds x {args.calls} calls")
+    print(
+        f"voipcloud list_user_calls ({kind} clients), {args.items} items a page, "
+        f"median of {args.rounds} rounds x {args.calls} calls"
+    )
     for name, value in medians.items():
         print(f"  {name:<24} {value:8.1f} us/call   (rounds: {', '.join(f'{v:.1f}' for v in samples[name])})")
     ok = True
@@ -128,8 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"  openapi-python-client not found at {args.opc}; run `make bench-client`")
         ok = False
-    print("targets met" if ok else "TARGET MISSED")
-    return 0 if ok else 1
+    return ok
 
 
 if __name__ == "__main__":
