@@ -32,6 +32,7 @@ def client(vendor: str, **config: Any) -> Any:
 
 BEARER = {"Authorization": f"Bearer {MOCK_KEY}"}
 AVAYA_AUTH = {**BEARER, "appkey": MOCK_KEY}
+SYNC = {"synchronous": "yes"}
 
 
 def test_create_read_replace_list_delete_share_one_state() -> None:
@@ -50,6 +51,23 @@ def test_create_read_replace_list_delete_share_one_state() -> None:
     gone = api.get(f"{TELPHIN}/agent/{agent['id']}", headers=BEARER)
     assert gone.status_code == 404 and "message" in gone.json()
     assert replaced not in api.get(f"{TELPHIN}/agent/", headers=BEARER).json()
+
+
+def test_ids_in_fields_not_named_like_the_path_parameter_are_found() -> None:
+    api = client("netsapiens")
+    # `{timeframe}` is the answer rule's `time-frame`; `{agent}` is `callqueue-agent-id` (x-voxspec-crud field)
+    rule = api.post(
+        f"{NS}/domains/example.com/users/1001/answerrules", headers=BEARER, json=SYNC | {"time-frame": "lunch"}
+    )
+    assert rule.status_code == 200
+    assert api.get(f"{NS}/domains/example.com/users/1001/answerrules/lunch", headers=BEARER).json() == rule.json()
+    body = SYNC | {"callqueue-agent-id": "1002@example.com"}
+    agent = api.post(f"{NS}/domains/example.com/callqueues/sales/agents", headers=BEARER, json=body)
+    read = api.get(f"{NS}/domains/example.com/callqueues/sales/agents/1002@example.com", headers=BEARER)
+    assert agent.status_code == 200 and read.json() == agent.json()
+    assert api.delete(f"{NS}/domains/example.com/callqueues/sales/agents/1002@example.com", headers=BEARER).is_success
+    gone = api.get(f"{NS}/domains/example.com/callqueues/sales/agents/1002@example.com", headers=BEARER)
+    assert gone.status_code == 404
 
 
 def test_resources_live_under_their_parent() -> None:

@@ -30,6 +30,7 @@ class Binding:
     id_name: str | None  # the name of the resource's id (a path parameter of item operations)
     id_in_path: bool
     scope: tuple[str, ...]  # the other path parameters: the parent the resource lives under
+    field: str | None = None  # the body field holding the id, when x-voxspec-crud names it
 
 
 def _segments(path: str) -> list[str]:
@@ -38,6 +39,11 @@ def _segments(path: str) -> list[str]:
 
 def _path_params(op: dict[str, Any]) -> list[str]:
     return [p["name"] for p in op["parameters"] if p["in"] == "path"]
+
+
+def _letters(name: str) -> str:
+    """A field name without case, hyphens or underscores: `time-frame`, `timeFrame` and `time_frame` match."""
+    return "".join(c for c in name.lower() if c.isalnum())
 
 
 def bindings(operations: dict[str, dict[str, Any]]) -> dict[str, Binding]:
@@ -58,6 +64,7 @@ def bindings(operations: dict[str, dict[str, Any]]) -> dict[str, Binding]:
                 id_name,
                 in_path,
                 tuple(p for p in params if p != id_name or not in_path),
+                str(declared["field"]) if declared.get("field") else None,
             )
             continue
         segments = _segments(op["path"])
@@ -144,12 +151,17 @@ class Crud:
         return declared.get("schema"), (examples[0] if examples else None)
 
     def id_field(self, kind: str) -> str | None:
+        """The field of a resource that holds its id: as x-voxspec-crud names it, else the field named like the
+        id path parameter (`timeframe` finds `time-frame`), else `id`, `uuid` or `name`."""
         if kind not in self._id_fields:
+            named = next((b.field for b in self.bindings.values() if b.kind == kind and b.field), None)
             binding = next((b for b in self.bindings.values() if b.kind == kind and b.id_name), None)
             schema, _ = self.resource_schema(kind)
             props = properties(schema, self.spec.resolve) if schema is not None else {}
+            by_letters = {_letters(name): name for name in props}
             names = id_candidates(binding.id_name) if binding and binding.id_name else ["id"]
-            self._id_fields[kind] = next((n for n in names if n in props), None)
+            found = next((by_letters[_letters(n)] for n in names if _letters(n) in by_letters), None)
+            self._id_fields[kind] = named if named is not None else found
         return self._id_fields[kind]
 
     def id_schema(self, kind: str) -> Any:
