@@ -11,8 +11,7 @@ from typing import Any
 import jsonschema_rs
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema_path import SchemaPath
-from openapi_schema_validator._format import oas31_format_checker
-from openapi_schema_validator._specifications import REGISTRY as DIALECTS
+from openapi_schema_validator import oas31_format_checker
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from openapi_spec_validator.validation import keywords
 from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError, UnresolvableParameterError
@@ -89,6 +88,10 @@ def _compiled_metaschema(validator_cls: Any) -> Any:
     key = id(validator_cls)
     if key not in _COMPILED:
         try:
+            # The metaschemas the library itself checks with (a private module: if it moves, the library's own
+            # checker simply answers everything, as before this fast path).
+            from openapi_schema_validator._specifications import REGISTRY as DIALECTS
+
             registry = jsonschema_rs.Registry([(uri, DIALECTS[uri].contents) for uri in DIALECTS])
             formats = {name: _conforms(name) for name in oas31_format_checker.checkers}
             _COMPILED[key] = jsonschema_rs.validator_for(
