@@ -316,6 +316,13 @@ def parse_prefer(header: str | None) -> dict[str, str]:
     return out
 
 
+def remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    """Store in a bounded memo, emptied when full: the pipeline's memos hold what callers repeat."""
+    if len(memo) >= PARAMETER_MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
+
+
 class Pipeline:
     """Runs one operation: authenticate, parse, validate, handle, answer in the vendor's shape."""
 
@@ -363,9 +370,7 @@ class Pipeline:
             parsed = {}
             for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
                 parsed.setdefault(name, []).append(value)
-            if len(self._queries) >= PARAMETER_MEMO_SIZE:
-                self._queries.clear()
-            self._queries[raw] = parsed
+            remember(self._queries, raw, parsed)
         return parsed
 
     def check_security(self, op: Mapping[str, Any], request: Request) -> str:
@@ -430,9 +435,7 @@ class Pipeline:
                 verdict = (True, value)
             except Problem as problem:
                 verdict = (False, problem.message)
-            if len(self._parameters) >= PARAMETER_MEMO_SIZE:
-                self._parameters.clear()
-            self._parameters[key] = verdict
+            remember(self._parameters, key, verdict)
         accepted, value = verdict
         if not accepted:
             raise Problem("invalid", value)

@@ -11,11 +11,10 @@ import ipaddress
 import logging
 import math
 import random
-import time
 from collections.abc import Mapping
 from typing import Any
 
-from .state import MemoryStore, Store
+from .state import Store
 
 log = logging.getLogger("voxspec.mock")
 
@@ -27,8 +26,6 @@ class RateLimiter:
     def __init__(self, default: Mapping[str, Any] | None, store: Store) -> None:
         self.default = default
         self.store = store
-        # A SQLite window is shared by processes and outlives a restart: it needs the wall clock.
-        self.clock = time.monotonic if isinstance(store, MemoryStore) else time.time
 
     def rule(self, op: Mapping[str, Any]) -> tuple[int, int] | None:
         """The operation's own limit, else the API's (both as the generator resolved them)."""
@@ -41,7 +38,7 @@ class RateLimiter:
         if rule is None:
             return None
         requests, window = rule
-        wait = self.store.take(f"{caller}|{requests}|{window}", requests, window, self.clock() if now is None else now)
+        wait = self.store.take(f"{caller}|{requests}|{window}", requests, window, now)
         return None if wait is None else max(1, math.ceil(wait))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from typing import Any, Protocol
 
 WILDCARD = "*"  # the scope of records seeded from the spec's examples: visible under every parent
@@ -27,9 +28,10 @@ class Store(Protocol):
 
     def next_id(self, kind: str) -> int: ...
 
-    def take(self, slot: str, limit: int, window: float, now: float) -> float | None:
+    def take(self, slot: str, limit: int, window: float, now: float | None = None) -> float | None:
         """Count one call in slot's fixed window of `window` seconds starting at its first call: None while
-        the window has room for it, else the seconds until the window ends (the call is not counted)."""
+        the window has room for it, else the seconds until the window ends (the call is not counted). `now`
+        defaults to the store's own clock."""
         ...
 
     def seeded(self) -> bool:
@@ -64,11 +66,11 @@ class MemoryStore:
         self._counters[kind] = self._counters.get(kind, 0) + 1
         return self._counters[kind]
 
-    def take(self, slot: str, limit: int, window: float, now: float) -> float | None:
-        started, used = self._windows.get(slot, (now, 0))
-        wait = _over(started, used, limit, window, now)
+    def take(self, slot: str, limit: int, window: float, now: float | None = None) -> float | None:
+        now = time.monotonic() if now is None else now
+        wait, counted = count_call(self._windows.get(slot), limit, window, now)
         if wait is None:
-            self._windows[slot] = (now, 1) if now - started >= window else (started, used + 1)
+            self._windows[slot] = counted
         return wait
 
     def seeded(self) -> bool:
@@ -87,11 +89,17 @@ CREATE TABLE IF NOT EXISTS windows (slot TEXT PRIMARY KEY, started REAL NOT NULL
 """
 
 
-def _over(started: float, used: int, limit: int, window: float, now: float) -> float | None:
-    """The seconds left of a full window; None when the window has room or is over."""
-    if now - started >= window or used < limit:
-        return None
-    return started + window - now
+def count_call(
+    state: tuple[float, int] | None, limit: int, window: float, now: float
+) -> tuple[float | None, tuple[float, int]]:
+    """The fixed-window rule both stores keep, on a window's (started, used): (None, the window with this call
+    counted) while it has room or a new one starts, else (seconds until it ends, the window as it was)."""
+    started, used = state if state is not None else (now, 0)
+    if now - started >= window:
+        return None, (now, 1)
+    if used < limit:
+        return None, (started, used + 1)
+    return started + window - now, (started, used)
 
 
 class SqliteStore:
@@ -149,20 +157,17 @@ class SqliteStore:
         )
         return int(row[0])
 
-    def take(self, slot: str, limit: int, window: float, now: float) -> float | None:
+    def take(self, slot: str, limit: int, window: float, now: float | None = None) -> float | None:
         # One immediate transaction: workers sharing the file count every call once, and the window outlives
-        # a restart as the vendor's does (so `now` is wall-clock time here).
+        # a restart as the vendor's does, so its clock is the wall clock.
+        now = time.time() if now is None else now
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
         try:
             row = db.execute("SELECT started, used FROM windows WHERE slot=?", (slot,)).fetchone()
-            started, used = (float(row[0]), int(row[1])) if row else (now, 0)
-            wait = _over(started, used, limit, window, now)
+            wait, counted = count_call((float(row[0]), int(row[1])) if row else None, limit, window, now)
             if wait is None:
-                started, used = (now, 1) if now - started >= window else (started, used + 1)
-                db.execute(
-                    "INSERT OR REPLACE INTO windows (slot, started, used) VALUES (?, ?, ?)", (slot, started, used)
-                )
+                db.execute("INSERT OR REPLACE INTO windows (slot, started, used) VALUES (?, ?, ?)", (slot, *counted))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
