@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from generator.write import IGNORED_PARTS
+from generator.write import IGNORED_PARTS, replace_file
 
 GENERATOR_ROOT = Path(__file__).resolve().parent
 STAMP = Path(".voxspec") / "generate.stamp"
@@ -74,10 +74,7 @@ def record(root: Path) -> None:
     if value is None:
         return
     try:
-        (root / STAMP).parent.mkdir(exist_ok=True)
-        tmp = root / STAMP.with_suffix(".tmp")
-        tmp.write_text(value + "\n", "ascii")
-        tmp.replace(root / STAMP)
+        replace_file(root / STAMP, value + "\n")
     except OSError:
         pass
 

@@ -32,6 +32,15 @@ class Stale:
         return f"{self.path}: {self.reason}"
 
 
+def replace_file(path: Path, text: str) -> None:
+    """Write a small file whole: a sibling written first, then renamed over it, so no reader sees half of it.
+    Raises OSError; the callers decide whether that matters."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, "utf-8")
+    os.replace(partial, path)
+
+
 def existing_files(folder: Path) -> dict[str, bytes]:
     if not folder.is_dir():
         return {}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 import sys
 from collections.abc import Collection, Iterator, Sequence
@@ -43,6 +42,7 @@ from generator.contract.runner import AUTH_CHECK, EXCLUDED_CHECKS, Runner, RunRe
 from generator.contract.tokens import sign_in
 from generator.contract.transport import Guard, RateLimit, guarded_session
 from generator.errors import Exit, SpecError
+from generator.write import replace_file
 
 __all__ = ["ContractOptions", "contract"]
 
@@ -281,10 +281,7 @@ def read_rate_memory(path: Path) -> dict[str, list[float]]:
 def write_rate_memory(path: Path, history: dict[str, list[float]]) -> None:
     """Keep the windows for the next run, replacing the file whole (never half-written)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        partial.write_text(json.dumps({"clock": "unix seconds", "windows": history}, indent=1) + "\n", "utf-8")
-        os.replace(partial, path)
+        replace_file(path, json.dumps({"clock": "unix seconds", "windows": history}, indent=1) + "\n")
     except OSError as exc:
         log.warning("could not keep the rate-limit memory in %s: %s", path, type(exc).__name__)
 
