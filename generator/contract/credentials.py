@@ -216,8 +216,10 @@ class Redactor:
     @classmethod
     def of(cls, secrets: Iterable[str]) -> Redactor:
         """Every wire form of every secret, as the generated clients redact them."""
-        forms = {form for secret in secrets for form in secret_forms(secret)}
-        return cls(sorted(forms, key=lambda s: (-len(s), s)))
+        redactor = cls()
+        for secret in secrets:
+            redactor.add(secret)
+        return redactor
 
     def add(self, secret: str) -> None:
         """Also hide a secret learnt during the run (an OAuth2 token)."""

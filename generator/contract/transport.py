@@ -115,7 +115,7 @@ class Guard:
 
     def history(self) -> dict[str, list[float]]:
         """Send times still inside each rate-limit window ("" for the API's, else an operationId), by wall clock."""
-        return {key: window.history() for key, window in self._windows.items() if window.history()}
+        return {key: times for key, window in self._windows.items() if (times := window.history())}
 
     def restore(self, history: Mapping[str, list[float]]) -> int:
         """Count an earlier run's sends in the windows of the limits this run keeps; how many still count."""
