@@ -15,7 +15,7 @@ from pathlib import Path
 from generator.build import build
 from generator.errors import Exit, Finding, SpecInvalid, VoxspecError
 from generator.load import load
-from generator.render import format_packages, package_environment, render
+from generator.render import format_packages, package_environment, render, runtime_sources
 from generator.validate import check
 from generator.write import recover, replace_folder, stale
 
@@ -51,9 +51,10 @@ def render_all(root: Path, spec_paths: list[Path]) -> dict[str, dict[str, bytes]
     if workers == 1:
         outcomes = [render_vendor(root, path) for path in spec_paths]
     else:
-        # fork shares the already imported pipeline and compiled templates with the workers; the largest specs
-        # start first so the cores finish together.
+        # fork shares the already imported pipeline, the compiled templates and the runtime sources with the
+        # workers; the largest specs start first so the cores finish together.
         package_environment()
+        runtime_sources()
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
         order = sorted(spec_paths, key=lambda p: -p.stat().st_size if p.is_file() else 0)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

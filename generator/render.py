@@ -213,11 +213,18 @@ def render(api: Api, env: Environment | None = None, formatted: bool = True) -> 
     if formatted:
         texts = format_python(texts)
     # The runtime is copied verbatim (it is voxspec's own ruff-clean source), so it skips the ruff pass.
-    for target, source in RUNTIME_COPIES.items():
-        texts[f"{pkg}/{target}"] = f"# {api.header}\n" + (GENERATOR_ROOT / source).read_text("utf-8")
-    for module in sorted((GENERATOR_ROOT / MOCK_PACKAGE).glob("*.py")):
-        texts[f"{pkg}/_mock/{module.name}"] = f"# {api.header}\n" + module.read_text("utf-8")
+    for target, source in runtime_sources().items():
+        texts[f"{pkg}/{target}"] = f"# {api.header}\n" + source
     return {name: text.encode("utf-8") for name, text in sorted(texts.items())}
+
+
+@functools.cache
+def runtime_sources() -> dict[str, str]:
+    """The runtime every package copies, by its path in the package, read once per process."""
+    sources = {target: (GENERATOR_ROOT / source).read_text("utf-8") for target, source in RUNTIME_COPIES.items()}
+    for module in sorted((GENERATOR_ROOT / MOCK_PACKAGE).glob("*.py")):
+        sources[f"_mock/{module.name}"] = module.read_text("utf-8")
+    return sources
 
 
 def _runtime_copy(name: str) -> bool:
