@@ -192,6 +192,7 @@ def receiver() -> Iterator[tuple[str, list[Any]]]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
     server.shutdown()
+    server.server_close()
 
 
 def test_envelope_and_webhook_emission(receiver: tuple[str, list[Any]]) -> None:
