@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.client.harness import VENDORS, Vendor, required_arguments, vendor, with_vendors
+from tests.client.harness import VENDORS, Vendor, required_arguments, send_json, serve, vendor, with_vendors
 from tests.helpers import MOCK_KEY, package
 
 HOSTILE = "1/../../x?y=1#z"
@@ -242,3 +242,24 @@ def test_a_redirect_loop_stops() -> None:
     with pytest.raises(v.pkg.RedirectError, match="after 5 redirects"):
         run(make(v, loop, False, **v.auth()), op_id, args, False)
     assert count == 6
+
+
+def test_the_wire_path_over_a_real_socket_is_the_encoded_one() -> None:
+    """What httpx writes on the socket, as uvicorn reads it: the value still inside one segment."""
+    v = vendor("telphin")
+    seen: list[tuple[bytes, bytes]] = []
+
+    async def app(scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        if scope["type"] != "http":
+            return
+        seen.append((scope["raw_path"], scope["query_string"]))
+        await send_json(send, 200, v.example("get_agent"))
+
+    with serve(app) as url:
+        with v.pkg.Client(base_url=url + v.base_path, **v.auth()) as client:
+            client.get_agent(extension_id=HOSTILE, agent_id=7)
+            client.get_agent(extension_id="..", agent_id=7)
+    assert seen == [
+        (f"{v.base_path}/extension/1%2F..%2F..%2Fx%3Fy%3D1%23z/agent/7".encode(), b""),
+        (f"{v.base_path}/extension/%2E%2E/agent/7".encode(), b""),
+    ]
