@@ -263,3 +263,26 @@ def test_the_wire_path_over_a_real_socket_is_the_encoded_one() -> None:
         (f"{v.base_path}/extension/1%2F..%2F..%2Fx%3Fy%3D1%23z/agent/7".encode(), b""),
         (f"{v.base_path}/extension/%2E%2E/agent/7".encode(), b""),
     ]
+
+
+def test_the_token_request_is_not_redirected() -> None:
+    """The OAuth2 client secret goes to the token URL and nowhere else, whatever that URL answers."""
+    v = vendor("telphin")
+    elsewhere: list[httpx.Request] = []
+
+    def hosts(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "api.test":
+            return httpx.Response(307, headers={"Location": "https://evil.test/oauth/token"})
+        elsewhere.append(request)
+        return httpx.Response(200, json={"access_token": "t", "expires_in": 60})
+
+    client = v.pkg.Client(
+        base_url=API + v.base_path,
+        transport=httpx.MockTransport(hosts),
+        oauth2_client_id="cid",
+        oauth2_client_secret=SECRET,
+        oauth2_token_url=API + "/oauth/token",
+    )
+    with pytest.raises(v.pkg.AuthenticationError):
+        run(client, "list_registration_statuses", {}, False)
+    assert elsewhere == []
