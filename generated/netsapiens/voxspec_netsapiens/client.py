@@ -868,7 +868,9 @@ class Client(SyncBase):
         super().__init__(
             base_url, DEFAULT_BASE_URL, credentials, ERROR_SHAPE, headers, retry or NO_RETRY, _limiter(rate_limit)
         )
-        self._http = httpx.Client(timeout=timeout, transport=transport)
+        # The send loop follows same-origin redirects itself; httpx would carry custom credential headers,
+        # query keys and request cookies to any host, and the OAuth2 token request must not move at all.
+        self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
 
     def close(self) -> None:
         self._http.close()
@@ -3961,7 +3963,9 @@ class AsyncClient(AsyncBase):
         super().__init__(
             base_url, DEFAULT_BASE_URL, credentials, ERROR_SHAPE, headers, retry or NO_RETRY, _limiter(rate_limit)
         )
-        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        # The send loop follows same-origin redirects itself; httpx would carry custom credential headers,
+        # query keys and request cookies to any host, and the OAuth2 token request must not move at all.
+        self._http = httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False)
 
     async def aclose(self) -> None:
         await self._http.aclose()
