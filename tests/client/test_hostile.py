@@ -286,3 +286,18 @@ def test_the_token_request_is_not_redirected() -> None:
     with pytest.raises(v.pkg.AuthenticationError):
         run(client, "list_registration_statuses", {}, False)
     assert elsewhere == []
+
+
+def test_a_redirect_to_no_valid_url_is_not_followed() -> None:
+    """httpx refuses such a Location before the client sees the answer: a NetworkError, nothing sent on."""
+    v = vendor("telphin")
+    op_id, args = v.simple_get()
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(302, headers={"Location": "http://[::1"})
+
+    with pytest.raises(v.pkg.NetworkError, match="location"):
+        run(make(v, answer, False, **v.auth()), op_id, args, False)
+    assert len(seen) == 1
