@@ -215,7 +215,7 @@ class BaseClient:
         vendor's credentials (header, query key, basic, bearer or cookie) to a host the caller never chose,
         and following it without them would only fail there."""
         sent = response.request.url
-        target = sent.join(response.headers["location"])
+        target = sent.join(response.headers["location"])  # httpx has refused a Location that is no URL
         if origin(target) != origin(sent):
             raise self._redirect_error(operation, response, target, "to another origin, where credentials must not go")
         where = redact(str(target.copy_with(query=None)))
@@ -233,7 +233,7 @@ class BaseClient:
         return follow
 
     def _redirect_error(
-        self, operation: Operation, response: httpx.Response, target: httpx.URL, why: str
+        self, operation: Operation, response: httpx.Response, target: httpx.URL | str, why: str
     ) -> RedirectError:
         location = redact(str(target))
         error = RedirectError(
@@ -433,8 +433,8 @@ class SendPolicy:
             return False
         self.redirects += 1
         if self.redirects > MAX_REDIRECTS:
-            target = response.request.url.join(response.headers["location"])
-            raise self.client._redirect_error(self.operation, response, target, f"after {MAX_REDIRECTS} redirects")
+            location = response.headers["location"]
+            raise self.client._redirect_error(self.operation, response, location, f"after {MAX_REDIRECTS} redirects")
         self.request = self.client._redirected(self.operation, self.request, response)
         self.attempt -= 1  # a redirect is not a failed attempt
         return True
