@@ -189,7 +189,6 @@ class Client(SyncBase):
     `retry` retries idempotent calls on 429/502/503/504 and network errors, honouring `Retry-After`
     (`Retry(non_idempotent=True)` opts POST/PATCH in, `retry=None` turns retries off). `rate_limit=True`
     holds calls to the documented 100 per 900 s.
-    Path parameters are percent-encoded as one path segment each, so no value changes which endpoint is called.
     Redirects are followed only within the same origin; one to another scheme, host or port raises
     `RedirectError`, so no credential ever reaches a host other than the one it was meant for.
     Pass `transport=` (for instance `httpx.MockTransport`) to run in-process.
