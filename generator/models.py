@@ -174,7 +174,18 @@ def _prepare(node: dict[str, Any], owner: str, prop: str | None, names: _Names) 
         for sub in node.get(key) or []:
             if isinstance(sub, dict):
                 _prepare(sub, owner, prop, names)
+                if prop is None and key in ("oneOf", "anyOf") and _constrained_scalar(sub):
+                    # a component that is a union with a constrained scalar branch (`IdList`: ids, or a string
+                    # of them): the branch becomes a class, numbered (`IdList1`) unless named here
+                    names.hoist(sub, owner + pascal(str(sub["type"])))
     for key in SCHEMA_MAPS:
         for sub in (node.get(key) or {}).values():
             if isinstance(sub, dict):
                 _prepare(sub, owner, None, names)
+
+
+CONSTRAINTS = ("pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+
+
+def _constrained_scalar(schema: dict[str, Any]) -> bool:
+    return schema.get("type") in ("string", "integer", "number") and any(k in schema for k in CONSTRAINTS)

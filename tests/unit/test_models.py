@@ -69,3 +69,15 @@ def test_pascal() -> None:
     assert [pascal(n) for n in ("call_timeout", "callTimeout", "call-timeout", "dtmf2")] == ["CallTimeout"] * 3 + [
         "Dtmf2"
     ]
+
+
+def test_a_constrained_scalar_branch_of_a_union_component_is_named() -> None:
+    schemas = {
+        "IdList": {
+            "oneOf": [{"type": "array", "items": {"type": "integer"}}, {"type": "string", "pattern": "^[0-9,]+$"}]
+        }
+    }
+    out = model_schemas(schemas)
+    assert out["IdList"]["oneOf"][1] == {"$ref": "#/components/schemas/IdListString"}
+    assert out["IdListString"] == {"type": "string", "pattern": "^[0-9,]+$"}
+    assert list(out) == ["IdListString", "IdList"]
