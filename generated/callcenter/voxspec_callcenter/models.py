@@ -31,12 +31,12 @@ class Error(Envelope):
     success: Annotated[Literal[False], Field(description="Success status (boolean true or false)")]
 
 
-class IdList1(RootModel[str]):
-    root: Annotated[str, Field(description="Array or comma separated list of ids.", pattern="^[0-9]+(,[0-9]+)*$")]
+class IdListString(RootModel[str]):
+    root: Annotated[str, Field(pattern="^[0-9]+(,[0-9]+)*$")]
 
 
-class IdList(RootModel[list[int] | IdList1]):
-    root: Annotated[list[int] | IdList1, Field(description="Array or comma separated list of ids.")]
+class IdList(RootModel[list[int] | IdListString]):
+    root: Annotated[list[int] | IdListString, Field(description="Array or comma separated list of ids.")]
 
 
 class OriginateResult(Envelope):
