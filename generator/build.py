@@ -5,6 +5,7 @@ Pure: takes a validated Document, returns an Api; raises VoxspecError on shapes 
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
 from typing import Any
@@ -177,15 +178,23 @@ def _parameter(
 ) -> Parameter:
     schema = raw.get("schema") or {}
     resolved = _schema_object(doc, schema)
-    has_default = "default" in resolved
+    where = location or str(raw.get("in"))
+    needed = bool(raw.get("required")) if required is None else required
+    description = " ".join(str(raw.get("description") or resolved.get("description", "")).split())
+    default_repr = repr(resolved["default"]) if "default" in resolved else None
+    if where == "body" and not needed and default_repr is not None:
+        # A default says what the server does with a field left out; an optional body field the caller did not
+        # set stays out of the request, and its argument documents the default instead.
+        description = f"{description} Server default: {json.dumps(resolved['default'])}.".strip()
+        default_repr = None
     return Parameter(
         name=str(raw["name"]),
         py_name=py_name(str(raw["name"])),
-        location=location or str(raw.get("in")),
-        required=bool(raw.get("required")) if required is None else required,
+        location=where,
+        required=needed,
         py_type=py_type(schema, doc),
-        default_repr=repr(resolved["default"]) if has_default else None,
-        description=" ".join(str(raw.get("description") or resolved.get("description", "")).split()),
+        default_repr=default_repr,
+        description=description,
         schema=schema,
         explode=bool(raw.get("explode", raw.get("style", "form") == "form")),
     )
@@ -275,7 +284,14 @@ def _unique_names(op_id: str, params: list[Parameter], body: Body | None) -> tup
             taken.add(name)
             fields.append(f if name == f.py_name else _rename(f, name))
         body = Body(
-            body.content_type, body.required, body.py_type, body.model, body.schema, tuple(fields), body.content
+            body.content_type,
+            body.required,
+            body.py_type,
+            body.model,
+            body.schema,
+            tuple(fields),
+            body.content,
+            body.description,
         )
     return out, body
 
@@ -305,7 +321,8 @@ def _body(doc: Document, raw: Json) -> Body | None:
             for name, prop in (resolved.get("properties") or {}).items()
         )
     alternatives = tuple((str(t), (m or {}).get("schema") or {}) for t, m in content.items())
-    return Body(content_type, required, annotation, model, schema, fields, alternatives)
+    description = " ".join(str(body.get("description") or _schema_object(doc, schema).get("description", "")).split())
+    return Body(content_type, required, annotation, model, schema, fields, alternatives, description)
 
 
 def _response(doc: Document, status: str, raw: Json) -> Response:

@@ -53,6 +53,7 @@ class Body:
     schema: dict[str, Any] = field(repr=False)
     fields: tuple[Parameter, ...] = ()  # form and multipart bodies: one argument per field
     content: tuple[tuple[str, Any], ...] = field(default=(), repr=False)  # every declared (media type, schema)
+    description: str = ""  # the requestBody's own description, for the `body` argument's docs
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,13 @@
 """The models module of a generated package, produced by datamodel-code-generator.
 
 We hand it only components/schemas so class names are the component names; render's ruff pass formats it.
+Before that, model_schemas makes two changes to a copy of them: no schema defaults (a model holds what the
+server sent, and a request model sends what the caller set), and inline enums named after owner and property.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from typing import Any
@@ -21,7 +24,7 @@ CLASS = re.compile(r"^class (\w+)\(", re.MULTILINE)
 
 def models_source(api: Api) -> str:
     """Source of models.py (without the voxspec header line)."""
-    components = (api.openapi.get("components") or {}).get("schemas") or {}
+    components = model_schemas((api.openapi.get("components") or {}).get("schemas") or {})
     if not components:
         return "from __future__ import annotations\n"
     document: dict[str, Any] = {
@@ -43,7 +46,6 @@ def models_source(api: Api) -> str:
             field_constraints=True,
             use_annotated=True,
             capitalise_enum_members=True,
-            set_default_enum_member=True,
             enum_field_as_literal_map=narrowed_enum_fields(components) or None,
             use_subclass_enum=True,
             # render.format_python runs ruff over every file of the package in one go; a second ruff pass here
@@ -85,3 +87,105 @@ def narrowed_enum_fields(schemas: dict[str, Any]) -> dict[str, str]:
 
 def _is_class_schema(schema: Any) -> bool:
     return isinstance(schema, dict)
+
+
+# JSON Schema keywords whose value is a subschema, a list of them, or a map of them; nothing else is walked, so
+# a property that happens to be named `default` or `enum` is left alone.
+ONE_SCHEMA = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "unevaluatedItems")
+SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+SCHEMA_MAPS = ("$defs", "definitions", "dependentSchemas", "patternProperties")
+
+
+def model_schemas(components: dict[str, Any]) -> dict[str, Any]:
+    """The component schemas as datamodel-code-generator gets them: a copy (the spec is not touched) with
+
+    - every `default` moved into the description as "Server default: ...": a default says what the server does
+      with a value left out of a request, so a model parsed from an answer must not fill it in (the field stays
+      None, as for any other field the server did not send), and a request model does not send it unasked;
+    - every inline enum made a schema of its own, named from its owner and property (`AnswerRule.action` ->
+      `AnswerRuleAction`) and referred to by `$ref`: datamodel-code-generator names an inline enum from the
+      property alone and numbers the clashes (`Action1`), and a `title` would name it but also land in every
+      Field. Enum fields an allOf narrows stay inline: they become Literal types (narrowed_enum_fields).
+    """
+    names = _Names(set(components), set(narrowed_enum_fields(components)))
+    out: dict[str, Any] = {}
+    for name, schema in copy.deepcopy(components).items():
+        if isinstance(schema, dict):
+            _prepare(schema, name, None, names)
+        out.update(names.hoisted)  # each enum just before its owner, as a reader looks for it
+        names.hoisted.clear()
+        out[name] = schema
+    return out
+
+
+class _Names:
+    """The enums hoisted so far, by class name; names taken by components and earlier enums (spec order)."""
+
+    def __init__(self, taken: set[str], literal_fields: set[str]) -> None:
+        self.taken = taken
+        self.literal_fields = literal_fields
+        self.hoisted: dict[str, Any] = {}
+
+    def hoist(self, node: dict[str, Any], wanted: str) -> None:
+        """Moves the enum `node` into its own schema named `wanted` and leaves a `$ref` (and its description)."""
+        name, n = wanted, 1
+        while name in self.taken:  # a component or an earlier enum has it: rare, and then numbered after all
+            n += 1
+            name = f"{wanted}{n}"
+        self.taken.add(name)
+        self.hoisted[name] = dict(node)
+        description = node.get("description")
+        node.clear()
+        node["$ref"] = f"#/components/schemas/{name}"
+        if description:
+            node["description"] = description
+
+
+def pascal(name: str) -> str:
+    """`call_timeout`, `callTimeout`, `call-timeout` -> `CallTimeout`."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^0-9A-Za-z]+", words) if w)
+
+
+def _prepare(node: dict[str, Any], owner: str, prop: str | None, names: _Names) -> None:
+    """Moves defaults into descriptions and hoists inline enums, in `node` and every subschema of it.
+
+    `owner` is the class the node's properties belong to, `prop` the property the node is the schema of."""
+    if "default" in node:
+        shown = json.dumps(node.pop("default"), ensure_ascii=False)
+        text = str(node.get("description") or "").strip()
+        node["description"] = f"{text} Server default: {shown}.".strip()
+    if prop is not None and "enum" in node and "$ref" not in node and prop not in names.literal_fields:
+        part = pascal(prop)
+        # `User.user_scope` is `UserScope`, not `UserUserScope`
+        names.hoist(node, part if part.lower().startswith(owner.lower()) else owner + part)
+        return
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        # an inline object's own properties belong to the class named after it
+        inner = owner if prop is None else pascal(prop)
+        for key, sub in properties.items():
+            if isinstance(sub, dict):
+                _prepare(sub, inner, str(key), names)
+    for key in ONE_SCHEMA:
+        if isinstance(node.get(key), dict):
+            _prepare(node[key], owner, prop, names)
+    for key in SCHEMA_LISTS:
+        for sub in node.get(key) or []:
+            if isinstance(sub, dict):
+                _prepare(sub, owner, prop, names)
+                if prop is None and key in ("oneOf", "anyOf") and _constrained_scalar(sub):
+                    # a component that is a union with a constrained scalar branch (`IdList`: ids, or a string
+                    # of them): the branch becomes a class, numbered (`IdList1`) unless named here
+                    names.hoist(sub, owner + pascal(str(sub["type"])))
+    for key in SCHEMA_MAPS:
+        for sub in (node.get(key) or {}).values():
+            if isinstance(sub, dict):
+                _prepare(sub, owner, None, names)
+
+
+CONSTRAINTS = ("pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+
+
+def _constrained_scalar(schema: dict[str, Any]) -> bool:
+    return schema.get("type") in ("string", "integer", "number") and any(k in schema for k in CONSTRAINTS)

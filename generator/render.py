@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from generator.errors import VoxspecError
-from generator.ir import Api, Operation, Pagination, RateLimit
+from generator.ir import Api, Body, Operation, Pagination, RateLimit
 from generator.models import models_source
 
 PURE_PARAM = re.compile(r"\{[^{}]+\}")
@@ -60,10 +60,24 @@ def _method_doc(op: Operation) -> str:
     ]
     if op.description:
         lines += ["", _docstring(op.description)]
-    if op.arguments:
+    args = [(p.py_name, p.description or p.name) for p in op.arguments]
+    body = op.body
+    if body is not None and not body.fields:
+        # in signature order: a required body comes first, an optional one last
+        about = _body_doc(body)
+        args = [("body", about), *args] if body.required else [*args, ("body", about)]
+    if args:
         lines += ["", "Args:"]
-        lines += [f"    {p.py_name}: {_docstring(p.description or p.name)}" for p in op.arguments]
+        lines += [f"    {name}: {_docstring(text)}" for name, text in args]
     return "\n".join(lines)
+
+
+def _body_doc(body: Body) -> str:
+    """What the `body` argument of a client method is: its description, then what it takes."""
+    kind = f"`{body.model}`, or a mapping of its fields" if body.model else f"`{body.py_type}`"
+    text = body.description.rstrip(".")
+    what = f"The request body ({body.content_type}): {kind}." if not text else f"{text}: {kind}."
+    return what + ("" if body.required else " Left out when None.")
 
 
 def route_path(op: Operation, base_path: str = "") -> str:

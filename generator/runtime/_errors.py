@@ -80,6 +80,13 @@ class EnvelopeError(ApiError):
     """A 2xx answer whose envelope reports failure (`success: false`, or a non-2xx `code`)."""
 
 
+class RedirectError(ApiError):
+    """A redirect the client did not follow: to another origin (scheme, host or port), where the credentials
+    must not go, or one too many. `location` is where the server pointed, with every secret redacted."""
+
+    location: str = ""
+
+
 class NetworkError(Exception):
     """The request never got an answer (connection refused, timeout, broken connection), after any retries."""
 

@@ -203,3 +203,25 @@ def serve(app: ASGIApp) -> Iterator[str]:
     """`app` over a real socket on a free 127.0.0.1 port, served as `voxspec contract` serves a mock; yields its URL."""
     with running_app(app, "the client test server") as url:
         yield url
+
+
+def required_arguments(v: Vendor, op_id: str, path_value: str = "example.com") -> dict[str, Any]:
+    """Every required argument of `op_id`: path parameters set to `path_value`, the rest to any value of the
+    right shape (for tests that stop or answer the request before a vendor could judge it)."""
+    path_args = v.path_args(op_id)
+    out: dict[str, Any] = {}
+    for p in inspect.signature(getattr(v.pkg.Client, op_id)).parameters.values():
+        if p.name == "self" or p.default is not inspect.Parameter.empty:
+            continue
+        annotation = str(p.annotation)
+        if p.name in path_args:
+            out[p.name] = path_value
+        elif annotation.startswith("list["):
+            out[p.name] = []
+        elif "Mapping" in annotation or annotation.startswith("dict["):
+            out[p.name] = {}
+        elif annotation == "bytes":
+            out[p.name] = b"x"
+        else:
+            out[p.name] = "1"
+    return out

@@ -24,10 +24,11 @@ from ._errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RedirectError,
     ServerError,
     UnprocessableEntityError,
 )
-from ._http import AsyncBase, ErrorShape, Operation, Paging, SyncBase
+from ._http import AsyncBase, ErrorShape, Operation, Paging, SyncBase, segment
 from ._policy import NO_RETRY, RateLimiter, Retry
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimiter",
+    "RedirectError",
     "Retry",
     "Secret",
     "ServerError",
@@ -56,706 +58,733 @@ DEFAULT_RETRY = Retry()
 # The vendor's documented limit as (requests, window seconds); `rate_limit=True` enforces it client-side.
 RATE_LIMIT: tuple[int, int] | None = None
 SCHEMES = (
-    Scheme("bearerAuth", "bearer", "Authorization"),
-    Scheme("appKey", "header", "appkey"),
+    Scheme(name="bearerAuth", kind="bearer", param_name="Authorization"),
+    Scheme(name="appKey", kind="header", param_name="appkey"),
 )
-ERROR_SHAPE = ErrorShape("status", "detail")
+ERROR_SHAPE = ErrorShape(code_field="status", message_field="detail")
 OPERATIONS = {
     "create_aco_element": Operation(
-        "create_aco_element",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/aco-elements",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="create_aco_element",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/aco-elements",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "get_aco_element": Operation(
-        "get_aco_element",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/aco-elements/{elementId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="get_aco_element",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/aco-elements/{elementId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "update_aco_element": Operation(
-        "update_aco_element",
-        "PUT",
-        "/api/admin/voice/v1/accounts/{accountId}/aco-elements/{elementId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="update_aco_element",
+        method="PUT",
+        path="/api/admin/voice/v1/accounts/{accountId}/aco-elements/{elementId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "delete_aco_element": Operation(
-        "delete_aco_element",
-        "DELETE",
-        "/api/admin/voice/v1/accounts/{accountId}/aco-elements/{elementId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="delete_aco_element",
+        method="DELETE",
+        path="/api/admin/voice/v1/accounts/{accountId}/aco-elements/{elementId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "create_msteams_element": Operation(
-        "create_msteams_element",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/msteams-elements",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="create_msteams_element",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/msteams-elements",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "get_msteams_element": Operation(
-        "get_msteams_element",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/msteams-elements/{elementId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="get_msteams_element",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/msteams-elements/{elementId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "update_msteams_element": Operation(
-        "update_msteams_element",
-        "PUT",
-        "/api/admin/voice/v1/accounts/{accountId}/msteams-elements/{elementId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="update_msteams_element",
+        method="PUT",
+        path="/api/admin/voice/v1/accounts/{accountId}/msteams-elements/{elementId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "delete_msteams_element": Operation(
-        "delete_msteams_element",
-        "DELETE",
-        "/api/admin/voice/v1/accounts/{accountId}/msteams-elements/{elementId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="delete_msteams_element",
+        method="DELETE",
+        path="/api/admin/voice/v1/accounts/{accountId}/msteams-elements/{elementId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "list_phone_numbers_by_ids": Operation(
-        "list_phone_numbers_by_ids",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/phone-numbers:list",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="list_phone_numbers_by_ids",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/phone-numbers:list",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "validate_phone_numbers": Operation(
-        "validate_phone_numbers",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/phone-numbers:validate",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="validate_phone_numbers",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/phone-numbers:validate",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "get_phone_numbers_by_numbers": Operation(
-        "get_phone_numbers_by_numbers",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/phone-numbers:getByPhoneNumbers",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="get_phone_numbers_by_numbers",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/phone-numbers:getByPhoneNumbers",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "create_phone_number": Operation(
-        "create_phone_number",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/phone-numbers",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="create_phone_number",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/phone-numbers",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "get_phone_number": Operation(
-        "get_phone_number",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/phone-numbers/{phoneNumberId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="get_phone_number",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/phone-numbers/{phoneNumberId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "update_phone_number": Operation(
-        "update_phone_number",
-        "PUT",
-        "/api/admin/voice/v1/accounts/{accountId}/phone-numbers/{phoneNumberId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="update_phone_number",
+        method="PUT",
+        path="/api/admin/voice/v1/accounts/{accountId}/phone-numbers/{phoneNumberId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "delete_phone_number": Operation(
-        "delete_phone_number",
-        "DELETE",
-        "/api/admin/voice/v1/accounts/{accountId}/phone-numbers/{phoneNumberId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="delete_phone_number",
+        method="DELETE",
+        path="/api/admin/voice/v1/accounts/{accountId}/phone-numbers/{phoneNumberId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "list_available_phone_numbers": Operation(
-        "list_available_phone_numbers",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/available-phone-numbers",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
-        paging=Paging("page", None, None, "pageNumber", "pageSize", "phoneNumbers"),
+        operation_id="list_available_phone_numbers",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/available-phone-numbers",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="pageNumber",
+            size="pageSize",
+            items="phoneNumbers",
+        ),
     ),
     "get_openid_connect_discovery_url": Operation(
-        "get_openid_connect_discovery_url",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/avaya-aura-device-services:discoveryUrl",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="get_openid_connect_discovery_url",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/avaya-aura-device-services:discoveryUrl",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "list_avaya_aura_device_services": Operation(
-        "list_avaya_aura_device_services",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/avaya-aura-device-services",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
-        paging=Paging("page", None, None, "pageNumber", "pageSize", "resources"),
+        operation_id="list_avaya_aura_device_services",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/avaya-aura-device-services",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="pageNumber",
+            size="pageSize",
+            items="resources",
+        ),
     ),
     "create_avaya_aura_device_service": Operation(
-        "create_avaya_aura_device_service",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/avaya-aura-device-services",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="create_avaya_aura_device_service",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/avaya-aura-device-services",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "get_avaya_aura_device_service": Operation(
-        "get_avaya_aura_device_service",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/avaya-aura-device-services/{avayaAuraDeviceServiceId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="get_avaya_aura_device_service",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/avaya-aura-device-services/{avayaAuraDeviceServiceId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "update_avaya_aura_device_service": Operation(
-        "update_avaya_aura_device_service",
-        "PUT",
-        "/api/admin/voice/v1/accounts/{accountId}/avaya-aura-device-services/{avayaAuraDeviceServiceId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="update_avaya_aura_device_service",
+        method="PUT",
+        path="/api/admin/voice/v1/accounts/{accountId}/avaya-aura-device-services/{avayaAuraDeviceServiceId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "delete_avaya_aura_device_service": Operation(
-        "delete_avaya_aura_device_service",
-        "DELETE",
-        "/api/admin/voice/v1/accounts/{accountId}/avaya-aura-device-services/{avayaAuraDeviceServiceId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="delete_avaya_aura_device_service",
+        method="DELETE",
+        path="/api/admin/voice/v1/accounts/{accountId}/avaya-aura-device-services/{avayaAuraDeviceServiceId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "list_communication_managers": Operation(
-        "list_communication_managers",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
-        paging=Paging("page", None, None, "pageNumber", "pageSize", "resources"),
+        operation_id="list_communication_managers",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="pageNumber",
+            size="pageSize",
+            items="resources",
+        ),
     ),
     "create_communication_manager": Operation(
-        "create_communication_manager",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="create_communication_manager",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "trigger_sync_job": Operation(
-        "trigger_sync_job",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}:sync",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="trigger_sync_job",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}:sync",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "get_communication_manager": Operation(
-        "get_communication_manager",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="get_communication_manager",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "update_communication_manager": Operation(
-        "update_communication_manager",
-        "PUT",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="update_communication_manager",
+        method="PUT",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "delete_communication_manager": Operation(
-        "delete_communication_manager",
-        "DELETE",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="delete_communication_manager",
+        method="DELETE",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "list_hybrid_cloud_gateways": Operation(
-        "list_hybrid_cloud_gateways",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/hybrid-cloud-gateways",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
-        paging=Paging("page", None, None, "pageNumber", "pageSize", "resources"),
+        operation_id="list_hybrid_cloud_gateways",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/hybrid-cloud-gateways",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="pageNumber",
+            size="pageSize",
+            items="resources",
+        ),
     ),
     "create_hybrid_cloud_gateway": Operation(
-        "create_hybrid_cloud_gateway",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/hybrid-cloud-gateways",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="create_hybrid_cloud_gateway",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/hybrid-cloud-gateways",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "get_hybrid_cloud_gateway": Operation(
-        "get_hybrid_cloud_gateway",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/hybrid-cloud-gateways/{hybridCloudGatewayId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="get_hybrid_cloud_gateway",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/hybrid-cloud-gateways/{hybridCloudGatewayId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "update_hybrid_cloud_gateway": Operation(
-        "update_hybrid_cloud_gateway",
-        "PUT",
-        "/api/admin/voice/v1/accounts/{accountId}/hybrid-cloud-gateways/{hybridCloudGatewayId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="update_hybrid_cloud_gateway",
+        method="PUT",
+        path="/api/admin/voice/v1/accounts/{accountId}/hybrid-cloud-gateways/{hybridCloudGatewayId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "delete_hybrid_cloud_gateway": Operation(
-        "delete_hybrid_cloud_gateway",
-        "DELETE",
-        "/api/admin/voice/v1/accounts/{accountId}/hybrid-cloud-gateways/{hybridCloudGatewayId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="delete_hybrid_cloud_gateway",
+        method="DELETE",
+        path="/api/admin/voice/v1/accounts/{accountId}/hybrid-cloud-gateways/{hybridCloudGatewayId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "list_system_managers": Operation(
-        "list_system_managers",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/system-managers",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
-        paging=Paging("page", None, None, "pageNumber", "pageSize", "resources"),
+        operation_id="list_system_managers",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/system-managers",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="pageNumber",
+            size="pageSize",
+            items="resources",
+        ),
     ),
     "create_system_manager": Operation(
-        "create_system_manager",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/system-managers",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="create_system_manager",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/system-managers",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "get_system_manager": Operation(
-        "get_system_manager",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/system-managers/{systemManagerId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="get_system_manager",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/system-managers/{systemManagerId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "update_system_manager": Operation(
-        "update_system_manager",
-        "PUT",
-        "/api/admin/voice/v1/accounts/{accountId}/system-managers/{systemManagerId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="update_system_manager",
+        method="PUT",
+        path="/api/admin/voice/v1/accounts/{accountId}/system-managers/{systemManagerId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "delete_system_manager": Operation(
-        "delete_system_manager",
-        "DELETE",
-        "/api/admin/voice/v1/accounts/{accountId}/system-managers/{systemManagerId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="delete_system_manager",
+        method="DELETE",
+        path="/api/admin/voice/v1/accounts/{accountId}/system-managers/{systemManagerId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "update_feature_toggle": Operation(
-        "update_feature_toggle",
-        "PUT",
-        "/api/admin/voice/v1/voice-service-webhook",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="update_feature_toggle",
+        method="PUT",
+        path="/api/admin/voice/v1/voice-service-webhook",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "list_reason_codes": Operation(
-        "list_reason_codes",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/reason-codes",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
-        paging=Paging("page", None, None, "pageNumber", "pageSize", "resources"),
+        operation_id="list_reason_codes",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/reason-codes",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="pageNumber",
+            size="pageSize",
+            items="resources",
+        ),
     ),
     "create_reason_code": Operation(
-        "create_reason_code",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/reason-codes",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="create_reason_code",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/reason-codes",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "get_reason_code": Operation(
-        "get_reason_code",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/reason-codes/{reasonCodeId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="get_reason_code",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/reason-codes/{reasonCodeId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "update_reason_code": Operation(
-        "update_reason_code",
-        "PUT",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/reason-codes/{reasonCodeId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="update_reason_code",
+        method="PUT",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/reason-codes/{reasonCodeId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "delete_reason_code": Operation(
-        "delete_reason_code",
-        "DELETE",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/reason-codes/{reasonCodeId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="delete_reason_code",
+        method="DELETE",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/reason-codes/{reasonCodeId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "list_voice_plans": Operation(
-        "list_voice_plans",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/voice-plans",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
-        paging=Paging("page", None, None, "pageNumber", "pageSize", "resources"),
+        operation_id="list_voice_plans",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/voice-plans",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="pageNumber",
+            size="pageSize",
+            items="resources",
+        ),
     ),
     "create_voice_plan": Operation(
-        "create_voice_plan",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/voice-plans",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="create_voice_plan",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/voice-plans",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "get_voice_plan": Operation(
-        "get_voice_plan",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/voice-plans/{voicePlanId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="get_voice_plan",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/voice-plans/{voicePlanId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "update_voice_plan": Operation(
-        "update_voice_plan",
-        "PUT",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/voice-plans/{voicePlanId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="update_voice_plan",
+        method="PUT",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/voice-plans/{voicePlanId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "delete_voice_plan": Operation(
-        "delete_voice_plan",
-        "DELETE",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/voice-plans/{voicePlanId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="delete_voice_plan",
+        method="DELETE",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/voice-plans/{voicePlanId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "list_route_points": Operation(
-        "list_route_points",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/extensions",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
-        paging=Paging("page", None, None, "pageNumber", "pageSize", "resources"),
+        operation_id="list_route_points",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/extensions",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="pageNumber",
+            size="pageSize",
+            items="resources",
+        ),
     ),
     "create_route_point": Operation(
-        "create_route_point",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/extensions",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="create_route_point",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/extensions",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "get_route_point": Operation(
-        "get_route_point",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/extensions/{extensionId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="get_route_point",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/extensions/{extensionId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "update_route_point": Operation(
-        "update_route_point",
-        "PUT",
-        "/api/admin/voice/v1/accounts/{accountId}/extensions/{extensionId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="update_route_point",
+        method="PUT",
+        path="/api/admin/voice/v1/accounts/{accountId}/extensions/{extensionId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "delete_route_point": Operation(
-        "delete_route_point",
-        "DELETE",
-        "/api/admin/voice/v1/accounts/{accountId}/extensions/{extensionId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="delete_route_point",
+        method="DELETE",
+        path="/api/admin/voice/v1/accounts/{accountId}/extensions/{extensionId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "list_hybrid_extensions": Operation(
-        "list_hybrid_extensions",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/extensions",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
-        paging=Paging("page", None, None, "pageNumber", "pageSize", "resources"),
+        operation_id="list_hybrid_extensions",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/extensions",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="pageNumber",
+            size="pageSize",
+            items="resources",
+        ),
     ),
     "delete_hybrid_extension": Operation(
-        "delete_hybrid_extension",
-        "DELETE",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/extensions/{extensionId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="delete_hybrid_extension",
+        method="DELETE",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/extensions/{extensionId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "list_sync_jobs": Operation(
-        "list_sync_jobs",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/jobs",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
-        paging=Paging("page", None, None, "pageNumber", "pageSize", "jobs"),
+        operation_id="list_sync_jobs",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/jobs",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="pageNumber",
+            size="pageSize",
+            items="jobs",
+        ),
     ),
     "get_sync_job_details": Operation(
-        "get_sync_job_details",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/jobs/{jobId}:details",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="get_sync_job_details",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/jobs/{jobId}:details",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "list_sync_job_entity_details": Operation(
-        "list_sync_job_entity_details",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/jobs/{jobId}:entity-details",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
-        paging=Paging("page", None, None, "pageNumber", "pageSize", "syncEntityDetails"),
+        operation_id="list_sync_job_entity_details",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/jobs/{jobId}:entity-details",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="pageNumber",
+            size="pageSize",
+            items="syncEntityDetails",
+        ),
     ),
     "get_sync_job": Operation(
-        "get_sync_job",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/jobs/{jobId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="get_sync_job",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/jobs/{jobId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "push_hybrid_cloud_gateway_system_config": Operation(
-        "push_hybrid_cloud_gateway_system_config",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/hybrid-cloud-gateway-systems/{systemId}:pushConfig",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="push_hybrid_cloud_gateway_system_config",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/hybrid-cloud-gateway-systems/{systemId}:pushConfig",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "update_hybrid_cloud_gateway_system_public_key": Operation(
-        "update_hybrid_cloud_gateway_system_public_key",
-        "PUT",
-        "/api/admin/voice/v1/accounts/{accountId}/hybrid-cloud-gateway-systems/{systemId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="update_hybrid_cloud_gateway_system_public_key",
+        method="PUT",
+        path="/api/admin/voice/v1/accounts/{accountId}/hybrid-cloud-gateway-systems/{systemId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "list_location_profiles": Operation(
-        "list_location_profiles",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/location-profiles",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
-        paging=Paging("page", None, None, "pageNumber", "pageSize", "profiles"),
+        operation_id="list_location_profiles",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/location-profiles",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="pageNumber",
+            size="pageSize",
+            items="profiles",
+        ),
     ),
     "create_location_profile": Operation(
-        "create_location_profile",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/location-profiles",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="create_location_profile",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/location-profiles",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "get_location_profile": Operation(
-        "get_location_profile",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/location-profiles/{locationProfileId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="get_location_profile",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/location-profiles/{locationProfileId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "update_location_profile": Operation(
-        "update_location_profile",
-        "PUT",
-        "/api/admin/voice/v1/accounts/{accountId}/location-profiles/{locationProfileId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="update_location_profile",
+        method="PUT",
+        path="/api/admin/voice/v1/accounts/{accountId}/location-profiles/{locationProfileId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "delete_location_profile": Operation(
-        "delete_location_profile",
-        "DELETE",
-        "/api/admin/voice/v1/accounts/{accountId}/location-profiles/{locationProfileId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="delete_location_profile",
+        method="DELETE",
+        path="/api/admin/voice/v1/accounts/{accountId}/location-profiles/{locationProfileId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "list_sip_trunks": Operation(
-        "list_sip_trunks",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/sip-trunks",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
-        paging=Paging("page", None, None, "pageNumber", "pageSize", "sipTrunks"),
+        operation_id="list_sip_trunks",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/sip-trunks",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="pageNumber",
+            size="pageSize",
+            items="sipTrunks",
+        ),
     ),
     "update_sip_trunk_caller_id": Operation(
-        "update_sip_trunk_caller_id",
-        "PUT",
-        "/api/admin/voice/v1/accounts/{accountId}/sip-trunks/{sipTrunkId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="update_sip_trunk_caller_id",
+        method="PUT",
+        path="/api/admin/voice/v1/accounts/{accountId}/sip-trunks/{sipTrunkId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "list_routing_rules": Operation(
-        "list_routing_rules",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/outbound-routing-rules",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
-        paging=Paging("page", None, None, "pageNumber", "pageSize", "outboundRoutingRules"),
+        operation_id="list_routing_rules",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/outbound-routing-rules",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="pageNumber",
+            size="pageSize",
+            items="outboundRoutingRules",
+        ),
     ),
     "bulk_update_routing_rules": Operation(
-        "bulk_update_routing_rules",
-        "PUT",
-        "/api/admin/voice/v1/accounts/{accountId}/outbound-routing-rules",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="bulk_update_routing_rules",
+        method="PUT",
+        path="/api/admin/voice/v1/accounts/{accountId}/outbound-routing-rules",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "create_routing_rule": Operation(
-        "create_routing_rule",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/outbound-routing-rules",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="create_routing_rule",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/outbound-routing-rules",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "get_routing_rule": Operation(
-        "get_routing_rule",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/outbound-routing-rules/{routingRuleId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="get_routing_rule",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/outbound-routing-rules/{routingRuleId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "update_routing_rule": Operation(
-        "update_routing_rule",
-        "PUT",
-        "/api/admin/voice/v1/accounts/{accountId}/outbound-routing-rules/{routingRuleId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="update_routing_rule",
+        method="PUT",
+        path="/api/admin/voice/v1/accounts/{accountId}/outbound-routing-rules/{routingRuleId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "delete_routing_rule": Operation(
-        "delete_routing_rule",
-        "DELETE",
-        "/api/admin/voice/v1/accounts/{accountId}/outbound-routing-rules/{routingRuleId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="delete_routing_rule",
+        method="DELETE",
+        path="/api/admin/voice/v1/accounts/{accountId}/outbound-routing-rules/{routingRuleId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "list_agent_locations": Operation(
-        "list_agent_locations",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/agent-locations",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
-        paging=Paging("page", None, None, "pageNumber", "pageSize", "locations"),
+        operation_id="list_agent_locations",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/agent-locations",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="pageNumber",
+            size="pageSize",
+            items="locations",
+        ),
     ),
     "create_agent_location": Operation(
-        "create_agent_location",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/agent-locations",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="create_agent_location",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/agent-locations",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "get_agent_location": Operation(
-        "get_agent_location",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/agent-locations/{locationId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="get_agent_location",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/agent-locations/{locationId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "update_agent_location": Operation(
-        "update_agent_location",
-        "PUT",
-        "/api/admin/voice/v1/accounts/{accountId}/agent-locations/{locationId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="update_agent_location",
+        method="PUT",
+        path="/api/admin/voice/v1/accounts/{accountId}/agent-locations/{locationId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "delete_agent_location": Operation(
-        "delete_agent_location",
-        "DELETE",
-        "/api/admin/voice/v1/accounts/{accountId}/agent-locations/{locationId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="delete_agent_location",
+        method="DELETE",
+        path="/api/admin/voice/v1/accounts/{accountId}/agent-locations/{locationId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "list_skills": Operation(
-        "list_skills",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/skills",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
-        paging=Paging("page", None, None, "pageNumber", "pageSize", "skills"),
+        operation_id="list_skills",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/skills",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="pageNumber",
+            size="pageSize",
+            items="skills",
+        ),
     ),
     "create_skill": Operation(
-        "create_skill",
-        "POST",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/skills",
-        (("bearerAuth", "appKey"),),
-        False,
-        None,
+        operation_id="create_skill",
+        method="POST",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/skills",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=False,
     ),
     "get_skill": Operation(
-        "get_skill",
-        "GET",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/skills/{skillId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="get_skill",
+        method="GET",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/skills/{skillId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "update_skill": Operation(
-        "update_skill",
-        "PUT",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/skills/{skillId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="update_skill",
+        method="PUT",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/skills/{skillId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
     "delete_skill": Operation(
-        "delete_skill",
-        "DELETE",
-        "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/skills/{skillId}",
-        (("bearerAuth", "appKey"),),
-        True,
-        None,
+        operation_id="delete_skill",
+        method="DELETE",
+        path="/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/skills/{skillId}",
+        security=(("bearerAuth", "appKey"),),
+        idempotent=True,
     ),
 }
 
@@ -790,11 +819,14 @@ def _limiter(rate_limit: RateLimiter | bool) -> RateLimiter | None:
 class Client(SyncBase):
     """Synchronous client for the Avaya Experience Platform Voice Admin API.
 
-        Credentials are kept as `Secret`s and never appear in repr, logs or errors.
-        `retry` retries idempotent calls on 429/502/503/504 and network errors, honouring `Retry-After`
-        (`Retry(non_idempotent=True)` opts POST/PATCH in, `retry=None` turns retries off). `rate_limit=True`
+    Credentials are kept as `Secret`s and never appear in repr, logs or errors.
+    `retry` retries idempotent calls on 429/502/503/504 and network errors, honouring `Retry-After`
+    (`Retry(non_idempotent=True)` opts POST/PATCH in, `retry=None` turns retries off). `rate_limit=True`
     needs a `RateLimiter`: the vendor documents no limit.
-        Pass `transport=` (for instance `httpx.MockTransport`) to run in-process.
+    Path parameters are percent-encoded as one path segment each, so no value changes which endpoint is called.
+    Redirects are followed only within the same origin; one to another scheme, host or port raises
+    `RedirectError`, so no credential ever reaches a host other than the one it was meant for.
+    Pass `transport=` (for instance `httpx.MockTransport`) to run in-process.
     """
 
     def __init__(
@@ -816,7 +848,9 @@ class Client(SyncBase):
         super().__init__(
             base_url, DEFAULT_BASE_URL, credentials, ERROR_SHAPE, headers, retry or NO_RETRY, _limiter(rate_limit)
         )
-        self._http = httpx.Client(timeout=timeout, transport=transport)
+        # The send loop follows same-origin redirects itself; httpx would carry custom credential headers,
+        # query keys and request cookies to any host, and the OAuth2 token request must not move at all.
+        self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
 
     def close(self) -> None:
         self._http.close()
@@ -840,13 +874,14 @@ class Client(SyncBase):
         Creates a new Avaya Cloud Office element. You should provide basic details such as a name, environment and didNumbers; a descriptive and meaningful name such as 'Avaya Cloud Office For Production' is recommended. After the request has been accepted an async process will be triggered to configure the element, the status of which should be monitored via /aco-elements/{elementId}. The elementId in the response is used in all subsequent requests related to that element.
 
         Args:
+            body: Avaya Cloud Office element as sent on create and on full replacement: `models.AcoElementRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.AcoElement = self._call(
             OPERATIONS["create_aco_element"],
             self._build(
                 OPERATIONS["create_aco_element"],
-                f"/api/admin/voice/v1/accounts/{account_id}/aco-elements",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/aco-elements",
                 {},
                 {},
                 json_body=body,
@@ -875,7 +910,7 @@ class Client(SyncBase):
             OPERATIONS["get_aco_element"],
             self._build(
                 OPERATIONS["get_aco_element"],
-                f"/api/admin/voice/v1/accounts/{account_id}/aco-elements/{element_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/aco-elements/{segment(element_id)}",
                 {},
                 {},
             ),
@@ -897,6 +932,7 @@ class Client(SyncBase):
         Updates an Avaya Cloud Office element. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed. The update is applied asynchronously; poll the element's status.
 
         Args:
+            body: Avaya Cloud Office element as sent on create and on full replacement: `models.AcoElementRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             element_id: Identifier of the element, returned as elementId when it was created.
         """
@@ -904,7 +940,7 @@ class Client(SyncBase):
             OPERATIONS["update_aco_element"],
             self._build(
                 OPERATIONS["update_aco_element"],
-                f"/api/admin/voice/v1/accounts/{account_id}/aco-elements/{element_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/aco-elements/{segment(element_id)}",
                 {},
                 {},
                 json_body=body,
@@ -933,7 +969,7 @@ class Client(SyncBase):
             OPERATIONS["delete_aco_element"],
             self._build(
                 OPERATIONS["delete_aco_element"],
-                f"/api/admin/voice/v1/accounts/{account_id}/aco-elements/{element_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/aco-elements/{segment(element_id)}",
                 {},
                 {},
             ),
@@ -954,13 +990,14 @@ class Client(SyncBase):
         Creates a new Microsoft Teams element. You should provide basic details such as a name, domain and didNumbers; a descriptive and meaningful name such as 'Microsoft Teams For Production' is recommended. After the request has been accepted an async process will be triggered to configure the element, the status of which should be monitored via /msteams-elements/{elementId}. The elementId in the response is used in all subsequent requests related to that element.
 
         Args:
+            body: Microsoft Teams element as sent on create and on full replacement: `models.MsTeamsElementRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.MsTeamsElement = self._call(
             OPERATIONS["create_msteams_element"],
             self._build(
                 OPERATIONS["create_msteams_element"],
-                f"/api/admin/voice/v1/accounts/{account_id}/msteams-elements",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/msteams-elements",
                 {},
                 {},
                 json_body=body,
@@ -989,7 +1026,7 @@ class Client(SyncBase):
             OPERATIONS["get_msteams_element"],
             self._build(
                 OPERATIONS["get_msteams_element"],
-                f"/api/admin/voice/v1/accounts/{account_id}/msteams-elements/{element_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/msteams-elements/{segment(element_id)}",
                 {},
                 {},
             ),
@@ -1011,6 +1048,7 @@ class Client(SyncBase):
         Updates a Microsoft Teams element. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed. The update is applied asynchronously; poll the element's status.
 
         Args:
+            body: Microsoft Teams element as sent on create and on full replacement: `models.MsTeamsElementRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             element_id: Identifier of the element, returned as elementId when it was created.
         """
@@ -1018,7 +1056,7 @@ class Client(SyncBase):
             OPERATIONS["update_msteams_element"],
             self._build(
                 OPERATIONS["update_msteams_element"],
-                f"/api/admin/voice/v1/accounts/{account_id}/msteams-elements/{element_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/msteams-elements/{segment(element_id)}",
                 {},
                 {},
                 json_body=body,
@@ -1047,7 +1085,7 @@ class Client(SyncBase):
             OPERATIONS["delete_msteams_element"],
             self._build(
                 OPERATIONS["delete_msteams_element"],
-                f"/api/admin/voice/v1/accounts/{account_id}/msteams-elements/{element_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/msteams-elements/{segment(element_id)}",
                 {},
                 {},
             ),
@@ -1068,13 +1106,14 @@ class Client(SyncBase):
         Returns the phone numbers whose ids are given in the request body, leaving out numbers that are DISABLED.
 
         Args:
+            body: List of phone number ids: `models.PhoneNumberIdList`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.PhoneNumberArray = self._call(
             OPERATIONS["list_phone_numbers_by_ids"],
             self._build(
                 OPERATIONS["list_phone_numbers_by_ids"],
-                f"/api/admin/voice/v1/accounts/{account_id}/phone-numbers:list",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/phone-numbers:list",
                 {},
                 {},
                 json_body=body,
@@ -1096,13 +1135,14 @@ class Client(SyncBase):
         Validates a list of phone number ids, splitting them into valid ids and invalid ids with a reason.
 
         Args:
+            body: List of phone number ids: `models.PhoneNumberIdList`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.PhoneNumberValidation = self._call(
             OPERATIONS["validate_phone_numbers"],
             self._build(
                 OPERATIONS["validate_phone_numbers"],
-                f"/api/admin/voice/v1/accounts/{account_id}/phone-numbers:validate",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/phone-numbers:validate",
                 {},
                 {},
                 json_body=body,
@@ -1124,13 +1164,14 @@ class Client(SyncBase):
         Returns the payloads of the phone numbers given in the request body, leaving out numbers that are DISABLED.
 
         Args:
+            body: List of phone numbers: `models.PhoneNumberValueList`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.PhoneNumberArray = self._call(
             OPERATIONS["get_phone_numbers_by_numbers"],
             self._build(
                 OPERATIONS["get_phone_numbers_by_numbers"],
-                f"/api/admin/voice/v1/accounts/{account_id}/phone-numbers:getByPhoneNumbers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/phone-numbers:getByPhoneNumbers",
                 {},
                 {},
                 json_body=body,
@@ -1152,13 +1193,14 @@ class Client(SyncBase):
         Adds a new phone number. You should provide basic details such as a phoneNumber, displayName, countryCode and isCallingPartyNumber; a purposeful displayName such as 'Toll Free number' is recommended. After the request has been accepted an async process will be triggered to configure the number, the status of which should be monitored via /phone-numbers/{phoneNumberId}.
 
         Args:
+            body: A phone number to add: `models.PhoneNumberCreate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.PhoneNumber = self._call(
             OPERATIONS["create_phone_number"],
             self._build(
                 OPERATIONS["create_phone_number"],
-                f"/api/admin/voice/v1/accounts/{account_id}/phone-numbers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/phone-numbers",
                 {},
                 {},
                 json_body=body,
@@ -1187,7 +1229,7 @@ class Client(SyncBase):
             OPERATIONS["get_phone_number"],
             self._build(
                 OPERATIONS["get_phone_number"],
-                f"/api/admin/voice/v1/accounts/{account_id}/phone-numbers/{phone_number_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/phone-numbers/{segment(phone_number_id)}",
                 {},
                 {},
             ),
@@ -1209,6 +1251,7 @@ class Client(SyncBase):
         Updates a phone number. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed.
 
         Args:
+            body: Full replacement of a phone number's settings; fields omitted that were previously present are removed: `models.PhoneNumberUpdate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             phone_number_id: Identifier of the phone number, returned as phoneNumberId when it was added.
         """
@@ -1216,7 +1259,7 @@ class Client(SyncBase):
             OPERATIONS["update_phone_number"],
             self._build(
                 OPERATIONS["update_phone_number"],
-                f"/api/admin/voice/v1/accounts/{account_id}/phone-numbers/{phone_number_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/phone-numbers/{segment(phone_number_id)}",
                 {},
                 {},
                 json_body=body,
@@ -1245,7 +1288,7 @@ class Client(SyncBase):
             OPERATIONS["delete_phone_number"],
             self._build(
                 OPERATIONS["delete_phone_number"],
-                f"/api/admin/voice/v1/accounts/{account_id}/phone-numbers/{phone_number_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/phone-numbers/{segment(phone_number_id)}",
                 {},
                 {},
             ),
@@ -1287,7 +1330,7 @@ class Client(SyncBase):
             OPERATIONS["list_available_phone_numbers"],
             self._build(
                 OPERATIONS["list_available_phone_numbers"],
-                f"/api/admin/voice/v1/accounts/{account_id}/available-phone-numbers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/available-phone-numbers",
                 {
                     "countryCode": country_code,
                     "type": type,
@@ -1320,12 +1363,14 @@ class Client(SyncBase):
         """Every item of `list_available_phone_numbers`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_available_phone_numbers`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_available_phone_numbers"],
             self._build(
                 OPERATIONS["list_available_phone_numbers"],
-                f"/api/admin/voice/v1/accounts/{account_id}/available-phone-numbers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/available-phone-numbers",
                 {
                     "countryCode": country_code,
                     "type": type,
@@ -1359,7 +1404,7 @@ class Client(SyncBase):
             OPERATIONS["get_openid_connect_discovery_url"],
             self._build(
                 OPERATIONS["get_openid_connect_discovery_url"],
-                f"/api/admin/voice/v1/accounts/{account_id}/avaya-aura-device-services:discoveryUrl",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/avaya-aura-device-services:discoveryUrl",
                 {},
                 {},
             ),
@@ -1393,7 +1438,7 @@ class Client(SyncBase):
             OPERATIONS["list_avaya_aura_device_services"],
             self._build(
                 OPERATIONS["list_avaya_aura_device_services"],
-                f"/api/admin/voice/v1/accounts/{account_id}/avaya-aura-device-services",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/avaya-aura-device-services",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -1418,12 +1463,14 @@ class Client(SyncBase):
         """Every item of `list_avaya_aura_device_services`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_avaya_aura_device_services`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_avaya_aura_device_services"],
             self._build(
                 OPERATIONS["list_avaya_aura_device_services"],
-                f"/api/admin/voice/v1/accounts/{account_id}/avaya-aura-device-services",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/avaya-aura-device-services",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -1448,13 +1495,14 @@ class Client(SyncBase):
         Creates a new Avaya Aura Device Services element. You should provide basic details such as a name, description, hostname and port. After the request has been accepted an async process will be triggered to configure the element, the status of which should be monitored via /avaya-aura-device-services/{avayaAuraDeviceServiceId}.
 
         Args:
+            body: Avaya Aura Device Services element as sent on create and update: `models.AvayaAuraDeviceServiceRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.AcceptedLocation = self._call(
             OPERATIONS["create_avaya_aura_device_service"],
             self._build(
                 OPERATIONS["create_avaya_aura_device_service"],
-                f"/api/admin/voice/v1/accounts/{account_id}/avaya-aura-device-services",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/avaya-aura-device-services",
                 {},
                 {},
                 json_body=body,
@@ -1483,7 +1531,7 @@ class Client(SyncBase):
             OPERATIONS["get_avaya_aura_device_service"],
             self._build(
                 OPERATIONS["get_avaya_aura_device_service"],
-                f"/api/admin/voice/v1/accounts/{account_id}/avaya-aura-device-services/{avaya_aura_device_service_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/avaya-aura-device-services/{segment(avaya_aura_device_service_id)}",
                 {},
                 {},
             ),
@@ -1505,6 +1553,7 @@ class Client(SyncBase):
         Updates an Avaya Aura Device Services element. You should include all the details of the element: This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed.
 
         Args:
+            body: Avaya Aura Device Services element as sent on create and update: `models.AvayaAuraDeviceServiceRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             avaya_aura_device_service_id: Identifier of the Avaya Aura Device Services element.
         """
@@ -1512,7 +1561,7 @@ class Client(SyncBase):
             OPERATIONS["update_avaya_aura_device_service"],
             self._build(
                 OPERATIONS["update_avaya_aura_device_service"],
-                f"/api/admin/voice/v1/accounts/{account_id}/avaya-aura-device-services/{avaya_aura_device_service_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/avaya-aura-device-services/{segment(avaya_aura_device_service_id)}",
                 {},
                 {},
                 json_body=body,
@@ -1541,7 +1590,7 @@ class Client(SyncBase):
             OPERATIONS["delete_avaya_aura_device_service"],
             self._build(
                 OPERATIONS["delete_avaya_aura_device_service"],
-                f"/api/admin/voice/v1/accounts/{account_id}/avaya-aura-device-services/{avaya_aura_device_service_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/avaya-aura-device-services/{segment(avaya_aura_device_service_id)}",
                 {},
                 {},
             ),
@@ -1575,7 +1624,7 @@ class Client(SyncBase):
             OPERATIONS["list_communication_managers"],
             self._build(
                 OPERATIONS["list_communication_managers"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -1600,12 +1649,14 @@ class Client(SyncBase):
         """Every item of `list_communication_managers`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_communication_managers`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_communication_managers"],
             self._build(
                 OPERATIONS["list_communication_managers"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -1630,13 +1681,14 @@ class Client(SyncBase):
         Creates a new Communication Manager element. You should provide basic details such as a name, description, hostname, port, username, password and hybridCloudGatewayId. If the account is configured with the AXP Private or AXP Private Extended Scale deployment type under the Hybrid Voice feature, hostname, port, username and password are optional. After the request has been accepted an async process will be triggered to configure the element, the status of which should be monitored via /communication-managers/{communicationManagerId}.
 
         Args:
+            body: Communication Manager element as sent on create and on full replacement: `models.CommunicationManagerRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.AcceptedLocation = self._call(
             OPERATIONS["create_communication_manager"],
             self._build(
                 OPERATIONS["create_communication_manager"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers",
                 {},
                 {},
                 json_body=body,
@@ -1659,6 +1711,7 @@ class Client(SyncBase):
         Starts a job that synchronizes Agents, Extensions, Not Ready Reason Codes (REASONCODE_AUX) and System Parameter Features from Aura to AXP. You should provide the array of entities; a descriptive and meaningful job name is recommended. At least one System and one User voice plan must be configured first. Not supported on AXP Private and AXP Private Extended Scale deployments. The answer holds the jobId and its URL.
 
         Args:
+            body: A synchronization job to start: `models.SyncJobRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             communication_manager_id: Identifier of the Communication Manager element.
         """
@@ -1666,7 +1719,7 @@ class Client(SyncBase):
             OPERATIONS["trigger_sync_job"],
             self._build(
                 OPERATIONS["trigger_sync_job"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}:sync",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}:sync",
                 {},
                 {},
                 json_body=body,
@@ -1695,7 +1748,7 @@ class Client(SyncBase):
             OPERATIONS["get_communication_manager"],
             self._build(
                 OPERATIONS["get_communication_manager"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}",
                 {},
                 {},
             ),
@@ -1717,6 +1770,7 @@ class Client(SyncBase):
         Updates a Communication Manager. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed. After the request has been accepted an async process updates the configured resource; poll its status with the GET.
 
         Args:
+            body: Communication Manager element as sent on create and on full replacement: `models.CommunicationManagerRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             communication_manager_id: Identifier of the Communication Manager element.
         """
@@ -1724,7 +1778,7 @@ class Client(SyncBase):
             OPERATIONS["update_communication_manager"],
             self._build(
                 OPERATIONS["update_communication_manager"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}",
                 {},
                 {},
                 json_body=body,
@@ -1753,7 +1807,7 @@ class Client(SyncBase):
             OPERATIONS["delete_communication_manager"],
             self._build(
                 OPERATIONS["delete_communication_manager"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}",
                 {},
                 {},
             ),
@@ -1787,7 +1841,7 @@ class Client(SyncBase):
             OPERATIONS["list_hybrid_cloud_gateways"],
             self._build(
                 OPERATIONS["list_hybrid_cloud_gateways"],
-                f"/api/admin/voice/v1/accounts/{account_id}/hybrid-cloud-gateways",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/hybrid-cloud-gateways",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -1812,12 +1866,14 @@ class Client(SyncBase):
         """Every item of `list_hybrid_cloud_gateways`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_hybrid_cloud_gateways`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_hybrid_cloud_gateways"],
             self._build(
                 OPERATIONS["list_hybrid_cloud_gateways"],
-                f"/api/admin/voice/v1/accounts/{account_id}/hybrid-cloud-gateways",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/hybrid-cloud-gateways",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -1842,13 +1898,14 @@ class Client(SyncBase):
         Creates a new Avaya Hybrid Cloud Gateway element. You should provide basic details such as a systemId, name, description, publicKey, publicKeyAlgorithm, locationCode, sessionManagerFqdnList and isTermsAndConditionsAccepted. After the request has been accepted an async process will be triggered to configure the element, the status of which should be monitored via /hybrid-cloud-gateways/{hybridCloudGatewayId}.
 
         Args:
+            body: Avaya Hybrid Cloud Gateway element to create: `models.HybridCloudGatewayCreate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.AcceptedLocation = self._call(
             OPERATIONS["create_hybrid_cloud_gateway"],
             self._build(
                 OPERATIONS["create_hybrid_cloud_gateway"],
-                f"/api/admin/voice/v1/accounts/{account_id}/hybrid-cloud-gateways",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/hybrid-cloud-gateways",
                 {},
                 {},
                 json_body=body,
@@ -1877,7 +1934,7 @@ class Client(SyncBase):
             OPERATIONS["get_hybrid_cloud_gateway"],
             self._build(
                 OPERATIONS["get_hybrid_cloud_gateway"],
-                f"/api/admin/voice/v1/accounts/{account_id}/hybrid-cloud-gateways/{hybrid_cloud_gateway_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/hybrid-cloud-gateways/{segment(hybrid_cloud_gateway_id)}",
                 {},
                 {},
             ),
@@ -1899,6 +1956,7 @@ class Client(SyncBase):
         Updates an Avaya Hybrid Cloud Gateway. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed. After the request has been accepted an async process updates the configured resource; poll its status with the GET.
 
         Args:
+            body: Full replacement of an Avaya Hybrid Cloud Gateway element; systemId and the terms acceptance are fixed at creation: `models.HybridCloudGatewayUpdate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             hybrid_cloud_gateway_id: Identifier of the Avaya Hybrid Cloud Gateway element.
         """
@@ -1906,7 +1964,7 @@ class Client(SyncBase):
             OPERATIONS["update_hybrid_cloud_gateway"],
             self._build(
                 OPERATIONS["update_hybrid_cloud_gateway"],
-                f"/api/admin/voice/v1/accounts/{account_id}/hybrid-cloud-gateways/{hybrid_cloud_gateway_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/hybrid-cloud-gateways/{segment(hybrid_cloud_gateway_id)}",
                 {},
                 {},
                 json_body=body,
@@ -1935,7 +1993,7 @@ class Client(SyncBase):
             OPERATIONS["delete_hybrid_cloud_gateway"],
             self._build(
                 OPERATIONS["delete_hybrid_cloud_gateway"],
-                f"/api/admin/voice/v1/accounts/{account_id}/hybrid-cloud-gateways/{hybrid_cloud_gateway_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/hybrid-cloud-gateways/{segment(hybrid_cloud_gateway_id)}",
                 {},
                 {},
             ),
@@ -1969,7 +2027,7 @@ class Client(SyncBase):
             OPERATIONS["list_system_managers"],
             self._build(
                 OPERATIONS["list_system_managers"],
-                f"/api/admin/voice/v1/accounts/{account_id}/system-managers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/system-managers",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -1994,12 +2052,14 @@ class Client(SyncBase):
         """Every item of `list_system_managers`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_system_managers`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_system_managers"],
             self._build(
                 OPERATIONS["list_system_managers"],
-                f"/api/admin/voice/v1/accounts/{account_id}/system-managers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/system-managers",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -2024,13 +2084,14 @@ class Client(SyncBase):
         Creates a new System Manager element. You should provide basic details such as a name, description, primaryHostname, secondaryHostname, username, password, enrollmentPassword, activeSystemManager and useForCerts. Not supported when the account uses the AXP Private Extended Scale deployment type. After the request has been accepted an async process will be triggered to configure the element, the status of which should be monitored via /system-managers/{systemManagerId}.
 
         Args:
+            body: System Manager element to create: `models.SystemManagerCreate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.AcceptedLocation = self._call(
             OPERATIONS["create_system_manager"],
             self._build(
                 OPERATIONS["create_system_manager"],
-                f"/api/admin/voice/v1/accounts/{account_id}/system-managers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/system-managers",
                 {},
                 {},
                 json_body=body,
@@ -2059,7 +2120,7 @@ class Client(SyncBase):
             OPERATIONS["get_system_manager"],
             self._build(
                 OPERATIONS["get_system_manager"],
-                f"/api/admin/voice/v1/accounts/{account_id}/system-managers/{system_manager_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/system-managers/{segment(system_manager_id)}",
                 {},
                 {},
             ),
@@ -2081,6 +2142,7 @@ class Client(SyncBase):
         Updates a System Manager. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed. After the request has been accepted an async process updates the configured resource; poll its status with the GET.
 
         Args:
+            body: Full replacement of a System Manager element; the doc's update example omits useForCerts, so it is optional here: `models.SystemManagerUpdate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             system_manager_id: Identifier of the System Manager element.
         """
@@ -2088,7 +2150,7 @@ class Client(SyncBase):
             OPERATIONS["update_system_manager"],
             self._build(
                 OPERATIONS["update_system_manager"],
-                f"/api/admin/voice/v1/accounts/{account_id}/system-managers/{system_manager_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/system-managers/{segment(system_manager_id)}",
                 {},
                 {},
                 json_body=body,
@@ -2117,7 +2179,7 @@ class Client(SyncBase):
             OPERATIONS["delete_system_manager"],
             self._build(
                 OPERATIONS["delete_system_manager"],
-                f"/api/admin/voice/v1/accounts/{account_id}/system-managers/{system_manager_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/system-managers/{segment(system_manager_id)}",
                 {},
                 {},
             ),
@@ -2135,6 +2197,9 @@ class Client(SyncBase):
         `PUT /api/admin/voice/v1/voice-service-webhook`
 
         Delivers a modification of a feature toggle to the Voice service (Feature Toggles Webhook). You should provide required details like featureToggleId, featureToggleName, defaultState, accounts, deprecated and operation.
+
+        Args:
+            body: A modification of a feature toggle, delivered to the Voice service: `models.FeatureToggleEvent`, or a mapping of its fields.
         """
         result: None = self._call(
             OPERATIONS["update_feature_toggle"],
@@ -2177,7 +2242,7 @@ class Client(SyncBase):
             OPERATIONS["list_reason_codes"],
             self._build(
                 OPERATIONS["list_reason_codes"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/reason-codes",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/reason-codes",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -2203,12 +2268,14 @@ class Client(SyncBase):
         """Every item of `list_reason_codes`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_reason_codes`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_reason_codes"],
             self._build(
                 OPERATIONS["list_reason_codes"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/reason-codes",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/reason-codes",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -2234,6 +2301,7 @@ class Client(SyncBase):
         Creates a NOT_READY, LOGOUT or CALL_WORK_CODES reason code on a Communication Manager. You should provide basic details such as a name, number, type, interruptible and system defined attributes (codeName, codeNumber, codeType, isInterruptible, systemDefinedAttributes). codeName, codeNumber and codeType are unique together. After the request has been accepted an async process will be triggered to configure the reason code, the status of which should be monitored via GET /reason-codes/{reasonCodeId}; it is asynchronous because the reason code is propagated to the Communication Manager.
 
         Args:
+            body: A reason code to create: `models.ReasonCodeCreate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             communication_manager_id: Identifier of the Communication Manager element.
         """
@@ -2241,7 +2309,7 @@ class Client(SyncBase):
             OPERATIONS["create_reason_code"],
             self._build(
                 OPERATIONS["create_reason_code"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/reason-codes",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/reason-codes",
                 {},
                 {},
                 json_body=body,
@@ -2272,7 +2340,7 @@ class Client(SyncBase):
             OPERATIONS["get_reason_code"],
             self._build(
                 OPERATIONS["get_reason_code"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/reason-codes/{reason_code_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/reason-codes/{segment(reason_code_id)}",
                 {},
                 {},
             ),
@@ -2295,6 +2363,7 @@ class Client(SyncBase):
         Updates a Reason Code. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed. After the request has been accepted an async process updates the configured resource; poll its status with the GET.
 
         Args:
+            body: Full replacement of a reason code; codeNumber and codeType are fixed at creation. Fields omitted that were previously present are removed: `models.ReasonCodeUpdate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             communication_manager_id: Identifier of the Communication Manager element.
             reason_code_id: Identifier of the reason code.
@@ -2303,7 +2372,7 @@ class Client(SyncBase):
             OPERATIONS["update_reason_code"],
             self._build(
                 OPERATIONS["update_reason_code"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/reason-codes/{reason_code_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/reason-codes/{segment(reason_code_id)}",
                 {},
                 {},
                 json_body=body,
@@ -2334,7 +2403,7 @@ class Client(SyncBase):
             OPERATIONS["delete_reason_code"],
             self._build(
                 OPERATIONS["delete_reason_code"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/reason-codes/{reason_code_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/reason-codes/{segment(reason_code_id)}",
                 {},
                 {},
             ),
@@ -2370,7 +2439,7 @@ class Client(SyncBase):
             OPERATIONS["list_voice_plans"],
             self._build(
                 OPERATIONS["list_voice_plans"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/voice-plans",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/voice-plans",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -2396,12 +2465,14 @@ class Client(SyncBase):
         """Every item of `list_voice_plans`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_voice_plans`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_voice_plans"],
             self._build(
                 OPERATIONS["list_voice_plans"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/voice-plans",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/voice-plans",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -2427,6 +2498,7 @@ class Client(SyncBase):
         Creates a voice plan (a System Range or a User Voice Plan) for a Communication Manager. You should provide basic details such as a name, type, userProfileId and the ranges for extensions, agents or reason codes depending on the type. At least one System Range must be configured before a User Voice Plan. On AXP Private Extended Scale deployments voice plans are configured in the Mega Configuration Server user interface instead.
 
         Args:
+            body: A voice plan: a System Range (reason code ranges) or a User Voice Plan (agent and extension ranges): `models.VoicePlanRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             communication_manager_id: Identifier of the Communication Manager element.
         """
@@ -2434,7 +2506,7 @@ class Client(SyncBase):
             OPERATIONS["create_voice_plan"],
             self._build(
                 OPERATIONS["create_voice_plan"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/voice-plans",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/voice-plans",
                 {},
                 {},
                 json_body=body,
@@ -2465,7 +2537,7 @@ class Client(SyncBase):
             OPERATIONS["get_voice_plan"],
             self._build(
                 OPERATIONS["get_voice_plan"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/voice-plans/{voice_plan_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/voice-plans/{segment(voice_plan_id)}",
                 {},
                 {},
             ),
@@ -2488,6 +2560,7 @@ class Client(SyncBase):
         Updates a voice plan. You should include all the details of the voice plan: This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed.
 
         Args:
+            body: A voice plan: a System Range (reason code ranges) or a User Voice Plan (agent and extension ranges): `models.VoicePlanRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             communication_manager_id: Identifier of the Communication Manager element.
             voice_plan_id: Identifier of the voice plan.
@@ -2496,7 +2569,7 @@ class Client(SyncBase):
             OPERATIONS["update_voice_plan"],
             self._build(
                 OPERATIONS["update_voice_plan"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/voice-plans/{voice_plan_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/voice-plans/{segment(voice_plan_id)}",
                 {},
                 {},
                 json_body=body,
@@ -2527,7 +2600,7 @@ class Client(SyncBase):
             OPERATIONS["delete_voice_plan"],
             self._build(
                 OPERATIONS["delete_voice_plan"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/voice-plans/{voice_plan_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/voice-plans/{segment(voice_plan_id)}",
                 {},
                 {},
             ),
@@ -2561,7 +2634,7 @@ class Client(SyncBase):
             OPERATIONS["list_route_points"],
             self._build(
                 OPERATIONS["list_route_points"],
-                f"/api/admin/voice/v1/accounts/{account_id}/extensions",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/extensions",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -2586,12 +2659,14 @@ class Client(SyncBase):
         """Every item of `list_route_points`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_route_points`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_route_points"],
             self._build(
                 OPERATIONS["list_route_points"],
-                f"/api/admin/voice/v1/accounts/{account_id}/extensions",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/extensions",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -2616,13 +2691,14 @@ class Client(SyncBase):
         Creates a route point; the answer is the created route point associated with the account.
 
         Args:
+            body: A route point (extension) to create or replace: `models.RoutePointRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.RoutePoint = self._call(
             OPERATIONS["create_route_point"],
             self._build(
                 OPERATIONS["create_route_point"],
-                f"/api/admin/voice/v1/accounts/{account_id}/extensions",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/extensions",
                 {},
                 {},
                 json_body=body,
@@ -2651,7 +2727,7 @@ class Client(SyncBase):
             OPERATIONS["get_route_point"],
             self._build(
                 OPERATIONS["get_route_point"],
-                f"/api/admin/voice/v1/accounts/{account_id}/extensions/{extension_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/extensions/{segment(extension_id)}",
                 {},
                 {},
             ),
@@ -2673,6 +2749,7 @@ class Client(SyncBase):
         Updates a route point and returns it. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed.
 
         Args:
+            body: A route point (extension) to create or replace: `models.RoutePointRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             extension_id: Identifier of the route point (extension).
         """
@@ -2680,7 +2757,7 @@ class Client(SyncBase):
             OPERATIONS["update_route_point"],
             self._build(
                 OPERATIONS["update_route_point"],
-                f"/api/admin/voice/v1/accounts/{account_id}/extensions/{extension_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/extensions/{segment(extension_id)}",
                 {},
                 {},
                 json_body=body,
@@ -2709,7 +2786,7 @@ class Client(SyncBase):
             OPERATIONS["delete_route_point"],
             self._build(
                 OPERATIONS["delete_route_point"],
-                f"/api/admin/voice/v1/accounts/{account_id}/extensions/{extension_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/extensions/{segment(extension_id)}",
                 {},
                 {},
             ),
@@ -2745,7 +2822,7 @@ class Client(SyncBase):
             OPERATIONS["list_hybrid_extensions"],
             self._build(
                 OPERATIONS["list_hybrid_extensions"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/extensions",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/extensions",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -2771,12 +2848,14 @@ class Client(SyncBase):
         """Every item of `list_hybrid_extensions`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_hybrid_extensions`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_hybrid_extensions"],
             self._build(
                 OPERATIONS["list_hybrid_extensions"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/extensions",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/extensions",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -2810,7 +2889,7 @@ class Client(SyncBase):
             OPERATIONS["delete_hybrid_extension"],
             self._build(
                 OPERATIONS["delete_hybrid_extension"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/extensions/{extension_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/extensions/{segment(extension_id)}",
                 {},
                 {},
             ),
@@ -2846,7 +2925,7 @@ class Client(SyncBase):
             OPERATIONS["list_sync_jobs"],
             self._build(
                 OPERATIONS["list_sync_jobs"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/jobs",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/jobs",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -2872,12 +2951,14 @@ class Client(SyncBase):
         """Every item of `list_sync_jobs`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_sync_jobs`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_sync_jobs"],
             self._build(
                 OPERATIONS["list_sync_jobs"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/jobs",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/jobs",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -2911,7 +2992,7 @@ class Client(SyncBase):
             OPERATIONS["get_sync_job_details"],
             self._build(
                 OPERATIONS["get_sync_job_details"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/jobs/{job_id}:details",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/jobs/{segment(job_id)}:details",
                 {},
                 {},
             ),
@@ -2951,7 +3032,7 @@ class Client(SyncBase):
             OPERATIONS["list_sync_job_entity_details"],
             self._build(
                 OPERATIONS["list_sync_job_entity_details"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/jobs/{job_id}:entity-details",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/jobs/{segment(job_id)}:entity-details",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -2980,12 +3061,14 @@ class Client(SyncBase):
         """Every item of `list_sync_job_entity_details`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_sync_job_entity_details`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_sync_job_entity_details"],
             self._build(
                 OPERATIONS["list_sync_job_entity_details"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/jobs/{job_id}:entity-details",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/jobs/{segment(job_id)}:entity-details",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -3020,7 +3103,7 @@ class Client(SyncBase):
             OPERATIONS["get_sync_job"],
             self._build(
                 OPERATIONS["get_sync_job"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/jobs/{job_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/jobs/{segment(job_id)}",
                 {},
                 {},
             ),
@@ -3048,7 +3131,7 @@ class Client(SyncBase):
             OPERATIONS["push_hybrid_cloud_gateway_system_config"],
             self._build(
                 OPERATIONS["push_hybrid_cloud_gateway_system_config"],
-                f"/api/admin/voice/v1/accounts/{account_id}/hybrid-cloud-gateway-systems/{system_id}:pushConfig",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/hybrid-cloud-gateway-systems/{segment(system_id)}:pushConfig",
                 {},
                 {},
             ),
@@ -3070,6 +3153,7 @@ class Client(SyncBase):
         Updates the public key held by the Voice service when a Hybrid Cloud Gateway cluster is recovered.
 
         Args:
+            body: New public key of a Hybrid Cloud Gateway system: `models.PublicKeyUpdate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             system_id: Identifier of the Hybrid Cloud Gateway system (the systemId given when the gateway was created).
         """
@@ -3077,7 +3161,7 @@ class Client(SyncBase):
             OPERATIONS["update_hybrid_cloud_gateway_system_public_key"],
             self._build(
                 OPERATIONS["update_hybrid_cloud_gateway_system_public_key"],
-                f"/api/admin/voice/v1/accounts/{account_id}/hybrid-cloud-gateway-systems/{system_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/hybrid-cloud-gateway-systems/{segment(system_id)}",
                 {},
                 {},
                 json_body=body,
@@ -3112,7 +3196,7 @@ class Client(SyncBase):
             OPERATIONS["list_location_profiles"],
             self._build(
                 OPERATIONS["list_location_profiles"],
-                f"/api/admin/voice/v1/accounts/{account_id}/location-profiles",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/location-profiles",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -3137,12 +3221,14 @@ class Client(SyncBase):
         """Every item of `list_location_profiles`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_location_profiles`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_location_profiles"],
             self._build(
                 OPERATIONS["list_location_profiles"],
-                f"/api/admin/voice/v1/accounts/{account_id}/location-profiles",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/location-profiles",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -3167,13 +3253,14 @@ class Client(SyncBase):
         Creates a location profile. You should provide basic details such as a name, description, locationCode, isMediaLatchingEnabled and sipServerAddressList. After the request has been accepted an async process sends the profile to all Hybrid Cloud Gateways of the tenant; if the push to any of them fails the profile is put in FAILED status. Monitor the status via /location-profiles/{locationProfileId}.
 
         Args:
+            body: Location profile as sent on create and on full replacement: `models.LocationProfileRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.AcceptedLocation = self._call(
             OPERATIONS["create_location_profile"],
             self._build(
                 OPERATIONS["create_location_profile"],
-                f"/api/admin/voice/v1/accounts/{account_id}/location-profiles",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/location-profiles",
                 {},
                 {},
                 json_body=body,
@@ -3202,7 +3289,7 @@ class Client(SyncBase):
             OPERATIONS["get_location_profile"],
             self._build(
                 OPERATIONS["get_location_profile"],
-                f"/api/admin/voice/v1/accounts/{account_id}/location-profiles/{location_profile_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/location-profiles/{segment(location_profile_id)}",
                 {},
                 {},
             ),
@@ -3224,6 +3311,7 @@ class Client(SyncBase):
         Updates a Location Profile. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed. After the request has been accepted an async process updates the configured resource; poll its status with the GET.
 
         Args:
+            body: Location profile as sent on create and on full replacement: `models.LocationProfileRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             location_profile_id: Identifier of the location profile.
         """
@@ -3231,7 +3319,7 @@ class Client(SyncBase):
             OPERATIONS["update_location_profile"],
             self._build(
                 OPERATIONS["update_location_profile"],
-                f"/api/admin/voice/v1/accounts/{account_id}/location-profiles/{location_profile_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/location-profiles/{segment(location_profile_id)}",
                 {},
                 {},
                 json_body=body,
@@ -3262,7 +3350,7 @@ class Client(SyncBase):
             OPERATIONS["delete_location_profile"],
             self._build(
                 OPERATIONS["delete_location_profile"],
-                f"/api/admin/voice/v1/accounts/{account_id}/location-profiles/{location_profile_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/location-profiles/{segment(location_profile_id)}",
                 {
                     "forceDelete": force_delete,
                 },
@@ -3298,7 +3386,7 @@ class Client(SyncBase):
             OPERATIONS["list_sip_trunks"],
             self._build(
                 OPERATIONS["list_sip_trunks"],
-                f"/api/admin/voice/v1/accounts/{account_id}/sip-trunks",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/sip-trunks",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -3323,12 +3411,14 @@ class Client(SyncBase):
         """Every item of `list_sip_trunks`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_sip_trunks`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_sip_trunks"],
             self._build(
                 OPERATIONS["list_sip_trunks"],
-                f"/api/admin/voice/v1/accounts/{account_id}/sip-trunks",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/sip-trunks",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -3354,6 +3444,7 @@ class Client(SyncBase):
         Updates the caller ID of a SIP trunk: the callerId UUID is passed in the payload and the updated SIP trunk is returned.
 
         Args:
+            body: The new caller ID of a SIP trunk: `models.SipTrunkCallerIdUpdate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             sip_trunk_id: Identifier of the SIP trunk.
         """
@@ -3361,7 +3452,7 @@ class Client(SyncBase):
             OPERATIONS["update_sip_trunk_caller_id"],
             self._build(
                 OPERATIONS["update_sip_trunk_caller_id"],
-                f"/api/admin/voice/v1/accounts/{account_id}/sip-trunks/{sip_trunk_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/sip-trunks/{segment(sip_trunk_id)}",
                 {},
                 {},
                 json_body=body,
@@ -3396,7 +3487,7 @@ class Client(SyncBase):
             OPERATIONS["list_routing_rules"],
             self._build(
                 OPERATIONS["list_routing_rules"],
-                f"/api/admin/voice/v1/accounts/{account_id}/outbound-routing-rules",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/outbound-routing-rules",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -3421,12 +3512,14 @@ class Client(SyncBase):
         """Every item of `list_routing_rules`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_routing_rules`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_routing_rules"],
             self._build(
                 OPERATIONS["list_routing_rules"],
-                f"/api/admin/voice/v1/accounts/{account_id}/outbound-routing-rules",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/outbound-routing-rules",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -3451,13 +3544,14 @@ class Client(SyncBase):
         Updates the priority of several routing rules at once; the answer lists the rules with their updated priority.
 
         Args:
+            body: Rules whose priority is updated: `models.RoutingRuleBulkUpdate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.RoutingRuleArray = self._call(
             OPERATIONS["bulk_update_routing_rules"],
             self._build(
                 OPERATIONS["bulk_update_routing_rules"],
-                f"/api/admin/voice/v1/accounts/{account_id}/outbound-routing-rules",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/outbound-routing-rules",
                 {},
                 {},
                 json_body=body,
@@ -3479,13 +3573,14 @@ class Client(SyncBase):
         Creates an outbound routing rule. You should provide basic details such as a type, priority, prefix, minLength and maxLength, and optionally sipTrunkId, callerId and isoCountry. A unique priority per rule is recommended.
 
         Args:
+            body: An outbound routing rule as sent on create and on full replacement: `models.RoutingRuleRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.RoutingRule = self._call(
             OPERATIONS["create_routing_rule"],
             self._build(
                 OPERATIONS["create_routing_rule"],
-                f"/api/admin/voice/v1/accounts/{account_id}/outbound-routing-rules",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/outbound-routing-rules",
                 {},
                 {},
                 json_body=body,
@@ -3514,7 +3609,7 @@ class Client(SyncBase):
             OPERATIONS["get_routing_rule"],
             self._build(
                 OPERATIONS["get_routing_rule"],
-                f"/api/admin/voice/v1/accounts/{account_id}/outbound-routing-rules/{routing_rule_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/outbound-routing-rules/{segment(routing_rule_id)}",
                 {},
                 {},
             ),
@@ -3536,6 +3631,7 @@ class Client(SyncBase):
         Updates a routing rule. You should include all the details of the rule including the mandatory priority field: This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed.
 
         Args:
+            body: An outbound routing rule as sent on create and on full replacement: `models.RoutingRuleRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             routing_rule_id: Identifier of the outbound routing rule.
         """
@@ -3543,7 +3639,7 @@ class Client(SyncBase):
             OPERATIONS["update_routing_rule"],
             self._build(
                 OPERATIONS["update_routing_rule"],
-                f"/api/admin/voice/v1/accounts/{account_id}/outbound-routing-rules/{routing_rule_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/outbound-routing-rules/{segment(routing_rule_id)}",
                 {},
                 {},
                 json_body=body,
@@ -3572,7 +3668,7 @@ class Client(SyncBase):
             OPERATIONS["delete_routing_rule"],
             self._build(
                 OPERATIONS["delete_routing_rule"],
-                f"/api/admin/voice/v1/accounts/{account_id}/outbound-routing-rules/{routing_rule_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/outbound-routing-rules/{segment(routing_rule_id)}",
                 {},
                 {},
             ),
@@ -3606,7 +3702,7 @@ class Client(SyncBase):
             OPERATIONS["list_agent_locations"],
             self._build(
                 OPERATIONS["list_agent_locations"],
-                f"/api/admin/voice/v1/accounts/{account_id}/agent-locations",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/agent-locations",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -3631,12 +3727,14 @@ class Client(SyncBase):
         """Every item of `list_agent_locations`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_agent_locations`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_agent_locations"],
             self._build(
                 OPERATIONS["list_agent_locations"],
-                f"/api/admin/voice/v1/accounts/{account_id}/agent-locations",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/agent-locations",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -3661,13 +3759,14 @@ class Client(SyncBase):
         Creates an agent location. You should provide basic details such as a name and isDialingRestrictionEnabled, and optionally a description. The name must be unique. users and outboundRoutingRules are read-only.
 
         Args:
+            body: An agent location as sent on create and on full replacement: `models.AgentLocationRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.AgentLocation = self._call(
             OPERATIONS["create_agent_location"],
             self._build(
                 OPERATIONS["create_agent_location"],
-                f"/api/admin/voice/v1/accounts/{account_id}/agent-locations",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/agent-locations",
                 {},
                 {},
                 json_body=body,
@@ -3696,7 +3795,7 @@ class Client(SyncBase):
             OPERATIONS["get_agent_location"],
             self._build(
                 OPERATIONS["get_agent_location"],
-                f"/api/admin/voice/v1/accounts/{account_id}/agent-locations/{location_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/agent-locations/{segment(location_id)}",
                 {},
                 {},
             ),
@@ -3718,6 +3817,7 @@ class Client(SyncBase):
         Updates an agent location. You should provide a name and isDialingRestrictionEnabled, and optionally a description; the name must be unique. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed.
 
         Args:
+            body: An agent location as sent on create and on full replacement: `models.AgentLocationRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             location_id: Identifier of the agent location.
         """
@@ -3725,7 +3825,7 @@ class Client(SyncBase):
             OPERATIONS["update_agent_location"],
             self._build(
                 OPERATIONS["update_agent_location"],
-                f"/api/admin/voice/v1/accounts/{account_id}/agent-locations/{location_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/agent-locations/{segment(location_id)}",
                 {},
                 {},
                 json_body=body,
@@ -3754,7 +3854,7 @@ class Client(SyncBase):
             OPERATIONS["delete_agent_location"],
             self._build(
                 OPERATIONS["delete_agent_location"],
-                f"/api/admin/voice/v1/accounts/{account_id}/agent-locations/{location_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/agent-locations/{segment(location_id)}",
                 {},
                 {},
             ),
@@ -3790,7 +3890,7 @@ class Client(SyncBase):
             OPERATIONS["list_skills"],
             self._build(
                 OPERATIONS["list_skills"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/skills",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/skills",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -3816,12 +3916,14 @@ class Client(SyncBase):
         """Every item of `list_skills`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_skills`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_skills"],
             self._build(
                 OPERATIONS["list_skills"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/skills",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/skills",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -3847,6 +3949,7 @@ class Client(SyncBase):
         Creates a hybrid skill for the Communication Manager. You should provide mandatory details such as a name, skill extension number and skill number, and optionally an agent assist profile. The skill name, number and extension must be unique within the Communication Manager. If the data is created in voice but the agent assist API fails, 207 Partial success is returned.
 
         Args:
+            body: A hybrid skill as sent on create and on full replacement: `models.SkillRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             communication_manager_id: Identifier of the Communication Manager element.
         """
@@ -3854,7 +3957,7 @@ class Client(SyncBase):
             OPERATIONS["create_skill"],
             self._build(
                 OPERATIONS["create_skill"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/skills",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/skills",
                 {},
                 {},
                 json_body=body,
@@ -3885,7 +3988,7 @@ class Client(SyncBase):
             OPERATIONS["get_skill"],
             self._build(
                 OPERATIONS["get_skill"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/skills/{skill_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/skills/{segment(skill_id)}",
                 {},
                 {},
             ),
@@ -3908,6 +4011,7 @@ class Client(SyncBase):
         Updates a hybrid skill. You should provide mandatory details such as a name, skill extension number and skill number, and optionally an agent assist profile; name, number and extension must be unique within the Communication Manager. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed. If the data is updated in voice but the agent assist API fails, 207 Partial Success is returned.
 
         Args:
+            body: A hybrid skill as sent on create and on full replacement: `models.SkillRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             communication_manager_id: Identifier of the Communication Manager element.
             skill_id: Identifier of the hybrid skill.
@@ -3916,7 +4020,7 @@ class Client(SyncBase):
             OPERATIONS["update_skill"],
             self._build(
                 OPERATIONS["update_skill"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/skills/{skill_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/skills/{segment(skill_id)}",
                 {},
                 {},
                 json_body=body,
@@ -3947,7 +4051,7 @@ class Client(SyncBase):
             OPERATIONS["delete_skill"],
             self._build(
                 OPERATIONS["delete_skill"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/skills/{skill_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/skills/{segment(skill_id)}",
                 {},
                 {},
             ),
@@ -3978,7 +4082,9 @@ class AsyncClient(AsyncBase):
         super().__init__(
             base_url, DEFAULT_BASE_URL, credentials, ERROR_SHAPE, headers, retry or NO_RETRY, _limiter(rate_limit)
         )
-        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        # The send loop follows same-origin redirects itself; httpx would carry custom credential headers,
+        # query keys and request cookies to any host, and the OAuth2 token request must not move at all.
+        self._http = httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -4002,13 +4108,14 @@ class AsyncClient(AsyncBase):
         Creates a new Avaya Cloud Office element. You should provide basic details such as a name, environment and didNumbers; a descriptive and meaningful name such as 'Avaya Cloud Office For Production' is recommended. After the request has been accepted an async process will be triggered to configure the element, the status of which should be monitored via /aco-elements/{elementId}. The elementId in the response is used in all subsequent requests related to that element.
 
         Args:
+            body: Avaya Cloud Office element as sent on create and on full replacement: `models.AcoElementRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.AcoElement = await self._call(
             OPERATIONS["create_aco_element"],
             self._build(
                 OPERATIONS["create_aco_element"],
-                f"/api/admin/voice/v1/accounts/{account_id}/aco-elements",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/aco-elements",
                 {},
                 {},
                 json_body=body,
@@ -4037,7 +4144,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_aco_element"],
             self._build(
                 OPERATIONS["get_aco_element"],
-                f"/api/admin/voice/v1/accounts/{account_id}/aco-elements/{element_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/aco-elements/{segment(element_id)}",
                 {},
                 {},
             ),
@@ -4059,6 +4166,7 @@ class AsyncClient(AsyncBase):
         Updates an Avaya Cloud Office element. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed. The update is applied asynchronously; poll the element's status.
 
         Args:
+            body: Avaya Cloud Office element as sent on create and on full replacement: `models.AcoElementRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             element_id: Identifier of the element, returned as elementId when it was created.
         """
@@ -4066,7 +4174,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_aco_element"],
             self._build(
                 OPERATIONS["update_aco_element"],
-                f"/api/admin/voice/v1/accounts/{account_id}/aco-elements/{element_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/aco-elements/{segment(element_id)}",
                 {},
                 {},
                 json_body=body,
@@ -4095,7 +4203,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_aco_element"],
             self._build(
                 OPERATIONS["delete_aco_element"],
-                f"/api/admin/voice/v1/accounts/{account_id}/aco-elements/{element_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/aco-elements/{segment(element_id)}",
                 {},
                 {},
             ),
@@ -4116,13 +4224,14 @@ class AsyncClient(AsyncBase):
         Creates a new Microsoft Teams element. You should provide basic details such as a name, domain and didNumbers; a descriptive and meaningful name such as 'Microsoft Teams For Production' is recommended. After the request has been accepted an async process will be triggered to configure the element, the status of which should be monitored via /msteams-elements/{elementId}. The elementId in the response is used in all subsequent requests related to that element.
 
         Args:
+            body: Microsoft Teams element as sent on create and on full replacement: `models.MsTeamsElementRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.MsTeamsElement = await self._call(
             OPERATIONS["create_msteams_element"],
             self._build(
                 OPERATIONS["create_msteams_element"],
-                f"/api/admin/voice/v1/accounts/{account_id}/msteams-elements",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/msteams-elements",
                 {},
                 {},
                 json_body=body,
@@ -4151,7 +4260,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_msteams_element"],
             self._build(
                 OPERATIONS["get_msteams_element"],
-                f"/api/admin/voice/v1/accounts/{account_id}/msteams-elements/{element_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/msteams-elements/{segment(element_id)}",
                 {},
                 {},
             ),
@@ -4173,6 +4282,7 @@ class AsyncClient(AsyncBase):
         Updates a Microsoft Teams element. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed. The update is applied asynchronously; poll the element's status.
 
         Args:
+            body: Microsoft Teams element as sent on create and on full replacement: `models.MsTeamsElementRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             element_id: Identifier of the element, returned as elementId when it was created.
         """
@@ -4180,7 +4290,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_msteams_element"],
             self._build(
                 OPERATIONS["update_msteams_element"],
-                f"/api/admin/voice/v1/accounts/{account_id}/msteams-elements/{element_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/msteams-elements/{segment(element_id)}",
                 {},
                 {},
                 json_body=body,
@@ -4209,7 +4319,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_msteams_element"],
             self._build(
                 OPERATIONS["delete_msteams_element"],
-                f"/api/admin/voice/v1/accounts/{account_id}/msteams-elements/{element_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/msteams-elements/{segment(element_id)}",
                 {},
                 {},
             ),
@@ -4230,13 +4340,14 @@ class AsyncClient(AsyncBase):
         Returns the phone numbers whose ids are given in the request body, leaving out numbers that are DISABLED.
 
         Args:
+            body: List of phone number ids: `models.PhoneNumberIdList`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.PhoneNumberArray = await self._call(
             OPERATIONS["list_phone_numbers_by_ids"],
             self._build(
                 OPERATIONS["list_phone_numbers_by_ids"],
-                f"/api/admin/voice/v1/accounts/{account_id}/phone-numbers:list",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/phone-numbers:list",
                 {},
                 {},
                 json_body=body,
@@ -4258,13 +4369,14 @@ class AsyncClient(AsyncBase):
         Validates a list of phone number ids, splitting them into valid ids and invalid ids with a reason.
 
         Args:
+            body: List of phone number ids: `models.PhoneNumberIdList`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.PhoneNumberValidation = await self._call(
             OPERATIONS["validate_phone_numbers"],
             self._build(
                 OPERATIONS["validate_phone_numbers"],
-                f"/api/admin/voice/v1/accounts/{account_id}/phone-numbers:validate",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/phone-numbers:validate",
                 {},
                 {},
                 json_body=body,
@@ -4286,13 +4398,14 @@ class AsyncClient(AsyncBase):
         Returns the payloads of the phone numbers given in the request body, leaving out numbers that are DISABLED.
 
         Args:
+            body: List of phone numbers: `models.PhoneNumberValueList`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.PhoneNumberArray = await self._call(
             OPERATIONS["get_phone_numbers_by_numbers"],
             self._build(
                 OPERATIONS["get_phone_numbers_by_numbers"],
-                f"/api/admin/voice/v1/accounts/{account_id}/phone-numbers:getByPhoneNumbers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/phone-numbers:getByPhoneNumbers",
                 {},
                 {},
                 json_body=body,
@@ -4314,13 +4427,14 @@ class AsyncClient(AsyncBase):
         Adds a new phone number. You should provide basic details such as a phoneNumber, displayName, countryCode and isCallingPartyNumber; a purposeful displayName such as 'Toll Free number' is recommended. After the request has been accepted an async process will be triggered to configure the number, the status of which should be monitored via /phone-numbers/{phoneNumberId}.
 
         Args:
+            body: A phone number to add: `models.PhoneNumberCreate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.PhoneNumber = await self._call(
             OPERATIONS["create_phone_number"],
             self._build(
                 OPERATIONS["create_phone_number"],
-                f"/api/admin/voice/v1/accounts/{account_id}/phone-numbers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/phone-numbers",
                 {},
                 {},
                 json_body=body,
@@ -4349,7 +4463,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_phone_number"],
             self._build(
                 OPERATIONS["get_phone_number"],
-                f"/api/admin/voice/v1/accounts/{account_id}/phone-numbers/{phone_number_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/phone-numbers/{segment(phone_number_id)}",
                 {},
                 {},
             ),
@@ -4371,6 +4485,7 @@ class AsyncClient(AsyncBase):
         Updates a phone number. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed.
 
         Args:
+            body: Full replacement of a phone number's settings; fields omitted that were previously present are removed: `models.PhoneNumberUpdate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             phone_number_id: Identifier of the phone number, returned as phoneNumberId when it was added.
         """
@@ -4378,7 +4493,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_phone_number"],
             self._build(
                 OPERATIONS["update_phone_number"],
-                f"/api/admin/voice/v1/accounts/{account_id}/phone-numbers/{phone_number_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/phone-numbers/{segment(phone_number_id)}",
                 {},
                 {},
                 json_body=body,
@@ -4407,7 +4522,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_phone_number"],
             self._build(
                 OPERATIONS["delete_phone_number"],
-                f"/api/admin/voice/v1/accounts/{account_id}/phone-numbers/{phone_number_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/phone-numbers/{segment(phone_number_id)}",
                 {},
                 {},
             ),
@@ -4449,7 +4564,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_available_phone_numbers"],
             self._build(
                 OPERATIONS["list_available_phone_numbers"],
-                f"/api/admin/voice/v1/accounts/{account_id}/available-phone-numbers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/available-phone-numbers",
                 {
                     "countryCode": country_code,
                     "type": type,
@@ -4482,12 +4597,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_available_phone_numbers`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_available_phone_numbers`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_available_phone_numbers"],
             self._build(
                 OPERATIONS["list_available_phone_numbers"],
-                f"/api/admin/voice/v1/accounts/{account_id}/available-phone-numbers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/available-phone-numbers",
                 {
                     "countryCode": country_code,
                     "type": type,
@@ -4521,7 +4638,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_openid_connect_discovery_url"],
             self._build(
                 OPERATIONS["get_openid_connect_discovery_url"],
-                f"/api/admin/voice/v1/accounts/{account_id}/avaya-aura-device-services:discoveryUrl",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/avaya-aura-device-services:discoveryUrl",
                 {},
                 {},
             ),
@@ -4555,7 +4672,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_avaya_aura_device_services"],
             self._build(
                 OPERATIONS["list_avaya_aura_device_services"],
-                f"/api/admin/voice/v1/accounts/{account_id}/avaya-aura-device-services",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/avaya-aura-device-services",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -4580,12 +4697,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_avaya_aura_device_services`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_avaya_aura_device_services`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_avaya_aura_device_services"],
             self._build(
                 OPERATIONS["list_avaya_aura_device_services"],
-                f"/api/admin/voice/v1/accounts/{account_id}/avaya-aura-device-services",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/avaya-aura-device-services",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -4610,13 +4729,14 @@ class AsyncClient(AsyncBase):
         Creates a new Avaya Aura Device Services element. You should provide basic details such as a name, description, hostname and port. After the request has been accepted an async process will be triggered to configure the element, the status of which should be monitored via /avaya-aura-device-services/{avayaAuraDeviceServiceId}.
 
         Args:
+            body: Avaya Aura Device Services element as sent on create and update: `models.AvayaAuraDeviceServiceRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.AcceptedLocation = await self._call(
             OPERATIONS["create_avaya_aura_device_service"],
             self._build(
                 OPERATIONS["create_avaya_aura_device_service"],
-                f"/api/admin/voice/v1/accounts/{account_id}/avaya-aura-device-services",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/avaya-aura-device-services",
                 {},
                 {},
                 json_body=body,
@@ -4645,7 +4765,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_avaya_aura_device_service"],
             self._build(
                 OPERATIONS["get_avaya_aura_device_service"],
-                f"/api/admin/voice/v1/accounts/{account_id}/avaya-aura-device-services/{avaya_aura_device_service_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/avaya-aura-device-services/{segment(avaya_aura_device_service_id)}",
                 {},
                 {},
             ),
@@ -4667,6 +4787,7 @@ class AsyncClient(AsyncBase):
         Updates an Avaya Aura Device Services element. You should include all the details of the element: This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed.
 
         Args:
+            body: Avaya Aura Device Services element as sent on create and update: `models.AvayaAuraDeviceServiceRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             avaya_aura_device_service_id: Identifier of the Avaya Aura Device Services element.
         """
@@ -4674,7 +4795,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_avaya_aura_device_service"],
             self._build(
                 OPERATIONS["update_avaya_aura_device_service"],
-                f"/api/admin/voice/v1/accounts/{account_id}/avaya-aura-device-services/{avaya_aura_device_service_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/avaya-aura-device-services/{segment(avaya_aura_device_service_id)}",
                 {},
                 {},
                 json_body=body,
@@ -4703,7 +4824,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_avaya_aura_device_service"],
             self._build(
                 OPERATIONS["delete_avaya_aura_device_service"],
-                f"/api/admin/voice/v1/accounts/{account_id}/avaya-aura-device-services/{avaya_aura_device_service_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/avaya-aura-device-services/{segment(avaya_aura_device_service_id)}",
                 {},
                 {},
             ),
@@ -4737,7 +4858,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_communication_managers"],
             self._build(
                 OPERATIONS["list_communication_managers"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -4762,12 +4883,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_communication_managers`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_communication_managers`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_communication_managers"],
             self._build(
                 OPERATIONS["list_communication_managers"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -4792,13 +4915,14 @@ class AsyncClient(AsyncBase):
         Creates a new Communication Manager element. You should provide basic details such as a name, description, hostname, port, username, password and hybridCloudGatewayId. If the account is configured with the AXP Private or AXP Private Extended Scale deployment type under the Hybrid Voice feature, hostname, port, username and password are optional. After the request has been accepted an async process will be triggered to configure the element, the status of which should be monitored via /communication-managers/{communicationManagerId}.
 
         Args:
+            body: Communication Manager element as sent on create and on full replacement: `models.CommunicationManagerRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.AcceptedLocation = await self._call(
             OPERATIONS["create_communication_manager"],
             self._build(
                 OPERATIONS["create_communication_manager"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers",
                 {},
                 {},
                 json_body=body,
@@ -4821,6 +4945,7 @@ class AsyncClient(AsyncBase):
         Starts a job that synchronizes Agents, Extensions, Not Ready Reason Codes (REASONCODE_AUX) and System Parameter Features from Aura to AXP. You should provide the array of entities; a descriptive and meaningful job name is recommended. At least one System and one User voice plan must be configured first. Not supported on AXP Private and AXP Private Extended Scale deployments. The answer holds the jobId and its URL.
 
         Args:
+            body: A synchronization job to start: `models.SyncJobRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             communication_manager_id: Identifier of the Communication Manager element.
         """
@@ -4828,7 +4953,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["trigger_sync_job"],
             self._build(
                 OPERATIONS["trigger_sync_job"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}:sync",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}:sync",
                 {},
                 {},
                 json_body=body,
@@ -4857,7 +4982,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_communication_manager"],
             self._build(
                 OPERATIONS["get_communication_manager"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}",
                 {},
                 {},
             ),
@@ -4879,6 +5004,7 @@ class AsyncClient(AsyncBase):
         Updates a Communication Manager. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed. After the request has been accepted an async process updates the configured resource; poll its status with the GET.
 
         Args:
+            body: Communication Manager element as sent on create and on full replacement: `models.CommunicationManagerRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             communication_manager_id: Identifier of the Communication Manager element.
         """
@@ -4886,7 +5012,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_communication_manager"],
             self._build(
                 OPERATIONS["update_communication_manager"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}",
                 {},
                 {},
                 json_body=body,
@@ -4915,7 +5041,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_communication_manager"],
             self._build(
                 OPERATIONS["delete_communication_manager"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}",
                 {},
                 {},
             ),
@@ -4949,7 +5075,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_hybrid_cloud_gateways"],
             self._build(
                 OPERATIONS["list_hybrid_cloud_gateways"],
-                f"/api/admin/voice/v1/accounts/{account_id}/hybrid-cloud-gateways",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/hybrid-cloud-gateways",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -4974,12 +5100,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_hybrid_cloud_gateways`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_hybrid_cloud_gateways`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_hybrid_cloud_gateways"],
             self._build(
                 OPERATIONS["list_hybrid_cloud_gateways"],
-                f"/api/admin/voice/v1/accounts/{account_id}/hybrid-cloud-gateways",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/hybrid-cloud-gateways",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -5004,13 +5132,14 @@ class AsyncClient(AsyncBase):
         Creates a new Avaya Hybrid Cloud Gateway element. You should provide basic details such as a systemId, name, description, publicKey, publicKeyAlgorithm, locationCode, sessionManagerFqdnList and isTermsAndConditionsAccepted. After the request has been accepted an async process will be triggered to configure the element, the status of which should be monitored via /hybrid-cloud-gateways/{hybridCloudGatewayId}.
 
         Args:
+            body: Avaya Hybrid Cloud Gateway element to create: `models.HybridCloudGatewayCreate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.AcceptedLocation = await self._call(
             OPERATIONS["create_hybrid_cloud_gateway"],
             self._build(
                 OPERATIONS["create_hybrid_cloud_gateway"],
-                f"/api/admin/voice/v1/accounts/{account_id}/hybrid-cloud-gateways",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/hybrid-cloud-gateways",
                 {},
                 {},
                 json_body=body,
@@ -5039,7 +5168,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_hybrid_cloud_gateway"],
             self._build(
                 OPERATIONS["get_hybrid_cloud_gateway"],
-                f"/api/admin/voice/v1/accounts/{account_id}/hybrid-cloud-gateways/{hybrid_cloud_gateway_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/hybrid-cloud-gateways/{segment(hybrid_cloud_gateway_id)}",
                 {},
                 {},
             ),
@@ -5061,6 +5190,7 @@ class AsyncClient(AsyncBase):
         Updates an Avaya Hybrid Cloud Gateway. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed. After the request has been accepted an async process updates the configured resource; poll its status with the GET.
 
         Args:
+            body: Full replacement of an Avaya Hybrid Cloud Gateway element; systemId and the terms acceptance are fixed at creation: `models.HybridCloudGatewayUpdate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             hybrid_cloud_gateway_id: Identifier of the Avaya Hybrid Cloud Gateway element.
         """
@@ -5068,7 +5198,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_hybrid_cloud_gateway"],
             self._build(
                 OPERATIONS["update_hybrid_cloud_gateway"],
-                f"/api/admin/voice/v1/accounts/{account_id}/hybrid-cloud-gateways/{hybrid_cloud_gateway_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/hybrid-cloud-gateways/{segment(hybrid_cloud_gateway_id)}",
                 {},
                 {},
                 json_body=body,
@@ -5097,7 +5227,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_hybrid_cloud_gateway"],
             self._build(
                 OPERATIONS["delete_hybrid_cloud_gateway"],
-                f"/api/admin/voice/v1/accounts/{account_id}/hybrid-cloud-gateways/{hybrid_cloud_gateway_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/hybrid-cloud-gateways/{segment(hybrid_cloud_gateway_id)}",
                 {},
                 {},
             ),
@@ -5131,7 +5261,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_system_managers"],
             self._build(
                 OPERATIONS["list_system_managers"],
-                f"/api/admin/voice/v1/accounts/{account_id}/system-managers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/system-managers",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -5156,12 +5286,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_system_managers`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_system_managers`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_system_managers"],
             self._build(
                 OPERATIONS["list_system_managers"],
-                f"/api/admin/voice/v1/accounts/{account_id}/system-managers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/system-managers",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -5186,13 +5318,14 @@ class AsyncClient(AsyncBase):
         Creates a new System Manager element. You should provide basic details such as a name, description, primaryHostname, secondaryHostname, username, password, enrollmentPassword, activeSystemManager and useForCerts. Not supported when the account uses the AXP Private Extended Scale deployment type. After the request has been accepted an async process will be triggered to configure the element, the status of which should be monitored via /system-managers/{systemManagerId}.
 
         Args:
+            body: System Manager element to create: `models.SystemManagerCreate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.AcceptedLocation = await self._call(
             OPERATIONS["create_system_manager"],
             self._build(
                 OPERATIONS["create_system_manager"],
-                f"/api/admin/voice/v1/accounts/{account_id}/system-managers",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/system-managers",
                 {},
                 {},
                 json_body=body,
@@ -5221,7 +5354,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_system_manager"],
             self._build(
                 OPERATIONS["get_system_manager"],
-                f"/api/admin/voice/v1/accounts/{account_id}/system-managers/{system_manager_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/system-managers/{segment(system_manager_id)}",
                 {},
                 {},
             ),
@@ -5243,6 +5376,7 @@ class AsyncClient(AsyncBase):
         Updates a System Manager. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed. After the request has been accepted an async process updates the configured resource; poll its status with the GET.
 
         Args:
+            body: Full replacement of a System Manager element; the doc's update example omits useForCerts, so it is optional here: `models.SystemManagerUpdate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             system_manager_id: Identifier of the System Manager element.
         """
@@ -5250,7 +5384,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_system_manager"],
             self._build(
                 OPERATIONS["update_system_manager"],
-                f"/api/admin/voice/v1/accounts/{account_id}/system-managers/{system_manager_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/system-managers/{segment(system_manager_id)}",
                 {},
                 {},
                 json_body=body,
@@ -5279,7 +5413,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_system_manager"],
             self._build(
                 OPERATIONS["delete_system_manager"],
-                f"/api/admin/voice/v1/accounts/{account_id}/system-managers/{system_manager_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/system-managers/{segment(system_manager_id)}",
                 {},
                 {},
             ),
@@ -5297,6 +5431,9 @@ class AsyncClient(AsyncBase):
         `PUT /api/admin/voice/v1/voice-service-webhook`
 
         Delivers a modification of a feature toggle to the Voice service (Feature Toggles Webhook). You should provide required details like featureToggleId, featureToggleName, defaultState, accounts, deprecated and operation.
+
+        Args:
+            body: A modification of a feature toggle, delivered to the Voice service: `models.FeatureToggleEvent`, or a mapping of its fields.
         """
         result: None = await self._call(
             OPERATIONS["update_feature_toggle"],
@@ -5339,7 +5476,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_reason_codes"],
             self._build(
                 OPERATIONS["list_reason_codes"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/reason-codes",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/reason-codes",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -5365,12 +5502,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_reason_codes`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_reason_codes`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_reason_codes"],
             self._build(
                 OPERATIONS["list_reason_codes"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/reason-codes",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/reason-codes",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -5396,6 +5535,7 @@ class AsyncClient(AsyncBase):
         Creates a NOT_READY, LOGOUT or CALL_WORK_CODES reason code on a Communication Manager. You should provide basic details such as a name, number, type, interruptible and system defined attributes (codeName, codeNumber, codeType, isInterruptible, systemDefinedAttributes). codeName, codeNumber and codeType are unique together. After the request has been accepted an async process will be triggered to configure the reason code, the status of which should be monitored via GET /reason-codes/{reasonCodeId}; it is asynchronous because the reason code is propagated to the Communication Manager.
 
         Args:
+            body: A reason code to create: `models.ReasonCodeCreate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             communication_manager_id: Identifier of the Communication Manager element.
         """
@@ -5403,7 +5543,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["create_reason_code"],
             self._build(
                 OPERATIONS["create_reason_code"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/reason-codes",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/reason-codes",
                 {},
                 {},
                 json_body=body,
@@ -5434,7 +5574,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_reason_code"],
             self._build(
                 OPERATIONS["get_reason_code"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/reason-codes/{reason_code_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/reason-codes/{segment(reason_code_id)}",
                 {},
                 {},
             ),
@@ -5457,6 +5597,7 @@ class AsyncClient(AsyncBase):
         Updates a Reason Code. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed. After the request has been accepted an async process updates the configured resource; poll its status with the GET.
 
         Args:
+            body: Full replacement of a reason code; codeNumber and codeType are fixed at creation. Fields omitted that were previously present are removed: `models.ReasonCodeUpdate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             communication_manager_id: Identifier of the Communication Manager element.
             reason_code_id: Identifier of the reason code.
@@ -5465,7 +5606,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_reason_code"],
             self._build(
                 OPERATIONS["update_reason_code"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/reason-codes/{reason_code_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/reason-codes/{segment(reason_code_id)}",
                 {},
                 {},
                 json_body=body,
@@ -5496,7 +5637,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_reason_code"],
             self._build(
                 OPERATIONS["delete_reason_code"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/reason-codes/{reason_code_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/reason-codes/{segment(reason_code_id)}",
                 {},
                 {},
             ),
@@ -5532,7 +5673,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_voice_plans"],
             self._build(
                 OPERATIONS["list_voice_plans"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/voice-plans",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/voice-plans",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -5558,12 +5699,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_voice_plans`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_voice_plans`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_voice_plans"],
             self._build(
                 OPERATIONS["list_voice_plans"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/voice-plans",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/voice-plans",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -5589,6 +5732,7 @@ class AsyncClient(AsyncBase):
         Creates a voice plan (a System Range or a User Voice Plan) for a Communication Manager. You should provide basic details such as a name, type, userProfileId and the ranges for extensions, agents or reason codes depending on the type. At least one System Range must be configured before a User Voice Plan. On AXP Private Extended Scale deployments voice plans are configured in the Mega Configuration Server user interface instead.
 
         Args:
+            body: A voice plan: a System Range (reason code ranges) or a User Voice Plan (agent and extension ranges): `models.VoicePlanRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             communication_manager_id: Identifier of the Communication Manager element.
         """
@@ -5596,7 +5740,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["create_voice_plan"],
             self._build(
                 OPERATIONS["create_voice_plan"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/voice-plans",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/voice-plans",
                 {},
                 {},
                 json_body=body,
@@ -5627,7 +5771,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_voice_plan"],
             self._build(
                 OPERATIONS["get_voice_plan"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/voice-plans/{voice_plan_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/voice-plans/{segment(voice_plan_id)}",
                 {},
                 {},
             ),
@@ -5650,6 +5794,7 @@ class AsyncClient(AsyncBase):
         Updates a voice plan. You should include all the details of the voice plan: This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed.
 
         Args:
+            body: A voice plan: a System Range (reason code ranges) or a User Voice Plan (agent and extension ranges): `models.VoicePlanRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             communication_manager_id: Identifier of the Communication Manager element.
             voice_plan_id: Identifier of the voice plan.
@@ -5658,7 +5803,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_voice_plan"],
             self._build(
                 OPERATIONS["update_voice_plan"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/voice-plans/{voice_plan_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/voice-plans/{segment(voice_plan_id)}",
                 {},
                 {},
                 json_body=body,
@@ -5689,7 +5834,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_voice_plan"],
             self._build(
                 OPERATIONS["delete_voice_plan"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/voice-plans/{voice_plan_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/voice-plans/{segment(voice_plan_id)}",
                 {},
                 {},
             ),
@@ -5723,7 +5868,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_route_points"],
             self._build(
                 OPERATIONS["list_route_points"],
-                f"/api/admin/voice/v1/accounts/{account_id}/extensions",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/extensions",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -5748,12 +5893,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_route_points`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_route_points`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_route_points"],
             self._build(
                 OPERATIONS["list_route_points"],
-                f"/api/admin/voice/v1/accounts/{account_id}/extensions",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/extensions",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -5778,13 +5925,14 @@ class AsyncClient(AsyncBase):
         Creates a route point; the answer is the created route point associated with the account.
 
         Args:
+            body: A route point (extension) to create or replace: `models.RoutePointRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.RoutePoint = await self._call(
             OPERATIONS["create_route_point"],
             self._build(
                 OPERATIONS["create_route_point"],
-                f"/api/admin/voice/v1/accounts/{account_id}/extensions",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/extensions",
                 {},
                 {},
                 json_body=body,
@@ -5813,7 +5961,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_route_point"],
             self._build(
                 OPERATIONS["get_route_point"],
-                f"/api/admin/voice/v1/accounts/{account_id}/extensions/{extension_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/extensions/{segment(extension_id)}",
                 {},
                 {},
             ),
@@ -5835,6 +5983,7 @@ class AsyncClient(AsyncBase):
         Updates a route point and returns it. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed.
 
         Args:
+            body: A route point (extension) to create or replace: `models.RoutePointRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             extension_id: Identifier of the route point (extension).
         """
@@ -5842,7 +5991,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_route_point"],
             self._build(
                 OPERATIONS["update_route_point"],
-                f"/api/admin/voice/v1/accounts/{account_id}/extensions/{extension_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/extensions/{segment(extension_id)}",
                 {},
                 {},
                 json_body=body,
@@ -5871,7 +6020,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_route_point"],
             self._build(
                 OPERATIONS["delete_route_point"],
-                f"/api/admin/voice/v1/accounts/{account_id}/extensions/{extension_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/extensions/{segment(extension_id)}",
                 {},
                 {},
             ),
@@ -5907,7 +6056,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_hybrid_extensions"],
             self._build(
                 OPERATIONS["list_hybrid_extensions"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/extensions",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/extensions",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -5933,12 +6082,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_hybrid_extensions`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_hybrid_extensions`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_hybrid_extensions"],
             self._build(
                 OPERATIONS["list_hybrid_extensions"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/extensions",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/extensions",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -5972,7 +6123,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_hybrid_extension"],
             self._build(
                 OPERATIONS["delete_hybrid_extension"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/extensions/{extension_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/extensions/{segment(extension_id)}",
                 {},
                 {},
             ),
@@ -6008,7 +6159,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_sync_jobs"],
             self._build(
                 OPERATIONS["list_sync_jobs"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/jobs",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/jobs",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -6034,12 +6185,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_sync_jobs`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_sync_jobs`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_sync_jobs"],
             self._build(
                 OPERATIONS["list_sync_jobs"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/jobs",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/jobs",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -6073,7 +6226,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_sync_job_details"],
             self._build(
                 OPERATIONS["get_sync_job_details"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/jobs/{job_id}:details",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/jobs/{segment(job_id)}:details",
                 {},
                 {},
             ),
@@ -6113,7 +6266,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_sync_job_entity_details"],
             self._build(
                 OPERATIONS["list_sync_job_entity_details"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/jobs/{job_id}:entity-details",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/jobs/{segment(job_id)}:entity-details",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -6142,12 +6295,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_sync_job_entity_details`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_sync_job_entity_details`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_sync_job_entity_details"],
             self._build(
                 OPERATIONS["list_sync_job_entity_details"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/jobs/{job_id}:entity-details",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/jobs/{segment(job_id)}:entity-details",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -6182,7 +6337,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_sync_job"],
             self._build(
                 OPERATIONS["get_sync_job"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/jobs/{job_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/jobs/{segment(job_id)}",
                 {},
                 {},
             ),
@@ -6210,7 +6365,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["push_hybrid_cloud_gateway_system_config"],
             self._build(
                 OPERATIONS["push_hybrid_cloud_gateway_system_config"],
-                f"/api/admin/voice/v1/accounts/{account_id}/hybrid-cloud-gateway-systems/{system_id}:pushConfig",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/hybrid-cloud-gateway-systems/{segment(system_id)}:pushConfig",
                 {},
                 {},
             ),
@@ -6232,6 +6387,7 @@ class AsyncClient(AsyncBase):
         Updates the public key held by the Voice service when a Hybrid Cloud Gateway cluster is recovered.
 
         Args:
+            body: New public key of a Hybrid Cloud Gateway system: `models.PublicKeyUpdate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             system_id: Identifier of the Hybrid Cloud Gateway system (the systemId given when the gateway was created).
         """
@@ -6239,7 +6395,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_hybrid_cloud_gateway_system_public_key"],
             self._build(
                 OPERATIONS["update_hybrid_cloud_gateway_system_public_key"],
-                f"/api/admin/voice/v1/accounts/{account_id}/hybrid-cloud-gateway-systems/{system_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/hybrid-cloud-gateway-systems/{segment(system_id)}",
                 {},
                 {},
                 json_body=body,
@@ -6274,7 +6430,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_location_profiles"],
             self._build(
                 OPERATIONS["list_location_profiles"],
-                f"/api/admin/voice/v1/accounts/{account_id}/location-profiles",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/location-profiles",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -6299,12 +6455,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_location_profiles`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_location_profiles`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_location_profiles"],
             self._build(
                 OPERATIONS["list_location_profiles"],
-                f"/api/admin/voice/v1/accounts/{account_id}/location-profiles",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/location-profiles",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -6329,13 +6487,14 @@ class AsyncClient(AsyncBase):
         Creates a location profile. You should provide basic details such as a name, description, locationCode, isMediaLatchingEnabled and sipServerAddressList. After the request has been accepted an async process sends the profile to all Hybrid Cloud Gateways of the tenant; if the push to any of them fails the profile is put in FAILED status. Monitor the status via /location-profiles/{locationProfileId}.
 
         Args:
+            body: Location profile as sent on create and on full replacement: `models.LocationProfileRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.AcceptedLocation = await self._call(
             OPERATIONS["create_location_profile"],
             self._build(
                 OPERATIONS["create_location_profile"],
-                f"/api/admin/voice/v1/accounts/{account_id}/location-profiles",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/location-profiles",
                 {},
                 {},
                 json_body=body,
@@ -6364,7 +6523,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_location_profile"],
             self._build(
                 OPERATIONS["get_location_profile"],
-                f"/api/admin/voice/v1/accounts/{account_id}/location-profiles/{location_profile_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/location-profiles/{segment(location_profile_id)}",
                 {},
                 {},
             ),
@@ -6386,6 +6545,7 @@ class AsyncClient(AsyncBase):
         Updates a Location Profile. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed. After the request has been accepted an async process updates the configured resource; poll its status with the GET.
 
         Args:
+            body: Location profile as sent on create and on full replacement: `models.LocationProfileRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             location_profile_id: Identifier of the location profile.
         """
@@ -6393,7 +6553,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_location_profile"],
             self._build(
                 OPERATIONS["update_location_profile"],
-                f"/api/admin/voice/v1/accounts/{account_id}/location-profiles/{location_profile_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/location-profiles/{segment(location_profile_id)}",
                 {},
                 {},
                 json_body=body,
@@ -6424,7 +6584,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_location_profile"],
             self._build(
                 OPERATIONS["delete_location_profile"],
-                f"/api/admin/voice/v1/accounts/{account_id}/location-profiles/{location_profile_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/location-profiles/{segment(location_profile_id)}",
                 {
                     "forceDelete": force_delete,
                 },
@@ -6460,7 +6620,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_sip_trunks"],
             self._build(
                 OPERATIONS["list_sip_trunks"],
-                f"/api/admin/voice/v1/accounts/{account_id}/sip-trunks",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/sip-trunks",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -6485,12 +6645,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_sip_trunks`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_sip_trunks`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_sip_trunks"],
             self._build(
                 OPERATIONS["list_sip_trunks"],
-                f"/api/admin/voice/v1/accounts/{account_id}/sip-trunks",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/sip-trunks",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -6516,6 +6678,7 @@ class AsyncClient(AsyncBase):
         Updates the caller ID of a SIP trunk: the callerId UUID is passed in the payload and the updated SIP trunk is returned.
 
         Args:
+            body: The new caller ID of a SIP trunk: `models.SipTrunkCallerIdUpdate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             sip_trunk_id: Identifier of the SIP trunk.
         """
@@ -6523,7 +6686,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_sip_trunk_caller_id"],
             self._build(
                 OPERATIONS["update_sip_trunk_caller_id"],
-                f"/api/admin/voice/v1/accounts/{account_id}/sip-trunks/{sip_trunk_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/sip-trunks/{segment(sip_trunk_id)}",
                 {},
                 {},
                 json_body=body,
@@ -6558,7 +6721,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_routing_rules"],
             self._build(
                 OPERATIONS["list_routing_rules"],
-                f"/api/admin/voice/v1/accounts/{account_id}/outbound-routing-rules",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/outbound-routing-rules",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -6583,12 +6746,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_routing_rules`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_routing_rules`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_routing_rules"],
             self._build(
                 OPERATIONS["list_routing_rules"],
-                f"/api/admin/voice/v1/accounts/{account_id}/outbound-routing-rules",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/outbound-routing-rules",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -6613,13 +6778,14 @@ class AsyncClient(AsyncBase):
         Updates the priority of several routing rules at once; the answer lists the rules with their updated priority.
 
         Args:
+            body: Rules whose priority is updated: `models.RoutingRuleBulkUpdate`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.RoutingRuleArray = await self._call(
             OPERATIONS["bulk_update_routing_rules"],
             self._build(
                 OPERATIONS["bulk_update_routing_rules"],
-                f"/api/admin/voice/v1/accounts/{account_id}/outbound-routing-rules",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/outbound-routing-rules",
                 {},
                 {},
                 json_body=body,
@@ -6641,13 +6807,14 @@ class AsyncClient(AsyncBase):
         Creates an outbound routing rule. You should provide basic details such as a type, priority, prefix, minLength and maxLength, and optionally sipTrunkId, callerId and isoCountry. A unique priority per rule is recommended.
 
         Args:
+            body: An outbound routing rule as sent on create and on full replacement: `models.RoutingRuleRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.RoutingRule = await self._call(
             OPERATIONS["create_routing_rule"],
             self._build(
                 OPERATIONS["create_routing_rule"],
-                f"/api/admin/voice/v1/accounts/{account_id}/outbound-routing-rules",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/outbound-routing-rules",
                 {},
                 {},
                 json_body=body,
@@ -6676,7 +6843,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_routing_rule"],
             self._build(
                 OPERATIONS["get_routing_rule"],
-                f"/api/admin/voice/v1/accounts/{account_id}/outbound-routing-rules/{routing_rule_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/outbound-routing-rules/{segment(routing_rule_id)}",
                 {},
                 {},
             ),
@@ -6698,6 +6865,7 @@ class AsyncClient(AsyncBase):
         Updates a routing rule. You should include all the details of the rule including the mandatory priority field: This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed.
 
         Args:
+            body: An outbound routing rule as sent on create and on full replacement: `models.RoutingRuleRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             routing_rule_id: Identifier of the outbound routing rule.
         """
@@ -6705,7 +6873,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_routing_rule"],
             self._build(
                 OPERATIONS["update_routing_rule"],
-                f"/api/admin/voice/v1/accounts/{account_id}/outbound-routing-rules/{routing_rule_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/outbound-routing-rules/{segment(routing_rule_id)}",
                 {},
                 {},
                 json_body=body,
@@ -6734,7 +6902,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_routing_rule"],
             self._build(
                 OPERATIONS["delete_routing_rule"],
-                f"/api/admin/voice/v1/accounts/{account_id}/outbound-routing-rules/{routing_rule_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/outbound-routing-rules/{segment(routing_rule_id)}",
                 {},
                 {},
             ),
@@ -6768,7 +6936,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_agent_locations"],
             self._build(
                 OPERATIONS["list_agent_locations"],
-                f"/api/admin/voice/v1/accounts/{account_id}/agent-locations",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/agent-locations",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -6793,12 +6961,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_agent_locations`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_agent_locations`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_agent_locations"],
             self._build(
                 OPERATIONS["list_agent_locations"],
-                f"/api/admin/voice/v1/accounts/{account_id}/agent-locations",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/agent-locations",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -6823,13 +6993,14 @@ class AsyncClient(AsyncBase):
         Creates an agent location. You should provide basic details such as a name and isDialingRestrictionEnabled, and optionally a description. The name must be unique. users and outboundRoutingRules are read-only.
 
         Args:
+            body: An agent location as sent on create and on full replacement: `models.AgentLocationRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
         """
         result: models.AgentLocation = await self._call(
             OPERATIONS["create_agent_location"],
             self._build(
                 OPERATIONS["create_agent_location"],
-                f"/api/admin/voice/v1/accounts/{account_id}/agent-locations",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/agent-locations",
                 {},
                 {},
                 json_body=body,
@@ -6858,7 +7029,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_agent_location"],
             self._build(
                 OPERATIONS["get_agent_location"],
-                f"/api/admin/voice/v1/accounts/{account_id}/agent-locations/{location_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/agent-locations/{segment(location_id)}",
                 {},
                 {},
             ),
@@ -6880,6 +7051,7 @@ class AsyncClient(AsyncBase):
         Updates an agent location. You should provide a name and isDialingRestrictionEnabled, and optionally a description; the name must be unique. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed.
 
         Args:
+            body: An agent location as sent on create and on full replacement: `models.AgentLocationRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             location_id: Identifier of the agent location.
         """
@@ -6887,7 +7059,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_agent_location"],
             self._build(
                 OPERATIONS["update_agent_location"],
-                f"/api/admin/voice/v1/accounts/{account_id}/agent-locations/{location_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/agent-locations/{segment(location_id)}",
                 {},
                 {},
                 json_body=body,
@@ -6916,7 +7088,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_agent_location"],
             self._build(
                 OPERATIONS["delete_agent_location"],
-                f"/api/admin/voice/v1/accounts/{account_id}/agent-locations/{location_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/agent-locations/{segment(location_id)}",
                 {},
                 {},
             ),
@@ -6952,7 +7124,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_skills"],
             self._build(
                 OPERATIONS["list_skills"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/skills",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/skills",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -6978,12 +7150,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_skills`, fetching page after page (`pageNumber` counting up, `pageSize` items a page).
 
         Takes the same arguments as `list_skills`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_skills"],
             self._build(
                 OPERATIONS["list_skills"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/skills",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/skills",
                 {
                     "pageNumber": page_number,
                     "pageSize": page_size,
@@ -7009,6 +7183,7 @@ class AsyncClient(AsyncBase):
         Creates a hybrid skill for the Communication Manager. You should provide mandatory details such as a name, skill extension number and skill number, and optionally an agent assist profile. The skill name, number and extension must be unique within the Communication Manager. If the data is created in voice but the agent assist API fails, 207 Partial success is returned.
 
         Args:
+            body: A hybrid skill as sent on create and on full replacement: `models.SkillRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             communication_manager_id: Identifier of the Communication Manager element.
         """
@@ -7016,7 +7191,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["create_skill"],
             self._build(
                 OPERATIONS["create_skill"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/skills",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/skills",
                 {},
                 {},
                 json_body=body,
@@ -7047,7 +7222,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_skill"],
             self._build(
                 OPERATIONS["get_skill"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/skills/{skill_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/skills/{segment(skill_id)}",
                 {},
                 {},
             ),
@@ -7070,6 +7245,7 @@ class AsyncClient(AsyncBase):
         Updates a hybrid skill. You should provide mandatory details such as a name, skill extension number and skill number, and optionally an agent assist profile; name, number and extension must be unique within the Communication Manager. This is a full replacement: include all the details; fields that are omitted from the update that were previously present will be removed. If the data is updated in voice but the agent assist API fails, 207 Partial Success is returned.
 
         Args:
+            body: A hybrid skill as sent on create and on full replacement: `models.SkillRequest`, or a mapping of its fields.
             account_id: The AXP account (tenant) identifier, six letters such as ABCDEF.
             communication_manager_id: Identifier of the Communication Manager element.
             skill_id: Identifier of the hybrid skill.
@@ -7078,7 +7254,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_skill"],
             self._build(
                 OPERATIONS["update_skill"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/skills/{skill_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/skills/{segment(skill_id)}",
                 {},
                 {},
                 json_body=body,
@@ -7109,7 +7285,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_skill"],
             self._build(
                 OPERATIONS["delete_skill"],
-                f"/api/admin/voice/v1/accounts/{account_id}/communication-managers/{communication_manager_id}/skills/{skill_id}",
+                f"/api/admin/voice/v1/accounts/{segment(account_id)}/communication-managers/{segment(communication_manager_id)}/skills/{segment(skill_id)}",
                 {},
                 {},
             ),

@@ -530,7 +530,7 @@ class FeatureToggleEvent(BaseModel):
     accounts: Annotated[list[Account], Field(description="Per-account settings of the toggle.")]
 
 
-class CodeType(StrEnum):
+class ReasonCodeCreateCodeType(StrEnum):
     """
     Type of the reason code.
     """
@@ -553,7 +553,7 @@ class ReasonCodeCreate(BaseModel):
     ]
     description: Annotated[str | None, Field(description="Free-text description.")] = None
     codeNumber: Annotated[str, Field(description='Number of the reason code, for example "89".')]
-    codeType: Annotated[CodeType, Field(description="Type of the reason code.")]
+    codeType: Annotated[ReasonCodeCreateCodeType, Field(description="Type of the reason code.")]
     isInterruptible: Annotated[bool, Field(description="Whether the reason code is interruptible.")]
     systemDefinedAttributes: Annotated[
         list[str] | None,
@@ -581,6 +581,16 @@ class ReasonCodeUpdate(BaseModel):
     organizationNodeId: Annotated[str | None, Field(description="Organization node the reason code belongs to.")] = None
 
 
+class ReasonCodeCodeType(StrEnum):
+    """
+    Type of the reason code.
+    """
+
+    NOT_READY = "NOT_READY"
+    LOGOUT = "LOGOUT"
+    CALL_WORK_CODES = "CALL_WORK_CODES"
+
+
 class ReasonCode(BaseModel):
     """
     A reason code.
@@ -590,7 +600,7 @@ class ReasonCode(BaseModel):
     codeName: Annotated[str, Field(description="Descriptive name.")]
     description: Annotated[str | None, Field(description="Free-text description.")] = None
     codeNumber: Annotated[str, Field(description="Number of the reason code.")]
-    codeType: Annotated[CodeType, Field(description="Type of the reason code.")]
+    codeType: Annotated[ReasonCodeCodeType, Field(description="Type of the reason code.")]
     isInterruptible: Annotated[bool | None, Field(description="Whether the reason code is interruptible.")] = None
     systemDefinedAttributes: Annotated[
         list[str] | None,
@@ -614,7 +624,7 @@ class ReasonCodePage(BaseModel):
     links: Links
 
 
-class Type(StrEnum):
+class VoicePlanRequestType(StrEnum):
     """
     SYSTEM for a System Range, USER for a User Voice Plan. At least one System Range must exist before a User Voice Plan is configured.
     """
@@ -630,7 +640,7 @@ class VoicePlanRequest(BaseModel):
 
     name: Annotated[str, Field(description="Descriptive and meaningful name of the voice plan.")]
     type: Annotated[
-        Type,
+        VoicePlanRequestType,
         Field(
             description="SYSTEM for a System Range, USER for a User Voice Plan. At least one System Range must exist before a User Voice Plan is configured."
         ),
@@ -663,6 +673,15 @@ class VoicePlanRequest(BaseModel):
     ] = None
 
 
+class VoicePlanType(StrEnum):
+    """
+    SYSTEM for a System Range, USER for a User Voice Plan. At least one System Range must exist before a User Voice Plan is configured.
+    """
+
+    SYSTEM = "SYSTEM"
+    USER = "USER"
+
+
 class VoicePlan(BaseModel):
     """
     A voice plan of a Communication Manager.
@@ -671,7 +690,7 @@ class VoicePlan(BaseModel):
     voicePlanId: Annotated[str, Field(description="Identifier of the voice plan.")]
     name: Annotated[str, Field(description="Descriptive and meaningful name of the voice plan.")]
     type: Annotated[
-        Type,
+        VoicePlanType,
         Field(
             description="SYSTEM for a System Range, USER for a User Voice Plan. At least one System Range must exist before a User Voice Plan is configured."
         ),
@@ -766,7 +785,7 @@ class HybridExtensionPage(BaseModel):
     links: Links
 
 
-class Entity(StrEnum):
+class SyncJobRequestEntities(StrEnum):
     """
     Aura entity type.
     """
@@ -783,7 +802,8 @@ class SyncJobRequest(BaseModel):
     """
 
     entities: Annotated[
-        list[Entity], Field(description="Entities to synchronize from Aura: the four the doc lists.", min_length=1)
+        list[SyncJobRequestEntities],
+        Field(description="Entities to synchronize from Aura: the four the doc lists.", min_length=1),
     ]
     name: Annotated[str | None, Field(description="Descriptive and meaningful job name.")] = None
 
@@ -821,7 +841,7 @@ class SyncJobPage(BaseModel):
     links: Links
 
 
-class EntityType(StrEnum):
+class JobEntityDetailsEntityType(StrEnum):
     """
     Aura entity type.
     """
@@ -840,7 +860,7 @@ class EntitySyncDetail(BaseModel):
 
 
 class JobEntityDetail(BaseModel):
-    entityType: Annotated[EntityType | None, Field(description="Aura entity type.")] = None
+    entityType: Annotated[JobEntityDetailsEntityType | None, Field(description="Aura entity type.")] = None
     entitySyncDetails: Annotated[list[EntitySyncDetail] | None, Field(description="Counts per status.")] = None
 
 
@@ -850,6 +870,17 @@ class SyncJobDetails(BaseModel):
     """
 
     jobEntityDetails: Annotated[list[JobEntityDetail], Field(description="Summary per entity type.")]
+
+
+class SyncEntityDetailEntityType(StrEnum):
+    """
+    Aura entity type.
+    """
+
+    AGENT = "AGENT"
+    EXTENSION = "EXTENSION"
+    REASONCODE_AUX = "REASONCODE_AUX"
+    SYSTEM_PARAMETER_FEATURES = "SYSTEM_PARAMETER_FEATURES"
 
 
 class SystemParameterFeatures(BaseModel):
@@ -877,7 +908,7 @@ class SyncEntityDetail(BaseModel):
     """
 
     id: Annotated[str, Field(description="Identifier of the synced entity record.")]
-    entityType: Annotated[EntityType, Field(description="Aura entity type.")]
+    entityType: Annotated[SyncEntityDetailEntityType, Field(description="Aura entity type.")]
     entityData: Annotated[
         EntityData | None,
         Field(

@@ -24,10 +24,11 @@ from ._errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RedirectError,
     ServerError,
     UnprocessableEntityError,
 )
-from ._http import AsyncBase, Envelope, ErrorShape, Operation, SyncBase
+from ._http import AsyncBase, Envelope, ErrorShape, Operation, SyncBase, segment
 from ._policy import NO_RETRY, RateLimiter, Retry
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimiter",
+    "RedirectError",
     "Retry",
     "Secret",
     "ServerError",
@@ -55,341 +57,489 @@ DEFAULT_BASE_URL = "https://example.contaqt.com"
 DEFAULT_RETRY = Retry()
 # The vendor's documented limit as (requests, window seconds); `rate_limit=True` enforces it client-side.
 RATE_LIMIT: tuple[int, int] | None = None
-SCHEMES = (Scheme("api_key", "query", "api_key"),)
-ERROR_SHAPE = ErrorShape(None, None)
+SCHEMES = (Scheme(name="api_key", kind="query", param_name="api_key"),)
+ERROR_SHAPE = ErrorShape(code_field=None, message_field=None)
 OPERATIONS = {
     "originate_call": Operation(
-        "originate_call",
-        "GET",
-        "/api/cc_agent/originate",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", None),
+        operation_id="originate_call",
+        method="GET",
+        path="/api/cc_agent/originate",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data=None,
+        ),
     ),
     "list_phone_lists": Operation(
-        "list_phone_lists",
-        "GET",
-        "/api/phone_list",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="list_phone_lists",
+        method="GET",
+        path="/api/phone_list",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "create_phone_list": Operation(
-        "create_phone_list",
-        "POST",
-        "/api/phone_list",
-        (("api_key",),),
-        False,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="create_phone_list",
+        method="POST",
+        path="/api/phone_list",
+        security=(("api_key",),),
+        idempotent=False,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "get_phone_list": Operation(
-        "get_phone_list",
-        "GET",
-        "/api/phone_list/{id}",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="get_phone_list",
+        method="GET",
+        path="/api/phone_list/{id}",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "update_phone_list": Operation(
-        "update_phone_list",
-        "PUT",
-        "/api/phone_list/{id}",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="update_phone_list",
+        method="PUT",
+        path="/api/phone_list/{id}",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "delete_phone_list": Operation(
-        "delete_phone_list",
-        "DELETE",
-        "/api/phone_list/{id}",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="delete_phone_list",
+        method="DELETE",
+        path="/api/phone_list/{id}",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "list_leads": Operation(
-        "list_leads",
-        "GET",
-        "/api/phone_list/{id}/lead",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="list_leads",
+        method="GET",
+        path="/api/phone_list/{id}/lead",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "create_leads": Operation(
-        "create_leads",
-        "POST",
-        "/api/phone_list/{id}/lead",
-        (("api_key",),),
-        False,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="create_leads",
+        method="POST",
+        path="/api/phone_list/{id}/lead",
+        security=(("api_key",),),
+        idempotent=False,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "delete_leads": Operation(
-        "delete_leads",
-        "DELETE",
-        "/api/phone_list/{id}/lead",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="delete_leads",
+        method="DELETE",
+        path="/api/phone_list/{id}/lead",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "update_lead": Operation(
-        "update_lead",
-        "PUT",
-        "/api/phone_list/{id}/lead/{phone}",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="update_lead",
+        method="PUT",
+        path="/api/phone_list/{id}/lead/{phone}",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "delete_lead": Operation(
-        "delete_lead",
-        "DELETE",
-        "/api/phone_list/{id}/lead/{phone}",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="delete_lead",
+        method="DELETE",
+        path="/api/phone_list/{id}/lead/{phone}",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "list_users": Operation(
-        "list_users",
-        "GET",
-        "/api/user",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="list_users",
+        method="GET",
+        path="/api/user",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "create_user": Operation(
-        "create_user",
-        "POST",
-        "/api/user",
-        (("api_key",),),
-        False,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="create_user",
+        method="POST",
+        path="/api/user",
+        security=(("api_key",),),
+        idempotent=False,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "login_user": Operation(
-        "login_user",
-        "POST",
-        "/api/user/login",
-        (("api_key",),),
-        False,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="login_user",
+        method="POST",
+        path="/api/user/login",
+        security=(("api_key",),),
+        idempotent=False,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "logout_user": Operation(
-        "logout_user",
-        "GET",
-        "/api/user/logout",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="logout_user",
+        method="GET",
+        path="/api/user/logout",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "get_user": Operation(
-        "get_user",
-        "GET",
-        "/api/user/{id}",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="get_user",
+        method="GET",
+        path="/api/user/{id}",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "update_user": Operation(
-        "update_user",
-        "PUT",
-        "/api/user/{id}",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="update_user",
+        method="PUT",
+        path="/api/user/{id}",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "delete_user": Operation(
-        "delete_user",
-        "DELETE",
-        "/api/user/{id}",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="delete_user",
+        method="DELETE",
+        path="/api/user/{id}",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "list_user_queues": Operation(
-        "list_user_queues",
-        "GET",
-        "/api/user/{id}/queues",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="list_user_queues",
+        method="GET",
+        path="/api/user/{id}/queues",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "replace_user_queues": Operation(
-        "replace_user_queues",
-        "PUT",
-        "/api/user/{id}/queues",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="replace_user_queues",
+        method="PUT",
+        path="/api/user/{id}/queues",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "add_user_queues": Operation(
-        "add_user_queues",
-        "POST",
-        "/api/user/{id}/queues",
-        (("api_key",),),
-        False,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="add_user_queues",
+        method="POST",
+        path="/api/user/{id}/queues",
+        security=(("api_key",),),
+        idempotent=False,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "delete_user_queues": Operation(
-        "delete_user_queues",
-        "DELETE",
-        "/api/user/{id}/queues",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="delete_user_queues",
+        method="DELETE",
+        path="/api/user/{id}/queues",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "check_in_agent": Operation(
-        "check_in_agent",
-        "GET",
-        "/api/cc_agent/checkIn",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="check_in_agent",
+        method="GET",
+        path="/api/cc_agent/checkIn",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "check_out_agent": Operation(
-        "check_out_agent",
-        "GET",
-        "/api/cc_agent/checkOut",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="check_out_agent",
+        method="GET",
+        path="/api/cc_agent/checkOut",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "check_in_agent_device": Operation(
-        "check_in_agent_device",
-        "GET",
-        "/api/cc_agent/checkInDevice",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="check_in_agent_device",
+        method="GET",
+        path="/api/cc_agent/checkInDevice",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "set_agent_pause": Operation(
-        "set_agent_pause",
-        "GET",
-        "/api/cc_agent/setPause",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="set_agent_pause",
+        method="GET",
+        path="/api/cc_agent/setPause",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "set_agent_queues": Operation(
-        "set_agent_queues",
-        "GET",
-        "/api/cc_agent/setQueues",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="set_agent_queues",
+        method="GET",
+        path="/api/cc_agent/setQueues",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "set_agent_wrapup": Operation(
-        "set_agent_wrapup",
-        "GET",
-        "/api/cc_agent/wrapup",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="set_agent_wrapup",
+        method="GET",
+        path="/api/cc_agent/wrapup",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "list_queues": Operation(
-        "list_queues",
-        "GET",
-        "/api/cc_queue",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="list_queues",
+        method="GET",
+        path="/api/cc_queue",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "create_queue": Operation(
-        "create_queue",
-        "POST",
-        "/api/cc_queue",
-        (("api_key",),),
-        False,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="create_queue",
+        method="POST",
+        path="/api/cc_queue",
+        security=(("api_key",),),
+        idempotent=False,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "get_queue": Operation(
-        "get_queue",
-        "GET",
-        "/api/cc_queue/{id}",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="get_queue",
+        method="GET",
+        path="/api/cc_queue/{id}",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "update_queue": Operation(
-        "update_queue",
-        "PUT",
-        "/api/cc_queue/{id}",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="update_queue",
+        method="PUT",
+        path="/api/cc_queue/{id}",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "delete_queue": Operation(
-        "delete_queue",
-        "DELETE",
-        "/api/cc_queue/{id}",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="delete_queue",
+        method="DELETE",
+        path="/api/cc_queue/{id}",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "list_queue_agents": Operation(
-        "list_queue_agents",
-        "GET",
-        "/api/cc_queue/{id}/users",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="list_queue_agents",
+        method="GET",
+        path="/api/cc_queue/{id}/users",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "replace_queue_agents": Operation(
-        "replace_queue_agents",
-        "PUT",
-        "/api/cc_queue/{id}/users",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="replace_queue_agents",
+        method="PUT",
+        path="/api/cc_queue/{id}/users",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "add_queue_agents": Operation(
-        "add_queue_agents",
-        "POST",
-        "/api/cc_queue/{id}/users",
-        (("api_key",),),
-        False,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="add_queue_agents",
+        method="POST",
+        path="/api/cc_queue/{id}/users",
+        security=(("api_key",),),
+        idempotent=False,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
     "delete_queue_agents": Operation(
-        "delete_queue_agents",
-        "DELETE",
-        "/api/cc_queue/{id}/users",
-        (("api_key",),),
-        True,
-        None,
-        envelope=Envelope("success", None, "msg", "data"),
+        operation_id="delete_queue_agents",
+        method="DELETE",
+        path="/api/cc_queue/{id}/users",
+        security=(("api_key",),),
+        idempotent=True,
+        envelope=Envelope(
+            success="success",
+            code=None,
+            message="msg",
+            data="data",
+        ),
     ),
 }
 
@@ -422,11 +572,14 @@ def _limiter(rate_limit: RateLimiter | bool) -> RateLimiter | None:
 class Client(SyncBase):
     """Synchronous client for the Contaqt call-center API.
 
-        Credentials are kept as `Secret`s and never appear in repr, logs or errors.
-        `retry` retries idempotent calls on 429/502/503/504 and network errors, honouring `Retry-After`
-        (`Retry(non_idempotent=True)` opts POST/PATCH in, `retry=None` turns retries off). `rate_limit=True`
+    Credentials are kept as `Secret`s and never appear in repr, logs or errors.
+    `retry` retries idempotent calls on 429/502/503/504 and network errors, honouring `Retry-After`
+    (`Retry(non_idempotent=True)` opts POST/PATCH in, `retry=None` turns retries off). `rate_limit=True`
     needs a `RateLimiter`: the vendor documents no limit.
-        Pass `transport=` (for instance `httpx.MockTransport`) to run in-process.
+    Path parameters are percent-encoded as one path segment each, so no value changes which endpoint is called.
+    Redirects are followed only within the same origin; one to another scheme, host or port raises
+    `RedirectError`, so no credential ever reaches a host other than the one it was meant for.
+    Pass `transport=` (for instance `httpx.MockTransport`) to run in-process.
     """
 
     def __init__(
@@ -446,7 +599,9 @@ class Client(SyncBase):
         super().__init__(
             base_url, DEFAULT_BASE_URL, credentials, ERROR_SHAPE, headers, retry or NO_RETRY, _limiter(rate_limit)
         )
-        self._http = httpx.Client(timeout=timeout, transport=transport)
+        # The send loop follows same-origin redirects itself; httpx would carry custom credential headers,
+        # query keys and request cookies to any host, and the OAuth2 token request must not move at all.
+        self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
 
     def close(self) -> None:
         self._http.close()
@@ -550,6 +705,9 @@ class Client(SyncBase):
         `POST /api/phone_list`
 
         Create new phone-list
+
+        Args:
+            body: Phone list to create: `models.PhoneListCreate`, or a mapping of its fields.
         """
         result: models.PhoneList | None = self._call(
             OPERATIONS["create_phone_list"],
@@ -582,7 +740,7 @@ class Client(SyncBase):
             OPERATIONS["get_phone_list"],
             self._build(
                 OPERATIONS["get_phone_list"],
-                f"/api/phone_list/{id}",
+                f"/api/phone_list/{segment(id)}",
                 {},
                 {},
             ),
@@ -603,13 +761,14 @@ class Client(SyncBase):
         Update specific record. Only submitted values are updated.
 
         Args:
+            body: Phone-list fields to change. Only submitted values are updated: `models.PhoneListUpdate`, or a mapping of its fields.
             id: Phone list id
         """
         result: models.PhoneList | None = self._call(
             OPERATIONS["update_phone_list"],
             self._build(
                 OPERATIONS["update_phone_list"],
-                f"/api/phone_list/{id}",
+                f"/api/phone_list/{segment(id)}",
                 {},
                 {},
                 json_body=body,
@@ -636,7 +795,7 @@ class Client(SyncBase):
             OPERATIONS["delete_phone_list"],
             self._build(
                 OPERATIONS["delete_phone_list"],
-                f"/api/phone_list/{id}",
+                f"/api/phone_list/{segment(id)}",
                 {},
                 {},
             ),
@@ -662,7 +821,7 @@ class Client(SyncBase):
             OPERATIONS["list_leads"],
             self._build(
                 OPERATIONS["list_leads"],
-                f"/api/phone_list/{id}/lead",
+                f"/api/phone_list/{segment(id)}/lead",
                 {},
                 {},
             ),
@@ -683,13 +842,14 @@ class Client(SyncBase):
         Add lead. Object or Array of objects [{phone, name, lead_id, priority, tags, ext_api_vars}...]. A lead with the same phone number can appear only once in a phone list.
 
         Args:
+            body: Add lead. Object or Array of objects [{phone, name, lead_id, priority, tags, ext_api_vars}...]: `models.LeadCreateRequest`, or a mapping of its fields.
             id: Phone list id
         """
         result: Any = self._call(
             OPERATIONS["create_leads"],
             self._build(
                 OPERATIONS["create_leads"],
-                f"/api/phone_list/{id}/lead",
+                f"/api/phone_list/{segment(id)}/lead",
                 {},
                 {},
                 json_body=body,
@@ -711,13 +871,14 @@ class Client(SyncBase):
         Delete multiple leads JSON Array of phone numbers in BODY ["1234567"...]
 
         Args:
+            body: JSON Array of phone numbers in BODY ["1234567"...]: `models.LeadPhones`, or a mapping of its fields.
             id: Phone list id
         """
         result: Any = self._call(
             OPERATIONS["delete_leads"],
             self._build(
                 OPERATIONS["delete_leads"],
-                f"/api/phone_list/{id}/lead",
+                f"/api/phone_list/{segment(id)}/lead",
                 {},
                 {},
                 json_body=body,
@@ -740,6 +901,7 @@ class Client(SyncBase):
         Update single lead
 
         Args:
+            body: Lead fields to change: `models.LeadUpdate`, or a mapping of its fields.
             id: Phone list id
             phone: Phone number of the lead
         """
@@ -747,7 +909,7 @@ class Client(SyncBase):
             OPERATIONS["update_lead"],
             self._build(
                 OPERATIONS["update_lead"],
-                f"/api/phone_list/{id}/lead/{phone}",
+                f"/api/phone_list/{segment(id)}/lead/{segment(phone)}",
                 {},
                 {},
                 json_body=body,
@@ -776,7 +938,7 @@ class Client(SyncBase):
             OPERATIONS["delete_lead"],
             self._build(
                 OPERATIONS["delete_lead"],
-                f"/api/phone_list/{id}/lead/{phone}",
+                f"/api/phone_list/{segment(id)}/lead/{segment(phone)}",
                 {},
                 {},
             ),
@@ -825,6 +987,9 @@ class Client(SyncBase):
         `POST /api/user`
 
         Create new user Response will contain 'data' property object with new record's values
+
+        Args:
+            body: User to create: `models.UserCreate`, or a mapping of its fields.
         """
         result: models.User | None = self._call(
             OPERATIONS["create_user"],
@@ -899,7 +1064,7 @@ class Client(SyncBase):
             OPERATIONS["get_user"],
             self._build(
                 OPERATIONS["get_user"],
-                f"/api/user/{id}",
+                f"/api/user/{segment(id)}",
                 {},
                 {},
             ),
@@ -920,13 +1085,14 @@ class Client(SyncBase):
         Update specific record. Only submitted values are updated. Response will contain 'data' property object with all record's values
 
         Args:
+            body: User fields to change. Only submitted values are updated: `models.UserUpdate`, or a mapping of its fields.
             id: User id
         """
         result: models.User | None = self._call(
             OPERATIONS["update_user"],
             self._build(
                 OPERATIONS["update_user"],
-                f"/api/user/{id}",
+                f"/api/user/{segment(id)}",
                 {},
                 {},
                 json_body=body,
@@ -953,7 +1119,7 @@ class Client(SyncBase):
             OPERATIONS["delete_user"],
             self._build(
                 OPERATIONS["delete_user"],
-                f"/api/user/{id}",
+                f"/api/user/{segment(id)}",
                 {},
                 {},
             ),
@@ -979,7 +1145,7 @@ class Client(SyncBase):
             OPERATIONS["list_user_queues"],
             self._build(
                 OPERATIONS["list_user_queues"],
-                f"/api/user/{id}/queues",
+                f"/api/user/{segment(id)}/queues",
                 {},
                 {},
             ),
@@ -1000,13 +1166,14 @@ class Client(SyncBase):
         Manage queues (see Manage queue agents): replace the queue rows [[queue_id, mode, position, level, timegroup_id], ...].
 
         Args:
+            body: Queues of a user: Format:[[queue_id, mode, position, level, timegroup_id], ...]: `models.UserQueuesRequest`, or a mapping of its fields.
             id: User id
         """
         result: Any = self._call(
             OPERATIONS["replace_user_queues"],
             self._build(
                 OPERATIONS["replace_user_queues"],
-                f"/api/user/{id}/queues",
+                f"/api/user/{segment(id)}/queues",
                 {},
                 {},
                 json_body=body,
@@ -1028,13 +1195,14 @@ class Client(SyncBase):
         Manage queues (see Manage queue agents): add queue rows [[queue_id, mode, position, level, timegroup_id], ...].
 
         Args:
+            body: Queues of a user: Format:[[queue_id, mode, position, level, timegroup_id], ...]: `models.UserQueuesRequest`, or a mapping of its fields.
             id: User id
         """
         result: Any = self._call(
             OPERATIONS["add_user_queues"],
             self._build(
                 OPERATIONS["add_user_queues"],
-                f"/api/user/{id}/queues",
+                f"/api/user/{segment(id)}/queues",
                 {},
                 {},
                 json_body=body,
@@ -1056,13 +1224,14 @@ class Client(SyncBase):
         Manage queues (see Manage queue agents): remove queues; ids - array or comma separated list of queue ids.
 
         Args:
+            body: Queue ids to remove from the user: `models.UserQueueIdsRequest`, or a mapping of its fields.
             id: User id
         """
         result: Any = self._call(
             OPERATIONS["delete_user_queues"],
             self._build(
                 OPERATIONS["delete_user_queues"],
-                f"/api/user/{id}/queues",
+                f"/api/user/{segment(id)}/queues",
                 {},
                 {},
                 json_body=body,
@@ -1312,6 +1481,9 @@ class Client(SyncBase):
         `POST /api/cc_queue`
 
         Create a queue (inferred: the doc lists properties with `(put/post only)` fields).
+
+        Args:
+            body: Queue to create: `models.QueueCreate`, or a mapping of its fields.
         """
         result: models.Queue | None = self._call(
             OPERATIONS["create_queue"],
@@ -1344,7 +1516,7 @@ class Client(SyncBase):
             OPERATIONS["get_queue"],
             self._build(
                 OPERATIONS["get_queue"],
-                f"/api/cc_queue/{id}",
+                f"/api/cc_queue/{segment(id)}",
                 {},
                 {},
             ),
@@ -1365,13 +1537,14 @@ class Client(SyncBase):
         Update a queue (inferred: `users` is `(put/post only)`). Only submitted values are updated.
 
         Args:
+            body: Queue fields to change. Only submitted values are updated: `models.QueueUpdate`, or a mapping of its fields.
             id: Queue id
         """
         result: models.Queue | None = self._call(
             OPERATIONS["update_queue"],
             self._build(
                 OPERATIONS["update_queue"],
-                f"/api/cc_queue/{id}",
+                f"/api/cc_queue/{segment(id)}",
                 {},
                 {},
                 json_body=body,
@@ -1398,7 +1571,7 @@ class Client(SyncBase):
             OPERATIONS["delete_queue"],
             self._build(
                 OPERATIONS["delete_queue"],
-                f"/api/cc_queue/{id}",
+                f"/api/cc_queue/{segment(id)}",
                 {},
                 {},
             ),
@@ -1424,7 +1597,7 @@ class Client(SyncBase):
             OPERATIONS["list_queue_agents"],
             self._build(
                 OPERATIONS["list_queue_agents"],
-                f"/api/cc_queue/{id}/users",
+                f"/api/cc_queue/{segment(id)}/users",
                 {},
                 {},
             ),
@@ -1445,13 +1618,14 @@ class Client(SyncBase):
         Replace agents Params: users - [[user_id, mode, position, level, timegroup_id], ...]
 
         Args:
+            body: Params: users - [[user_id, mode, position, level, timegroup_id], ...]: `models.QueueAgentsRequest`, or a mapping of its fields.
             id: Queue id
         """
         result: Any = self._call(
             OPERATIONS["replace_queue_agents"],
             self._build(
                 OPERATIONS["replace_queue_agents"],
-                f"/api/cc_queue/{id}/users",
+                f"/api/cc_queue/{segment(id)}/users",
                 {},
                 {},
                 json_body=body,
@@ -1473,13 +1647,14 @@ class Client(SyncBase):
         Add agents Params: users - [[user_id, mode, position, level, timegroup_id], ...]
 
         Args:
+            body: Params: users - [[user_id, mode, position, level, timegroup_id], ...]: `models.QueueAgentsRequest`, or a mapping of its fields.
             id: Queue id
         """
         result: Any = self._call(
             OPERATIONS["add_queue_agents"],
             self._build(
                 OPERATIONS["add_queue_agents"],
-                f"/api/cc_queue/{id}/users",
+                f"/api/cc_queue/{segment(id)}/users",
                 {},
                 {},
                 json_body=body,
@@ -1501,13 +1676,14 @@ class Client(SyncBase):
         Delete agents Params: ids - array or comma separated list or user_ids
 
         Args:
+            body: Params: ids - array or comma separated list or user_ids: `models.QueueAgentIdsRequest`, or a mapping of its fields.
             id: Queue id
         """
         result: Any = self._call(
             OPERATIONS["delete_queue_agents"],
             self._build(
                 OPERATIONS["delete_queue_agents"],
-                f"/api/cc_queue/{id}/users",
+                f"/api/cc_queue/{segment(id)}/users",
                 {},
                 {},
                 json_body=body,
@@ -1537,7 +1713,9 @@ class AsyncClient(AsyncBase):
         super().__init__(
             base_url, DEFAULT_BASE_URL, credentials, ERROR_SHAPE, headers, retry or NO_RETRY, _limiter(rate_limit)
         )
-        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        # The send loop follows same-origin redirects itself; httpx would carry custom credential headers,
+        # query keys and request cookies to any host, and the OAuth2 token request must not move at all.
+        self._http = httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -1641,6 +1819,9 @@ class AsyncClient(AsyncBase):
         `POST /api/phone_list`
 
         Create new phone-list
+
+        Args:
+            body: Phone list to create: `models.PhoneListCreate`, or a mapping of its fields.
         """
         result: models.PhoneList | None = await self._call(
             OPERATIONS["create_phone_list"],
@@ -1673,7 +1854,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_phone_list"],
             self._build(
                 OPERATIONS["get_phone_list"],
-                f"/api/phone_list/{id}",
+                f"/api/phone_list/{segment(id)}",
                 {},
                 {},
             ),
@@ -1694,13 +1875,14 @@ class AsyncClient(AsyncBase):
         Update specific record. Only submitted values are updated.
 
         Args:
+            body: Phone-list fields to change. Only submitted values are updated: `models.PhoneListUpdate`, or a mapping of its fields.
             id: Phone list id
         """
         result: models.PhoneList | None = await self._call(
             OPERATIONS["update_phone_list"],
             self._build(
                 OPERATIONS["update_phone_list"],
-                f"/api/phone_list/{id}",
+                f"/api/phone_list/{segment(id)}",
                 {},
                 {},
                 json_body=body,
@@ -1727,7 +1909,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_phone_list"],
             self._build(
                 OPERATIONS["delete_phone_list"],
-                f"/api/phone_list/{id}",
+                f"/api/phone_list/{segment(id)}",
                 {},
                 {},
             ),
@@ -1753,7 +1935,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_leads"],
             self._build(
                 OPERATIONS["list_leads"],
-                f"/api/phone_list/{id}/lead",
+                f"/api/phone_list/{segment(id)}/lead",
                 {},
                 {},
             ),
@@ -1774,13 +1956,14 @@ class AsyncClient(AsyncBase):
         Add lead. Object or Array of objects [{phone, name, lead_id, priority, tags, ext_api_vars}...]. A lead with the same phone number can appear only once in a phone list.
 
         Args:
+            body: Add lead. Object or Array of objects [{phone, name, lead_id, priority, tags, ext_api_vars}...]: `models.LeadCreateRequest`, or a mapping of its fields.
             id: Phone list id
         """
         result: Any = await self._call(
             OPERATIONS["create_leads"],
             self._build(
                 OPERATIONS["create_leads"],
-                f"/api/phone_list/{id}/lead",
+                f"/api/phone_list/{segment(id)}/lead",
                 {},
                 {},
                 json_body=body,
@@ -1802,13 +1985,14 @@ class AsyncClient(AsyncBase):
         Delete multiple leads JSON Array of phone numbers in BODY ["1234567"...]
 
         Args:
+            body: JSON Array of phone numbers in BODY ["1234567"...]: `models.LeadPhones`, or a mapping of its fields.
             id: Phone list id
         """
         result: Any = await self._call(
             OPERATIONS["delete_leads"],
             self._build(
                 OPERATIONS["delete_leads"],
-                f"/api/phone_list/{id}/lead",
+                f"/api/phone_list/{segment(id)}/lead",
                 {},
                 {},
                 json_body=body,
@@ -1831,6 +2015,7 @@ class AsyncClient(AsyncBase):
         Update single lead
 
         Args:
+            body: Lead fields to change: `models.LeadUpdate`, or a mapping of its fields.
             id: Phone list id
             phone: Phone number of the lead
         """
@@ -1838,7 +2023,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_lead"],
             self._build(
                 OPERATIONS["update_lead"],
-                f"/api/phone_list/{id}/lead/{phone}",
+                f"/api/phone_list/{segment(id)}/lead/{segment(phone)}",
                 {},
                 {},
                 json_body=body,
@@ -1867,7 +2052,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_lead"],
             self._build(
                 OPERATIONS["delete_lead"],
-                f"/api/phone_list/{id}/lead/{phone}",
+                f"/api/phone_list/{segment(id)}/lead/{segment(phone)}",
                 {},
                 {},
             ),
@@ -1916,6 +2101,9 @@ class AsyncClient(AsyncBase):
         `POST /api/user`
 
         Create new user Response will contain 'data' property object with new record's values
+
+        Args:
+            body: User to create: `models.UserCreate`, or a mapping of its fields.
         """
         result: models.User | None = await self._call(
             OPERATIONS["create_user"],
@@ -1990,7 +2178,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_user"],
             self._build(
                 OPERATIONS["get_user"],
-                f"/api/user/{id}",
+                f"/api/user/{segment(id)}",
                 {},
                 {},
             ),
@@ -2011,13 +2199,14 @@ class AsyncClient(AsyncBase):
         Update specific record. Only submitted values are updated. Response will contain 'data' property object with all record's values
 
         Args:
+            body: User fields to change. Only submitted values are updated: `models.UserUpdate`, or a mapping of its fields.
             id: User id
         """
         result: models.User | None = await self._call(
             OPERATIONS["update_user"],
             self._build(
                 OPERATIONS["update_user"],
-                f"/api/user/{id}",
+                f"/api/user/{segment(id)}",
                 {},
                 {},
                 json_body=body,
@@ -2044,7 +2233,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_user"],
             self._build(
                 OPERATIONS["delete_user"],
-                f"/api/user/{id}",
+                f"/api/user/{segment(id)}",
                 {},
                 {},
             ),
@@ -2070,7 +2259,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_user_queues"],
             self._build(
                 OPERATIONS["list_user_queues"],
-                f"/api/user/{id}/queues",
+                f"/api/user/{segment(id)}/queues",
                 {},
                 {},
             ),
@@ -2091,13 +2280,14 @@ class AsyncClient(AsyncBase):
         Manage queues (see Manage queue agents): replace the queue rows [[queue_id, mode, position, level, timegroup_id], ...].
 
         Args:
+            body: Queues of a user: Format:[[queue_id, mode, position, level, timegroup_id], ...]: `models.UserQueuesRequest`, or a mapping of its fields.
             id: User id
         """
         result: Any = await self._call(
             OPERATIONS["replace_user_queues"],
             self._build(
                 OPERATIONS["replace_user_queues"],
-                f"/api/user/{id}/queues",
+                f"/api/user/{segment(id)}/queues",
                 {},
                 {},
                 json_body=body,
@@ -2119,13 +2309,14 @@ class AsyncClient(AsyncBase):
         Manage queues (see Manage queue agents): add queue rows [[queue_id, mode, position, level, timegroup_id], ...].
 
         Args:
+            body: Queues of a user: Format:[[queue_id, mode, position, level, timegroup_id], ...]: `models.UserQueuesRequest`, or a mapping of its fields.
             id: User id
         """
         result: Any = await self._call(
             OPERATIONS["add_user_queues"],
             self._build(
                 OPERATIONS["add_user_queues"],
-                f"/api/user/{id}/queues",
+                f"/api/user/{segment(id)}/queues",
                 {},
                 {},
                 json_body=body,
@@ -2147,13 +2338,14 @@ class AsyncClient(AsyncBase):
         Manage queues (see Manage queue agents): remove queues; ids - array or comma separated list of queue ids.
 
         Args:
+            body: Queue ids to remove from the user: `models.UserQueueIdsRequest`, or a mapping of its fields.
             id: User id
         """
         result: Any = await self._call(
             OPERATIONS["delete_user_queues"],
             self._build(
                 OPERATIONS["delete_user_queues"],
-                f"/api/user/{id}/queues",
+                f"/api/user/{segment(id)}/queues",
                 {},
                 {},
                 json_body=body,
@@ -2403,6 +2595,9 @@ class AsyncClient(AsyncBase):
         `POST /api/cc_queue`
 
         Create a queue (inferred: the doc lists properties with `(put/post only)` fields).
+
+        Args:
+            body: Queue to create: `models.QueueCreate`, or a mapping of its fields.
         """
         result: models.Queue | None = await self._call(
             OPERATIONS["create_queue"],
@@ -2435,7 +2630,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_queue"],
             self._build(
                 OPERATIONS["get_queue"],
-                f"/api/cc_queue/{id}",
+                f"/api/cc_queue/{segment(id)}",
                 {},
                 {},
             ),
@@ -2456,13 +2651,14 @@ class AsyncClient(AsyncBase):
         Update a queue (inferred: `users` is `(put/post only)`). Only submitted values are updated.
 
         Args:
+            body: Queue fields to change. Only submitted values are updated: `models.QueueUpdate`, or a mapping of its fields.
             id: Queue id
         """
         result: models.Queue | None = await self._call(
             OPERATIONS["update_queue"],
             self._build(
                 OPERATIONS["update_queue"],
-                f"/api/cc_queue/{id}",
+                f"/api/cc_queue/{segment(id)}",
                 {},
                 {},
                 json_body=body,
@@ -2489,7 +2685,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_queue"],
             self._build(
                 OPERATIONS["delete_queue"],
-                f"/api/cc_queue/{id}",
+                f"/api/cc_queue/{segment(id)}",
                 {},
                 {},
             ),
@@ -2515,7 +2711,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_queue_agents"],
             self._build(
                 OPERATIONS["list_queue_agents"],
-                f"/api/cc_queue/{id}/users",
+                f"/api/cc_queue/{segment(id)}/users",
                 {},
                 {},
             ),
@@ -2536,13 +2732,14 @@ class AsyncClient(AsyncBase):
         Replace agents Params: users - [[user_id, mode, position, level, timegroup_id], ...]
 
         Args:
+            body: Params: users - [[user_id, mode, position, level, timegroup_id], ...]: `models.QueueAgentsRequest`, or a mapping of its fields.
             id: Queue id
         """
         result: Any = await self._call(
             OPERATIONS["replace_queue_agents"],
             self._build(
                 OPERATIONS["replace_queue_agents"],
-                f"/api/cc_queue/{id}/users",
+                f"/api/cc_queue/{segment(id)}/users",
                 {},
                 {},
                 json_body=body,
@@ -2564,13 +2761,14 @@ class AsyncClient(AsyncBase):
         Add agents Params: users - [[user_id, mode, position, level, timegroup_id], ...]
 
         Args:
+            body: Params: users - [[user_id, mode, position, level, timegroup_id], ...]: `models.QueueAgentsRequest`, or a mapping of its fields.
             id: Queue id
         """
         result: Any = await self._call(
             OPERATIONS["add_queue_agents"],
             self._build(
                 OPERATIONS["add_queue_agents"],
-                f"/api/cc_queue/{id}/users",
+                f"/api/cc_queue/{segment(id)}/users",
                 {},
                 {},
                 json_body=body,
@@ -2592,13 +2790,14 @@ class AsyncClient(AsyncBase):
         Delete agents Params: ids - array or comma separated list or user_ids
 
         Args:
+            body: Params: ids - array or comma separated list or user_ids: `models.QueueAgentIdsRequest`, or a mapping of its fields.
             id: Queue id
         """
         result: Any = await self._call(
             OPERATIONS["delete_queue_agents"],
             self._build(
                 OPERATIONS["delete_queue_agents"],
-                f"/api/cc_queue/{id}/users",
+                f"/api/cc_queue/{segment(id)}/users",
                 {},
                 {},
                 json_body=body,

@@ -31,12 +31,12 @@ class Error(Envelope):
     success: Annotated[Literal[False], Field(description="Success status (boolean true or false)")]
 
 
-class IdList1(RootModel[str]):
-    root: Annotated[str, Field(description="Array or comma separated list of ids.", pattern="^[0-9]+(,[0-9]+)*$")]
+class IdListString(RootModel[str]):
+    root: Annotated[str, Field(pattern="^[0-9]+(,[0-9]+)*$")]
 
 
-class IdList(RootModel[list[int] | IdList1]):
-    root: Annotated[list[int] | IdList1, Field(description="Array or comma separated list of ids.")]
+class IdList(RootModel[list[int] | IdListString]):
+    root: Annotated[list[int] | IdListString, Field(description="Array or comma separated list of ids.")]
 
 
 class OriginateResult(Envelope):
@@ -88,7 +88,9 @@ class LeadProperties(BaseModel):
     phone: Annotated[str | None, Field(description="Phone number")] = None
     name: Annotated[str | None, Field(description="Lead name (optional)")] = None
     lead_id: Annotated[str | None, Field(description="Lead ID (optional)")] = None
-    priority: Annotated[int | None, Field(description="Lead priority (larger number first) (optional, default:0)")] = 0
+    priority: Annotated[
+        int | None, Field(description="Lead priority (larger number first) (optional, default:0) Server default: 0.")
+    ] = None
     tags: Annotated[str | None, Field(description="Tags (will be added to call) (optional)")] = None
     ext_api_vars: Annotated[
         dict[str, Any] | None, Field(description="Custom variables (could be used in conditional routes and API)")
@@ -226,7 +228,7 @@ class UserPassword(RootModel[str]):
     ]
 
 
-class Active(IntEnum):
+class UserPropertiesActive(IntEnum):
     """
     (0 or 1)
     """
@@ -240,7 +242,7 @@ class UserProperties(BaseModel):
     Writable user fields.
     """
 
-    active: Annotated[Active | None, Field(description="(0 or 1)")] = None
+    active: Annotated[UserPropertiesActive | None, Field(description="(0 or 1)")] = None
     is_agent: Annotated[bool | None, Field(description="Make user a CallCenter agent")] = None
     in_reports: Annotated[bool | None, Field(description="Include in reports")] = None
     name: Annotated[str | None, Field(description="User full name (required)")] = None
@@ -248,8 +250,11 @@ class UserProperties(BaseModel):
     email: Annotated[str | None, Field(description="(required)")] = None
     timezone: Annotated[
         str | None,
-        Field(description="Timezone string (Example: 'Asia/Jerusalem') (Default: 'UTC')", examples=["Asia/Jerusalem"]),
-    ] = "UTC"
+        Field(
+            description="Timezone string (Example: 'Asia/Jerusalem') (Default: 'UTC') Server default: \"UTC\".",
+            examples=["Asia/Jerusalem"],
+        ),
+    ] = None
     sites: Annotated[list[int] | None, Field(description="List of sites IDs")] = None
     groups: Annotated[list[int] | None, Field(description="User Groups IDs")] = None
     intercept_groups: Annotated[list[int] | None, Field(description="Intercept Groups IDs")] = None
@@ -386,7 +391,7 @@ class User(UserProperties):
     email: Annotated[str, Field(description="(required)")]
 
 
-class Strategy(StrEnum):
+class QueuePropertiesStrategy(StrEnum):
     """
     (required) ring-all / longest-idle-agent / round-robin / top-down / agent-with-least-talk-time / agent-with-fewest-calls / sequentially-by-agent-order / sequentially-by-next-agent-order / random
     """
@@ -410,7 +415,7 @@ class QueueProperties(BaseModel):
     name: Annotated[str | None, Field(description="Queue name. The doc's wording: User full name (required)")] = None
     tv_name: Annotated[str | None, Field(description="Short name (for TV title)")] = None
     strategy: Annotated[
-        Strategy | None,
+        QueuePropertiesStrategy | None,
         Field(
             description="(required) ring-all / longest-idle-agent / round-robin / top-down / agent-with-least-talk-time / agent-with-fewest-calls / sequentially-by-agent-order / sequentially-by-next-agent-order / random"
         ),
@@ -446,7 +451,7 @@ class QueueProperties(BaseModel):
     music_advanced: Annotated[bool | None, Field(description="music_advanced")] = None
 
 
-class TimeBaseScore(StrEnum):
+class QueueCreateTimeBaseScore(StrEnum):
     """
     (required) system / queue
     """
@@ -460,7 +465,7 @@ class QueueCreate(QueueProperties):
     Queue to create.
     """
 
-    time_base_score: Annotated[TimeBaseScore, Field(description="(required) system / queue")]
+    time_base_score: Annotated[QueueCreateTimeBaseScore, Field(description="(required) system / queue")]
     users: Annotated[
         list[QueueAgentAssignment] | None,
         Field(
@@ -469,11 +474,20 @@ class QueueCreate(QueueProperties):
     ] = None
     name: Annotated[str, Field(description="Queue name. The doc's wording: User full name (required)")]
     strategy: Annotated[
-        Strategy,
+        QueuePropertiesStrategy,
         Field(
             description="(required) ring-all / longest-idle-agent / round-robin / top-down / agent-with-least-talk-time / agent-with-fewest-calls / sequentially-by-agent-order / sequentially-by-next-agent-order / random"
         ),
     ]
+
+
+class QueueUpdateTimeBaseScore(StrEnum):
+    """
+    (required) system / queue
+    """
+
+    SYSTEM = "system"
+    QUEUE = "queue"
 
 
 class QueueUpdate(QueueProperties):
@@ -481,7 +495,7 @@ class QueueUpdate(QueueProperties):
     Queue fields to change. Only submitted values are updated.
     """
 
-    time_base_score: Annotated[TimeBaseScore | None, Field(description="(required) system / queue")] = None
+    time_base_score: Annotated[QueueUpdateTimeBaseScore | None, Field(description="(required) system / queue")] = None
     users: Annotated[
         list[QueueAgentAssignment] | None,
         Field(
@@ -490,7 +504,7 @@ class QueueUpdate(QueueProperties):
     ] = None
 
 
-class TimeBaseScore2(StrEnum):
+class QueueTimeBaseScore(StrEnum):
     """
     system / queue; the doc's example shows an empty string
     """
@@ -511,14 +525,14 @@ class Queue(QueueProperties):
         int | None, Field(description="Site id (shown in the doc's examples, not in the properties table).")
     ] = None
     time_base_score: Annotated[
-        TimeBaseScore2 | None, Field(description="system / queue; the doc's example shows an empty string")
+        QueueTimeBaseScore | None, Field(description="system / queue; the doc's example shows an empty string")
     ] = None
     user_ids: Annotated[list[int] | None, Field(description="(read only)")] = None
     extensions: Annotated[str | None, Field(description="(read only)")] = None
     users: Annotated[list[QueueAgentRow] | None, Field(description="Assigned agents")] = None
     name: Annotated[str, Field(description="Queue name. The doc's wording: User full name (required)")]
     strategy: Annotated[
-        Strategy,
+        QueuePropertiesStrategy,
         Field(
             description="(required) ring-all / longest-idle-agent / round-robin / top-down / agent-with-least-talk-time / agent-with-fewest-calls / sequentially-by-agent-order / sequentially-by-next-agent-order / random"
         ),
@@ -625,7 +639,7 @@ class CheckInResult(Envelope):
     ] = None
 
 
-class Type(StrEnum):
+class CallEventType(StrEnum):
     """
     type of call (inbound / outbound / internal / queue / fax / conf)
     """
@@ -638,7 +652,7 @@ class Type(StrEnum):
     CONF = "conf"
 
 
-class Canceled(StrEnum):
+class CallEventCanceled(StrEnum):
     """
     Contains disconnect reason for not answered queue calls. One of: NONE - no specific reason; TIMEOUT - caller has been waiting more than the timeout; NO_AGENT_TIMEOUT - caller has been waiting more than the no_agent_timeout; BREAK_OUT - caller abandoned
     """
@@ -659,7 +673,9 @@ class CallEvent(BaseModel):
     call_id: Annotated[UUID, Field(description="UUID of first leg, same for all legs of one call")]
     ts: Annotated[int, Field(description="Event time epoch (unix timestamp)")]
     site_id: Annotated[int | None, Field(description="Site ID")] = None
-    type: Annotated[Type, Field(description="type of call (inbound / outbound / internal / queue / fax / conf)")]
+    type: Annotated[
+        CallEventType, Field(description="type of call (inbound / outbound / internal / queue / fax / conf)")
+    ]
     dst_num: Annotated[str | None, Field(description="Dialed destination number")] = None
     src_device_id: Annotated[int | None, Field(description="Source device ID")] = None
     dst_device_id: Annotated[int | None, Field(description="Destination device ID")] = None
@@ -693,7 +709,7 @@ class CallEvent(BaseModel):
         ),
     ] = None
     canceled: Annotated[
-        Canceled | None,
+        CallEventCanceled | None,
         Field(
             description="Contains disconnect reason for not answered queue calls. One of: NONE - no specific reason; TIMEOUT - caller has been waiting more than the timeout; NO_AGENT_TIMEOUT - caller has been waiting more than the no_agent_timeout; BREAK_OUT - caller abandoned"
         ),

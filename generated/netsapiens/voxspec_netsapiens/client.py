@@ -24,10 +24,11 @@ from ._errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RedirectError,
     ServerError,
     UnprocessableEntityError,
 )
-from ._http import AsyncBase, ErrorShape, Operation, Paging, SyncBase
+from ._http import AsyncBase, ErrorShape, Operation, Paging, SyncBase, segment
 from ._policy import NO_RETRY, RateLimiter, Retry
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimiter",
+    "RedirectError",
     "Retry",
     "Secret",
     "ServerError",
@@ -56,698 +58,726 @@ DEFAULT_RETRY = Retry()
 # The vendor's documented limit as (requests, window seconds); `rate_limit=True` enforces it client-side.
 RATE_LIMIT: tuple[int, int] | None = None
 SCHEMES = (
-    Scheme("bearer", "bearer", "Authorization"),
-    Scheme("oauth2", "oauth2", "Authorization", "https://ns-api.com/ns-api/v2/tokens"),
+    Scheme(name="bearer", kind="bearer", param_name="Authorization"),
+    Scheme(name="oauth2", kind="oauth2", param_name="Authorization", token_url="https://ns-api.com/ns-api/v2/tokens"),
 )
-ERROR_SHAPE = ErrorShape("code", "message")
+ERROR_SHAPE = ErrorShape(code_field="code", message_field="message")
 OPERATIONS = {
     "create_token": Operation(
-        "create_token",
-        "POST",
-        "/tokens",
-        (),
-        False,
-        None,
+        operation_id="create_token",
+        method="POST",
+        path="/tokens",
+        security=(),
+        idempotent=False,
     ),
     "list_resellers": Operation(
-        "list_resellers",
-        "GET",
-        "/resellers",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
-        paging=Paging("offset", "limit", "start", None, None, None),
+        operation_id="list_resellers",
+        method="GET",
+        path="/resellers",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="start",
+            page=None,
+            size=None,
+            items=None,
+        ),
     ),
     "create_reseller": Operation(
-        "create_reseller",
-        "POST",
-        "/resellers",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="create_reseller",
+        method="POST",
+        path="/resellers",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "get_reseller": Operation(
-        "get_reseller",
-        "GET",
-        "/resellers/{reseller}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="get_reseller",
+        method="GET",
+        path="/resellers/{reseller}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "update_reseller": Operation(
-        "update_reseller",
-        "PUT",
-        "/resellers/{reseller}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="update_reseller",
+        method="PUT",
+        path="/resellers/{reseller}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "delete_reseller": Operation(
-        "delete_reseller",
-        "DELETE",
-        "/resellers/{reseller}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="delete_reseller",
+        method="DELETE",
+        path="/resellers/{reseller}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "list_domains": Operation(
-        "list_domains",
-        "GET",
-        "/domains",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
-        paging=Paging("offset", "limit", "start", None, None, None),
+        operation_id="list_domains",
+        method="GET",
+        path="/domains",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="start",
+            page=None,
+            size=None,
+            items=None,
+        ),
     ),
     "create_domain": Operation(
-        "create_domain",
-        "POST",
-        "/domains",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="create_domain",
+        method="POST",
+        path="/domains",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "get_domain": Operation(
-        "get_domain",
-        "GET",
-        "/domains/{domain}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="get_domain",
+        method="GET",
+        path="/domains/{domain}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "update_domain": Operation(
-        "update_domain",
-        "PUT",
-        "/domains/{domain}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="update_domain",
+        method="PUT",
+        path="/domains/{domain}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "delete_domain": Operation(
-        "delete_domain",
-        "DELETE",
-        "/domains/{domain}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="delete_domain",
+        method="DELETE",
+        path="/domains/{domain}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "list_users": Operation(
-        "list_users",
-        "GET",
-        "/domains/{domain}/users",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
-        paging=Paging("offset", "limit", "start", None, None, None),
+        operation_id="list_users",
+        method="GET",
+        path="/domains/{domain}/users",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="start",
+            page=None,
+            size=None,
+            items=None,
+        ),
     ),
     "create_user": Operation(
-        "create_user",
-        "POST",
-        "/domains/{domain}/users",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="create_user",
+        method="POST",
+        path="/domains/{domain}/users",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "get_user": Operation(
-        "get_user",
-        "GET",
-        "/domains/{domain}/users/{user}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="get_user",
+        method="GET",
+        path="/domains/{domain}/users/{user}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "update_user": Operation(
-        "update_user",
-        "PUT",
-        "/domains/{domain}/users/{user}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="update_user",
+        method="PUT",
+        path="/domains/{domain}/users/{user}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "delete_user": Operation(
-        "delete_user",
-        "DELETE",
-        "/domains/{domain}/users/{user}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="delete_user",
+        method="DELETE",
+        path="/domains/{domain}/users/{user}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "list_devices": Operation(
-        "list_devices",
-        "GET",
-        "/domains/{domain}/users/{user}/devices",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
-        paging=Paging("offset", "limit", "start", None, None, None),
+        operation_id="list_devices",
+        method="GET",
+        path="/domains/{domain}/users/{user}/devices",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="start",
+            page=None,
+            size=None,
+            items=None,
+        ),
     ),
     "create_device": Operation(
-        "create_device",
-        "POST",
-        "/domains/{domain}/users/{user}/devices",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="create_device",
+        method="POST",
+        path="/domains/{domain}/users/{user}/devices",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "get_device": Operation(
-        "get_device",
-        "GET",
-        "/domains/{domain}/users/{user}/devices/{device}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="get_device",
+        method="GET",
+        path="/domains/{domain}/users/{user}/devices/{device}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "update_device": Operation(
-        "update_device",
-        "PUT",
-        "/domains/{domain}/users/{user}/devices/{device}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="update_device",
+        method="PUT",
+        path="/domains/{domain}/users/{user}/devices/{device}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "delete_device": Operation(
-        "delete_device",
-        "DELETE",
-        "/domains/{domain}/users/{user}/devices/{device}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="delete_device",
+        method="DELETE",
+        path="/domains/{domain}/users/{user}/devices/{device}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "list_domain_timeframes": Operation(
-        "list_domain_timeframes",
-        "GET",
-        "/domains/{domain}/timeframes",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
-        paging=Paging("offset", "limit", "start", None, None, None),
+        operation_id="list_domain_timeframes",
+        method="GET",
+        path="/domains/{domain}/timeframes",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="start",
+            page=None,
+            size=None,
+            items=None,
+        ),
     ),
     "create_domain_timeframe": Operation(
-        "create_domain_timeframe",
-        "POST",
-        "/domains/{domain}/timeframes",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="create_domain_timeframe",
+        method="POST",
+        path="/domains/{domain}/timeframes",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "get_domain_timeframe": Operation(
-        "get_domain_timeframe",
-        "GET",
-        "/domains/{domain}/timeframes/{timeframe}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="get_domain_timeframe",
+        method="GET",
+        path="/domains/{domain}/timeframes/{timeframe}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "update_domain_timeframe": Operation(
-        "update_domain_timeframe",
-        "PUT",
-        "/domains/{domain}/timeframes/{timeframe}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="update_domain_timeframe",
+        method="PUT",
+        path="/domains/{domain}/timeframes/{timeframe}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "delete_domain_timeframe": Operation(
-        "delete_domain_timeframe",
-        "DELETE",
-        "/domains/{domain}/timeframes/{timeframe}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="delete_domain_timeframe",
+        method="DELETE",
+        path="/domains/{domain}/timeframes/{timeframe}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "list_user_timeframes": Operation(
-        "list_user_timeframes",
-        "GET",
-        "/domains/{domain}/users/{user}/timeframes",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
-        paging=Paging("offset", "limit", "start", None, None, None),
+        operation_id="list_user_timeframes",
+        method="GET",
+        path="/domains/{domain}/users/{user}/timeframes",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="start",
+            page=None,
+            size=None,
+            items=None,
+        ),
     ),
     "create_user_timeframe": Operation(
-        "create_user_timeframe",
-        "POST",
-        "/domains/{domain}/users/{user}/timeframes",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="create_user_timeframe",
+        method="POST",
+        path="/domains/{domain}/users/{user}/timeframes",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "get_user_timeframe": Operation(
-        "get_user_timeframe",
-        "GET",
-        "/domains/{domain}/users/{user}/timeframes/{timeframe}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="get_user_timeframe",
+        method="GET",
+        path="/domains/{domain}/users/{user}/timeframes/{timeframe}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "update_user_timeframe": Operation(
-        "update_user_timeframe",
-        "PUT",
-        "/domains/{domain}/users/{user}/timeframes/{timeframe}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="update_user_timeframe",
+        method="PUT",
+        path="/domains/{domain}/users/{user}/timeframes/{timeframe}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "delete_user_timeframe": Operation(
-        "delete_user_timeframe",
-        "DELETE",
-        "/domains/{domain}/users/{user}/timeframes/{timeframe}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="delete_user_timeframe",
+        method="DELETE",
+        path="/domains/{domain}/users/{user}/timeframes/{timeframe}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "list_answer_rules": Operation(
-        "list_answer_rules",
-        "GET",
-        "/domains/{domain}/users/{user}/answerrules",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
-        paging=Paging("offset", "limit", "start", None, None, None),
+        operation_id="list_answer_rules",
+        method="GET",
+        path="/domains/{domain}/users/{user}/answerrules",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="start",
+            page=None,
+            size=None,
+            items=None,
+        ),
     ),
     "create_answer_rule": Operation(
-        "create_answer_rule",
-        "POST",
-        "/domains/{domain}/users/{user}/answerrules",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="create_answer_rule",
+        method="POST",
+        path="/domains/{domain}/users/{user}/answerrules",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "get_answer_rule": Operation(
-        "get_answer_rule",
-        "GET",
-        "/domains/{domain}/users/{user}/answerrules/{timeframe}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="get_answer_rule",
+        method="GET",
+        path="/domains/{domain}/users/{user}/answerrules/{timeframe}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "update_answer_rule": Operation(
-        "update_answer_rule",
-        "PUT",
-        "/domains/{domain}/users/{user}/answerrules/{timeframe}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="update_answer_rule",
+        method="PUT",
+        path="/domains/{domain}/users/{user}/answerrules/{timeframe}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "delete_answer_rule": Operation(
-        "delete_answer_rule",
-        "DELETE",
-        "/domains/{domain}/users/{user}/answerrules/{timeframe}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="delete_answer_rule",
+        method="DELETE",
+        path="/domains/{domain}/users/{user}/answerrules/{timeframe}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "list_call_queues": Operation(
-        "list_call_queues",
-        "GET",
-        "/domains/{domain}/callqueues",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
-        paging=Paging("offset", "limit", "start", None, None, None),
+        operation_id="list_call_queues",
+        method="GET",
+        path="/domains/{domain}/callqueues",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="start",
+            page=None,
+            size=None,
+            items=None,
+        ),
     ),
     "create_call_queue": Operation(
-        "create_call_queue",
-        "POST",
-        "/domains/{domain}/callqueues",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="create_call_queue",
+        method="POST",
+        path="/domains/{domain}/callqueues",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "get_call_queue": Operation(
-        "get_call_queue",
-        "GET",
-        "/domains/{domain}/callqueues/{callqueue}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="get_call_queue",
+        method="GET",
+        path="/domains/{domain}/callqueues/{callqueue}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "update_call_queue": Operation(
-        "update_call_queue",
-        "PUT",
-        "/domains/{domain}/callqueues/{callqueue}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="update_call_queue",
+        method="PUT",
+        path="/domains/{domain}/callqueues/{callqueue}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "delete_call_queue": Operation(
-        "delete_call_queue",
-        "DELETE",
-        "/domains/{domain}/callqueues/{callqueue}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="delete_call_queue",
+        method="DELETE",
+        path="/domains/{domain}/callqueues/{callqueue}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "list_agents": Operation(
-        "list_agents",
-        "GET",
-        "/domains/{domain}/callqueues/{callqueue}/agents",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
-        paging=Paging("offset", "limit", "start", None, None, None),
+        operation_id="list_agents",
+        method="GET",
+        path="/domains/{domain}/callqueues/{callqueue}/agents",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="start",
+            page=None,
+            size=None,
+            items=None,
+        ),
     ),
     "create_agent": Operation(
-        "create_agent",
-        "POST",
-        "/domains/{domain}/callqueues/{callqueue}/agents",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="create_agent",
+        method="POST",
+        path="/domains/{domain}/callqueues/{callqueue}/agents",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "get_agent": Operation(
-        "get_agent",
-        "GET",
-        "/domains/{domain}/callqueues/{callqueue}/agents/{agent}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="get_agent",
+        method="GET",
+        path="/domains/{domain}/callqueues/{callqueue}/agents/{agent}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "update_agent": Operation(
-        "update_agent",
-        "PUT",
-        "/domains/{domain}/callqueues/{callqueue}/agents/{agent}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="update_agent",
+        method="PUT",
+        path="/domains/{domain}/callqueues/{callqueue}/agents/{agent}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "delete_agent": Operation(
-        "delete_agent",
-        "DELETE",
-        "/domains/{domain}/callqueues/{callqueue}/agents/{agent}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="delete_agent",
+        method="DELETE",
+        path="/domains/{domain}/callqueues/{callqueue}/agents/{agent}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "login_agent": Operation(
-        "login_agent",
-        "PATCH",
-        "/domains/{domain}/callqueues/{callqueue}/agents/{agent}/login",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="login_agent",
+        method="PATCH",
+        path="/domains/{domain}/callqueues/{callqueue}/agents/{agent}/login",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "logout_agent": Operation(
-        "logout_agent",
-        "PATCH",
-        "/domains/{domain}/callqueues/{callqueue}/agents/{agent}/logout",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="logout_agent",
+        method="PATCH",
+        path="/domains/{domain}/callqueues/{callqueue}/agents/{agent}/logout",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "set_agent_status": Operation(
-        "set_agent_status",
-        "PATCH",
-        "/domains/{domain}/callqueues/{callqueue}/agents/{agent}/{status}",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="set_agent_status",
+        method="PATCH",
+        path="/domains/{domain}/callqueues/{callqueue}/agents/{agent}/{status}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "list_phone_numbers": Operation(
-        "list_phone_numbers",
-        "GET",
-        "/domains/{domain}/phonenumbers",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
-        paging=Paging("offset", "limit", "start", None, None, None),
+        operation_id="list_phone_numbers",
+        method="GET",
+        path="/domains/{domain}/phonenumbers",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="start",
+            page=None,
+            size=None,
+            items=None,
+        ),
     ),
     "create_phone_number": Operation(
-        "create_phone_number",
-        "POST",
-        "/domains/{domain}/phonenumbers",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="create_phone_number",
+        method="POST",
+        path="/domains/{domain}/phonenumbers",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "get_phone_number": Operation(
-        "get_phone_number",
-        "GET",
-        "/domains/{domain}/phonenumbers/{phonenumber}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="get_phone_number",
+        method="GET",
+        path="/domains/{domain}/phonenumbers/{phonenumber}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "update_phone_number": Operation(
-        "update_phone_number",
-        "PUT",
-        "/domains/{domain}/phonenumbers/{phonenumber}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="update_phone_number",
+        method="PUT",
+        path="/domains/{domain}/phonenumbers/{phonenumber}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "delete_phone_number": Operation(
-        "delete_phone_number",
-        "DELETE",
-        "/domains/{domain}/phonenumbers/{phonenumber}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="delete_phone_number",
+        method="DELETE",
+        path="/domains/{domain}/phonenumbers/{phonenumber}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "list_dial_rules": Operation(
-        "list_dial_rules",
-        "GET",
-        "/domains/{domain}/dialplans/{dialplan}/dialrules",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
-        paging=Paging("offset", "limit", "start", None, None, None),
+        operation_id="list_dial_rules",
+        method="GET",
+        path="/domains/{domain}/dialplans/{dialplan}/dialrules",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="start",
+            page=None,
+            size=None,
+            items=None,
+        ),
     ),
     "create_dial_rule": Operation(
-        "create_dial_rule",
-        "POST",
-        "/domains/{domain}/dialplans/{dialplan}/dialrules",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="create_dial_rule",
+        method="POST",
+        path="/domains/{domain}/dialplans/{dialplan}/dialrules",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "get_dial_rule": Operation(
-        "get_dial_rule",
-        "GET",
-        "/domains/{domain}/dialplans/{dialplan}/dialrules/{dialrule}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="get_dial_rule",
+        method="GET",
+        path="/domains/{domain}/dialplans/{dialplan}/dialrules/{dialrule}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "update_dial_rule": Operation(
-        "update_dial_rule",
-        "PUT",
-        "/domains/{domain}/dialplans/{dialplan}/dialrules/{dialrule}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="update_dial_rule",
+        method="PUT",
+        path="/domains/{domain}/dialplans/{dialplan}/dialrules/{dialrule}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "delete_dial_rule": Operation(
-        "delete_dial_rule",
-        "DELETE",
-        "/domains/{domain}/dialplans/{dialplan}/dialrules/{dialrule}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="delete_dial_rule",
+        method="DELETE",
+        path="/domains/{domain}/dialplans/{dialplan}/dialrules/{dialrule}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "list_domain_music_on_hold": Operation(
-        "list_domain_music_on_hold",
-        "GET",
-        "/domains/{domain}/moh",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
-        paging=Paging("offset", "limit", "start", None, None, None),
+        operation_id="list_domain_music_on_hold",
+        method="GET",
+        path="/domains/{domain}/moh",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="start",
+            page=None,
+            size=None,
+            items=None,
+        ),
     ),
     "create_domain_music_on_hold": Operation(
-        "create_domain_music_on_hold",
-        "POST",
-        "/domains/{domain}/moh",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="create_domain_music_on_hold",
+        method="POST",
+        path="/domains/{domain}/moh",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "get_domain_music_on_hold": Operation(
-        "get_domain_music_on_hold",
-        "GET",
-        "/domains/{domain}/moh/{index}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="get_domain_music_on_hold",
+        method="GET",
+        path="/domains/{domain}/moh/{index}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "update_domain_music_on_hold": Operation(
-        "update_domain_music_on_hold",
-        "PUT",
-        "/domains/{domain}/moh/{index}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="update_domain_music_on_hold",
+        method="PUT",
+        path="/domains/{domain}/moh/{index}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "delete_domain_music_on_hold": Operation(
-        "delete_domain_music_on_hold",
-        "DELETE",
-        "/domains/{domain}/moh/{index}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="delete_domain_music_on_hold",
+        method="DELETE",
+        path="/domains/{domain}/moh/{index}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "list_user_music_on_hold": Operation(
-        "list_user_music_on_hold",
-        "GET",
-        "/domains/{domain}/users/{user}/moh",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
-        paging=Paging("offset", "limit", "start", None, None, None),
+        operation_id="list_user_music_on_hold",
+        method="GET",
+        path="/domains/{domain}/users/{user}/moh",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="start",
+            page=None,
+            size=None,
+            items=None,
+        ),
     ),
     "create_user_music_on_hold": Operation(
-        "create_user_music_on_hold",
-        "POST",
-        "/domains/{domain}/users/{user}/moh",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="create_user_music_on_hold",
+        method="POST",
+        path="/domains/{domain}/users/{user}/moh",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "get_user_music_on_hold": Operation(
-        "get_user_music_on_hold",
-        "GET",
-        "/domains/{domain}/users/{user}/moh/{index}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="get_user_music_on_hold",
+        method="GET",
+        path="/domains/{domain}/users/{user}/moh/{index}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "update_user_music_on_hold": Operation(
-        "update_user_music_on_hold",
-        "PUT",
-        "/domains/{domain}/users/{user}/moh/{index}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="update_user_music_on_hold",
+        method="PUT",
+        path="/domains/{domain}/users/{user}/moh/{index}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "delete_user_music_on_hold": Operation(
-        "delete_user_music_on_hold",
-        "DELETE",
-        "/domains/{domain}/users/{user}/moh/{index}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="delete_user_music_on_hold",
+        method="DELETE",
+        path="/domains/{domain}/users/{user}/moh/{index}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "list_domain_hold_messages": Operation(
-        "list_domain_hold_messages",
-        "GET",
-        "/domains/{domain}/msg",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
-        paging=Paging("offset", "limit", "start", None, None, None),
+        operation_id="list_domain_hold_messages",
+        method="GET",
+        path="/domains/{domain}/msg",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="start",
+            page=None,
+            size=None,
+            items=None,
+        ),
     ),
     "create_domain_hold_message": Operation(
-        "create_domain_hold_message",
-        "POST",
-        "/domains/{domain}/msg",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="create_domain_hold_message",
+        method="POST",
+        path="/domains/{domain}/msg",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "get_domain_hold_message": Operation(
-        "get_domain_hold_message",
-        "GET",
-        "/domains/{domain}/msg/{index}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="get_domain_hold_message",
+        method="GET",
+        path="/domains/{domain}/msg/{index}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "update_domain_hold_message": Operation(
-        "update_domain_hold_message",
-        "PUT",
-        "/domains/{domain}/msg/{index}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="update_domain_hold_message",
+        method="PUT",
+        path="/domains/{domain}/msg/{index}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "delete_domain_hold_message": Operation(
-        "delete_domain_hold_message",
-        "DELETE",
-        "/domains/{domain}/msg/{index}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="delete_domain_hold_message",
+        method="DELETE",
+        path="/domains/{domain}/msg/{index}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "list_user_hold_messages": Operation(
-        "list_user_hold_messages",
-        "GET",
-        "/domains/{domain}/users/{user}/msg",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
-        paging=Paging("offset", "limit", "start", None, None, None),
+        operation_id="list_user_hold_messages",
+        method="GET",
+        path="/domains/{domain}/users/{user}/msg",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="start",
+            page=None,
+            size=None,
+            items=None,
+        ),
     ),
     "create_user_hold_message": Operation(
-        "create_user_hold_message",
-        "POST",
-        "/domains/{domain}/users/{user}/msg",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="create_user_hold_message",
+        method="POST",
+        path="/domains/{domain}/users/{user}/msg",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "get_user_hold_message": Operation(
-        "get_user_hold_message",
-        "GET",
-        "/domains/{domain}/users/{user}/msg/{index}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="get_user_hold_message",
+        method="GET",
+        path="/domains/{domain}/users/{user}/msg/{index}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "update_user_hold_message": Operation(
-        "update_user_hold_message",
-        "PUT",
-        "/domains/{domain}/users/{user}/msg/{index}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="update_user_hold_message",
+        method="PUT",
+        path="/domains/{domain}/users/{user}/msg/{index}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "delete_user_hold_message": Operation(
-        "delete_user_hold_message",
-        "DELETE",
-        "/domains/{domain}/users/{user}/msg/{index}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="delete_user_hold_message",
+        method="DELETE",
+        path="/domains/{domain}/users/{user}/msg/{index}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "list_greetings": Operation(
-        "list_greetings",
-        "GET",
-        "/domains/{domain}/users/{user}/greetings",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
-        paging=Paging("offset", "limit", "start", None, None, None),
+        operation_id="list_greetings",
+        method="GET",
+        path="/domains/{domain}/users/{user}/greetings",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="start",
+            page=None,
+            size=None,
+            items=None,
+        ),
     ),
     "create_greeting": Operation(
-        "create_greeting",
-        "POST",
-        "/domains/{domain}/users/{user}/greetings",
-        (("bearer",), ("oauth2",)),
-        False,
-        None,
+        operation_id="create_greeting",
+        method="POST",
+        path="/domains/{domain}/users/{user}/greetings",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=False,
     ),
     "get_greeting": Operation(
-        "get_greeting",
-        "GET",
-        "/domains/{domain}/users/{user}/greetings/{index}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="get_greeting",
+        method="GET",
+        path="/domains/{domain}/users/{user}/greetings/{index}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "update_greeting": Operation(
-        "update_greeting",
-        "PUT",
-        "/domains/{domain}/users/{user}/greetings/{index}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="update_greeting",
+        method="PUT",
+        path="/domains/{domain}/users/{user}/greetings/{index}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
     "delete_greeting": Operation(
-        "delete_greeting",
-        "DELETE",
-        "/domains/{domain}/users/{user}/greetings/{index}",
-        (("bearer",), ("oauth2",)),
-        True,
-        None,
+        operation_id="delete_greeting",
+        method="DELETE",
+        path="/domains/{domain}/users/{user}/greetings/{index}",
+        security=(("bearer",), ("oauth2",)),
+        idempotent=True,
     ),
 }
 
@@ -796,14 +826,17 @@ def _limiter(rate_limit: RateLimiter | bool) -> RateLimiter | None:
 class Client(SyncBase):
     """Synchronous client for the NetSapiens (SNAPsolution) API.
 
-        Credentials are kept as `Secret`s and never appear in repr, logs or errors.
-        With `oauth2_client_id` (and `oauth2_client_secret` if the vendor issued one),
-        `oauth2_username` and `oauth2_password` the client fetches an OAuth2 token (password grant)
-        and refreshes it before it expires or when the vendor answers 401.
-        `retry` retries idempotent calls on 429/502/503/504 and network errors, honouring `Retry-After`
-        (`Retry(non_idempotent=True)` opts POST/PATCH in, `retry=None` turns retries off). `rate_limit=True`
+    Credentials are kept as `Secret`s and never appear in repr, logs or errors.
+    With `oauth2_client_id` (and `oauth2_client_secret` if the vendor issued one),
+    `oauth2_username` and `oauth2_password` the client fetches an OAuth2 token (password grant)
+    and refreshes it before it expires or when the vendor answers 401.
+    `retry` retries idempotent calls on 429/502/503/504 and network errors, honouring `Retry-After`
+    (`Retry(non_idempotent=True)` opts POST/PATCH in, `retry=None` turns retries off). `rate_limit=True`
     needs a `RateLimiter`: the vendor documents no limit.
-        Pass `transport=` (for instance `httpx.MockTransport`) to run in-process.
+    Path parameters are percent-encoded as one path segment each, so no value changes which endpoint is called.
+    Redirects are followed only within the same origin; one to another scheme, host or port raises
+    `RedirectError`, so no credential ever reaches a host other than the one it was meant for.
+    Pass `transport=` (for instance `httpx.MockTransport`) to run in-process.
     """
 
     def __init__(
@@ -835,7 +868,9 @@ class Client(SyncBase):
         super().__init__(
             base_url, DEFAULT_BASE_URL, credentials, ERROR_SHAPE, headers, retry or NO_RETRY, _limiter(rate_limit)
         )
-        self._http = httpx.Client(timeout=timeout, transport=transport)
+        # The send loop follows same-origin redirects itself; httpx would carry custom credential headers,
+        # query keys and request cookies to any host, and the OAuth2 token request must not move at all.
+        self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
 
     def close(self) -> None:
         self._http.close()
@@ -856,6 +891,9 @@ class Client(SyncBase):
         `POST /tokens`
 
         Signs in with an OAuth2 password grant (client id and secret plus the user's login and password), or renews a token with a refresh token. The access token is then sent as a bearer token.
+
+        Args:
+            body: An OAuth2 token request: a password grant (username and password required), or a refresh of an earlier token (refresh_token required): `models.AccessTokenRequest`, or a mapping of its fields.
         """
         result: models.AccessToken = self._call(
             OPERATIONS["create_token"],
@@ -910,6 +948,8 @@ class Client(SyncBase):
         """Every item of `list_resellers`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_resellers`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_resellers"],
@@ -935,6 +975,9 @@ class Client(SyncBase):
         `POST /resellers`
 
         Creates a reseller. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
+
+        Args:
+            body: The body that creates a reseller: `models.ResellerCreate`, or a mapping of its fields.
         """
         result: models.Reseller = self._call(
             OPERATIONS["create_reseller"],
@@ -967,7 +1010,7 @@ class Client(SyncBase):
             OPERATIONS["get_reseller"],
             self._build(
                 OPERATIONS["get_reseller"],
-                f"/resellers/{reseller}",
+                f"/resellers/{segment(reseller)}",
                 {},
                 {},
             ),
@@ -988,13 +1031,14 @@ class Client(SyncBase):
         Changes the fields given of a reseller. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates a reseller: only the fields given are changed: `models.ResellerUpdate`, or a mapping of its fields.
             reseller: The reseller's name.
         """
         result: models.Reseller = self._call(
             OPERATIONS["update_reseller"],
             self._build(
                 OPERATIONS["update_reseller"],
-                f"/resellers/{reseller}",
+                f"/resellers/{segment(reseller)}",
                 {},
                 {},
                 json_body=body,
@@ -1017,12 +1061,13 @@ class Client(SyncBase):
 
         Args:
             reseller: The reseller's name.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.Reseller = self._call(
             OPERATIONS["delete_reseller"],
             self._build(
                 OPERATIONS["delete_reseller"],
-                f"/resellers/{reseller}",
+                f"/resellers/{segment(reseller)}",
                 {},
                 {},
                 json_body=body,
@@ -1071,6 +1116,8 @@ class Client(SyncBase):
         """Every item of `list_domains`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_domains`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_domains"],
@@ -1096,6 +1143,9 @@ class Client(SyncBase):
         `POST /domains`
 
         Creates a domain. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
+
+        Args:
+            body: The body that creates a domain. All options of the domain's default "domain" user may be given here too and are saved for that user, so the body is open to further properties: `models.DomainCreate`, or a mapping of its fields.
         """
         result: models.Domain = self._call(
             OPERATIONS["create_domain"],
@@ -1128,7 +1178,7 @@ class Client(SyncBase):
             OPERATIONS["get_domain"],
             self._build(
                 OPERATIONS["get_domain"],
-                f"/domains/{domain}",
+                f"/domains/{segment(domain)}",
                 {},
                 {},
             ),
@@ -1149,13 +1199,14 @@ class Client(SyncBase):
         Changes the fields given of a domain. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates a domain: only the fields given are changed: `models.DomainUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
         """
         result: models.Domain = self._call(
             OPERATIONS["update_domain"],
             self._build(
                 OPERATIONS["update_domain"],
-                f"/domains/{domain}",
+                f"/domains/{segment(domain)}",
                 {},
                 {},
                 json_body=body,
@@ -1178,12 +1229,13 @@ class Client(SyncBase):
 
         Args:
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.Domain = self._call(
             OPERATIONS["delete_domain"],
             self._build(
                 OPERATIONS["delete_domain"],
-                f"/domains/{domain}",
+                f"/domains/{segment(domain)}",
                 {},
                 {},
                 json_body=body,
@@ -1214,7 +1266,7 @@ class Client(SyncBase):
             OPERATIONS["list_users"],
             self._build(
                 OPERATIONS["list_users"],
-                f"/domains/{domain}/users",
+                f"/domains/{segment(domain)}/users",
                 {
                     "start": start,
                     "limit": limit,
@@ -1235,12 +1287,14 @@ class Client(SyncBase):
         """Every item of `list_users`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_users`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_users"],
             self._build(
                 OPERATIONS["list_users"],
-                f"/domains/{domain}/users",
+                f"/domains/{segment(domain)}/users",
                 {
                     "start": start,
                     "limit": limit,
@@ -1263,13 +1317,14 @@ class Client(SyncBase):
         Creates a user. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The body that creates a user: `models.UserCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
         """
         result: models.User = self._call(
             OPERATIONS["create_user"],
             self._build(
                 OPERATIONS["create_user"],
-                f"/domains/{domain}/users",
+                f"/domains/{segment(domain)}/users",
                 {},
                 {},
                 json_body=body,
@@ -1298,7 +1353,7 @@ class Client(SyncBase):
             OPERATIONS["get_user"],
             self._build(
                 OPERATIONS["get_user"],
-                f"/domains/{domain}/users/{user}",
+                f"/domains/{segment(domain)}/users/{segment(user)}",
                 {},
                 {},
             ),
@@ -1320,6 +1375,7 @@ class Client(SyncBase):
         Changes the fields given of a user. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates a user: only the fields given are changed: `models.UserUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
         """
@@ -1327,7 +1383,7 @@ class Client(SyncBase):
             OPERATIONS["update_user"],
             self._build(
                 OPERATIONS["update_user"],
-                f"/domains/{domain}/users/{user}",
+                f"/domains/{segment(domain)}/users/{segment(user)}",
                 {},
                 {},
                 json_body=body,
@@ -1352,12 +1408,13 @@ class Client(SyncBase):
         Args:
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.User = self._call(
             OPERATIONS["delete_user"],
             self._build(
                 OPERATIONS["delete_user"],
-                f"/domains/{domain}/users/{user}",
+                f"/domains/{segment(domain)}/users/{segment(user)}",
                 {},
                 {},
                 json_body=body,
@@ -1390,7 +1447,7 @@ class Client(SyncBase):
             OPERATIONS["list_devices"],
             self._build(
                 OPERATIONS["list_devices"],
-                f"/domains/{domain}/users/{user}/devices",
+                f"/domains/{segment(domain)}/users/{segment(user)}/devices",
                 {
                     "start": start,
                     "limit": limit,
@@ -1412,12 +1469,14 @@ class Client(SyncBase):
         """Every item of `list_devices`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_devices`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_devices"],
             self._build(
                 OPERATIONS["list_devices"],
-                f"/domains/{domain}/users/{user}/devices",
+                f"/domains/{segment(domain)}/users/{segment(user)}/devices",
                 {
                     "start": start,
                     "limit": limit,
@@ -1441,6 +1500,7 @@ class Client(SyncBase):
         Creates a device. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The body that creates a device: `models.DeviceCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
         """
@@ -1448,7 +1508,7 @@ class Client(SyncBase):
             OPERATIONS["create_device"],
             self._build(
                 OPERATIONS["create_device"],
-                f"/domains/{domain}/users/{user}/devices",
+                f"/domains/{segment(domain)}/users/{segment(user)}/devices",
                 {},
                 {},
                 json_body=body,
@@ -1479,7 +1539,7 @@ class Client(SyncBase):
             OPERATIONS["get_device"],
             self._build(
                 OPERATIONS["get_device"],
-                f"/domains/{domain}/users/{user}/devices/{device}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/devices/{segment(device)}",
                 {},
                 {},
             ),
@@ -1502,6 +1562,7 @@ class Client(SyncBase):
         Changes the fields given of a device. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates a device: only the fields given are changed: `models.DeviceUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             device: The device id.
@@ -1510,7 +1571,7 @@ class Client(SyncBase):
             OPERATIONS["update_device"],
             self._build(
                 OPERATIONS["update_device"],
-                f"/domains/{domain}/users/{user}/devices/{device}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/devices/{segment(device)}",
                 {},
                 {},
                 json_body=body,
@@ -1537,12 +1598,13 @@ class Client(SyncBase):
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             device: The device id.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.Device = self._call(
             OPERATIONS["delete_device"],
             self._build(
                 OPERATIONS["delete_device"],
-                f"/domains/{domain}/users/{user}/devices/{device}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/devices/{segment(device)}",
                 {},
                 {},
                 json_body=body,
@@ -1573,7 +1635,7 @@ class Client(SyncBase):
             OPERATIONS["list_domain_timeframes"],
             self._build(
                 OPERATIONS["list_domain_timeframes"],
-                f"/domains/{domain}/timeframes",
+                f"/domains/{segment(domain)}/timeframes",
                 {
                     "start": start,
                     "limit": limit,
@@ -1594,12 +1656,14 @@ class Client(SyncBase):
         """Every item of `list_domain_timeframes`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_domain_timeframes`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_domain_timeframes"],
             self._build(
                 OPERATIONS["list_domain_timeframes"],
-                f"/domains/{domain}/timeframes",
+                f"/domains/{segment(domain)}/timeframes",
                 {
                     "start": start,
                     "limit": limit,
@@ -1622,13 +1686,14 @@ class Client(SyncBase):
         Creates a shared time frame of a domain. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The body that creates a time frame: `models.TimeframeCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
         """
         result: models.Timeframe = self._call(
             OPERATIONS["create_domain_timeframe"],
             self._build(
                 OPERATIONS["create_domain_timeframe"],
-                f"/domains/{domain}/timeframes",
+                f"/domains/{segment(domain)}/timeframes",
                 {},
                 {},
                 json_body=body,
@@ -1657,7 +1722,7 @@ class Client(SyncBase):
             OPERATIONS["get_domain_timeframe"],
             self._build(
                 OPERATIONS["get_domain_timeframe"],
-                f"/domains/{domain}/timeframes/{timeframe}",
+                f"/domains/{segment(domain)}/timeframes/{segment(timeframe)}",
                 {},
                 {},
             ),
@@ -1679,6 +1744,7 @@ class Client(SyncBase):
         Changes the fields given of a shared time frame of a domain. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates a time frame: only the fields given are changed: `models.TimeframeUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             timeframe: The time frame's name (time-frame); `*` for the default answer rule.
         """
@@ -1686,7 +1752,7 @@ class Client(SyncBase):
             OPERATIONS["update_domain_timeframe"],
             self._build(
                 OPERATIONS["update_domain_timeframe"],
-                f"/domains/{domain}/timeframes/{timeframe}",
+                f"/domains/{segment(domain)}/timeframes/{segment(timeframe)}",
                 {},
                 {},
                 json_body=body,
@@ -1711,12 +1777,13 @@ class Client(SyncBase):
         Args:
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             timeframe: The time frame's name (time-frame); `*` for the default answer rule.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.Timeframe = self._call(
             OPERATIONS["delete_domain_timeframe"],
             self._build(
                 OPERATIONS["delete_domain_timeframe"],
-                f"/domains/{domain}/timeframes/{timeframe}",
+                f"/domains/{segment(domain)}/timeframes/{segment(timeframe)}",
                 {},
                 {},
                 json_body=body,
@@ -1749,7 +1816,7 @@ class Client(SyncBase):
             OPERATIONS["list_user_timeframes"],
             self._build(
                 OPERATIONS["list_user_timeframes"],
-                f"/domains/{domain}/users/{user}/timeframes",
+                f"/domains/{segment(domain)}/users/{segment(user)}/timeframes",
                 {
                     "start": start,
                     "limit": limit,
@@ -1771,12 +1838,14 @@ class Client(SyncBase):
         """Every item of `list_user_timeframes`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_user_timeframes`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_user_timeframes"],
             self._build(
                 OPERATIONS["list_user_timeframes"],
-                f"/domains/{domain}/users/{user}/timeframes",
+                f"/domains/{segment(domain)}/users/{segment(user)}/timeframes",
                 {
                     "start": start,
                     "limit": limit,
@@ -1800,6 +1869,7 @@ class Client(SyncBase):
         Creates a time frame of a user. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The body that creates a time frame: `models.TimeframeCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
         """
@@ -1807,7 +1877,7 @@ class Client(SyncBase):
             OPERATIONS["create_user_timeframe"],
             self._build(
                 OPERATIONS["create_user_timeframe"],
-                f"/domains/{domain}/users/{user}/timeframes",
+                f"/domains/{segment(domain)}/users/{segment(user)}/timeframes",
                 {},
                 {},
                 json_body=body,
@@ -1838,7 +1908,7 @@ class Client(SyncBase):
             OPERATIONS["get_user_timeframe"],
             self._build(
                 OPERATIONS["get_user_timeframe"],
-                f"/domains/{domain}/users/{user}/timeframes/{timeframe}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/timeframes/{segment(timeframe)}",
                 {},
                 {},
             ),
@@ -1861,6 +1931,7 @@ class Client(SyncBase):
         Changes the fields given of a time frame of a user. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates a time frame: only the fields given are changed: `models.TimeframeUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             timeframe: The time frame's name (time-frame); `*` for the default answer rule.
@@ -1869,7 +1940,7 @@ class Client(SyncBase):
             OPERATIONS["update_user_timeframe"],
             self._build(
                 OPERATIONS["update_user_timeframe"],
-                f"/domains/{domain}/users/{user}/timeframes/{timeframe}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/timeframes/{segment(timeframe)}",
                 {},
                 {},
                 json_body=body,
@@ -1896,12 +1967,13 @@ class Client(SyncBase):
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             timeframe: The time frame's name (time-frame); `*` for the default answer rule.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.Timeframe = self._call(
             OPERATIONS["delete_user_timeframe"],
             self._build(
                 OPERATIONS["delete_user_timeframe"],
-                f"/domains/{domain}/users/{user}/timeframes/{timeframe}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/timeframes/{segment(timeframe)}",
                 {},
                 {},
                 json_body=body,
@@ -1934,7 +2006,7 @@ class Client(SyncBase):
             OPERATIONS["list_answer_rules"],
             self._build(
                 OPERATIONS["list_answer_rules"],
-                f"/domains/{domain}/users/{user}/answerrules",
+                f"/domains/{segment(domain)}/users/{segment(user)}/answerrules",
                 {
                     "start": start,
                     "limit": limit,
@@ -1956,12 +2028,14 @@ class Client(SyncBase):
         """Every item of `list_answer_rules`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_answer_rules`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_answer_rules"],
             self._build(
                 OPERATIONS["list_answer_rules"],
-                f"/domains/{domain}/users/{user}/answerrules",
+                f"/domains/{segment(domain)}/users/{segment(user)}/answerrules",
                 {
                     "start": start,
                     "limit": limit,
@@ -1985,6 +2059,7 @@ class Client(SyncBase):
         Creates an answer rule. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The body that creates an answer rule: `models.AnswerRuleCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
         """
@@ -1992,7 +2067,7 @@ class Client(SyncBase):
             OPERATIONS["create_answer_rule"],
             self._build(
                 OPERATIONS["create_answer_rule"],
-                f"/domains/{domain}/users/{user}/answerrules",
+                f"/domains/{segment(domain)}/users/{segment(user)}/answerrules",
                 {},
                 {},
                 json_body=body,
@@ -2023,7 +2098,7 @@ class Client(SyncBase):
             OPERATIONS["get_answer_rule"],
             self._build(
                 OPERATIONS["get_answer_rule"],
-                f"/domains/{domain}/users/{user}/answerrules/{timeframe}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/answerrules/{segment(timeframe)}",
                 {},
                 {},
             ),
@@ -2046,6 +2121,7 @@ class Client(SyncBase):
         Changes the fields given of an answer rule. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates an answer rule: only the fields given are changed: `models.AnswerRuleUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             timeframe: The time frame's name (time-frame); `*` for the default answer rule.
@@ -2054,7 +2130,7 @@ class Client(SyncBase):
             OPERATIONS["update_answer_rule"],
             self._build(
                 OPERATIONS["update_answer_rule"],
-                f"/domains/{domain}/users/{user}/answerrules/{timeframe}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/answerrules/{segment(timeframe)}",
                 {},
                 {},
                 json_body=body,
@@ -2081,12 +2157,13 @@ class Client(SyncBase):
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             timeframe: The time frame's name (time-frame); `*` for the default answer rule.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.AnswerRule = self._call(
             OPERATIONS["delete_answer_rule"],
             self._build(
                 OPERATIONS["delete_answer_rule"],
-                f"/domains/{domain}/users/{user}/answerrules/{timeframe}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/answerrules/{segment(timeframe)}",
                 {},
                 {},
                 json_body=body,
@@ -2117,7 +2194,7 @@ class Client(SyncBase):
             OPERATIONS["list_call_queues"],
             self._build(
                 OPERATIONS["list_call_queues"],
-                f"/domains/{domain}/callqueues",
+                f"/domains/{segment(domain)}/callqueues",
                 {
                     "start": start,
                     "limit": limit,
@@ -2138,12 +2215,14 @@ class Client(SyncBase):
         """Every item of `list_call_queues`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_call_queues`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_call_queues"],
             self._build(
                 OPERATIONS["list_call_queues"],
-                f"/domains/{domain}/callqueues",
+                f"/domains/{segment(domain)}/callqueues",
                 {
                     "start": start,
                     "limit": limit,
@@ -2166,13 +2245,14 @@ class Client(SyncBase):
         Creates a call queue. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The body that creates a call queue: `models.CallQueueCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
         """
         result: models.CallQueue = self._call(
             OPERATIONS["create_call_queue"],
             self._build(
                 OPERATIONS["create_call_queue"],
-                f"/domains/{domain}/callqueues",
+                f"/domains/{segment(domain)}/callqueues",
                 {},
                 {},
                 json_body=body,
@@ -2201,7 +2281,7 @@ class Client(SyncBase):
             OPERATIONS["get_call_queue"],
             self._build(
                 OPERATIONS["get_call_queue"],
-                f"/domains/{domain}/callqueues/{callqueue}",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}",
                 {},
                 {},
             ),
@@ -2223,6 +2303,7 @@ class Client(SyncBase):
         Changes the fields given of a call queue. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates a call queue: only the fields given are changed: `models.CallQueueUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             callqueue: The call queue's extension.
         """
@@ -2230,7 +2311,7 @@ class Client(SyncBase):
             OPERATIONS["update_call_queue"],
             self._build(
                 OPERATIONS["update_call_queue"],
-                f"/domains/{domain}/callqueues/{callqueue}",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}",
                 {},
                 {},
                 json_body=body,
@@ -2255,12 +2336,13 @@ class Client(SyncBase):
         Args:
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             callqueue: The call queue's extension.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.CallQueue = self._call(
             OPERATIONS["delete_call_queue"],
             self._build(
                 OPERATIONS["delete_call_queue"],
-                f"/domains/{domain}/callqueues/{callqueue}",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}",
                 {},
                 {},
                 json_body=body,
@@ -2293,7 +2375,7 @@ class Client(SyncBase):
             OPERATIONS["list_agents"],
             self._build(
                 OPERATIONS["list_agents"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents",
                 {
                     "start": start,
                     "limit": limit,
@@ -2315,12 +2397,14 @@ class Client(SyncBase):
         """Every item of `list_agents`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_agents`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_agents"],
             self._build(
                 OPERATIONS["list_agents"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents",
                 {
                     "start": start,
                     "limit": limit,
@@ -2344,6 +2428,7 @@ class Client(SyncBase):
         Creates a call queue agent. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The body that creates an agent: `models.AgentCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             callqueue: The call queue's extension.
         """
@@ -2351,7 +2436,7 @@ class Client(SyncBase):
             OPERATIONS["create_agent"],
             self._build(
                 OPERATIONS["create_agent"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents",
                 {},
                 {},
                 json_body=body,
@@ -2382,7 +2467,7 @@ class Client(SyncBase):
             OPERATIONS["get_agent"],
             self._build(
                 OPERATIONS["get_agent"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents/{agent}",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents/{segment(agent)}",
                 {},
                 {},
             ),
@@ -2405,6 +2490,7 @@ class Client(SyncBase):
         Changes the fields given of a call queue agent. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates an agent: only the fields given are changed: `models.AgentUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             callqueue: The call queue's extension.
             agent: The agent's callqueue-agent-id: user@domain, or sip:device@domain.
@@ -2413,7 +2499,7 @@ class Client(SyncBase):
             OPERATIONS["update_agent"],
             self._build(
                 OPERATIONS["update_agent"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents/{agent}",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents/{segment(agent)}",
                 {},
                 {},
                 json_body=body,
@@ -2440,12 +2526,13 @@ class Client(SyncBase):
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             callqueue: The call queue's extension.
             agent: The agent's callqueue-agent-id: user@domain, or sip:device@domain.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.Agent = self._call(
             OPERATIONS["delete_agent"],
             self._build(
                 OPERATIONS["delete_agent"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents/{agent}",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents/{segment(agent)}",
                 {},
                 {},
                 json_body=body,
@@ -2476,7 +2563,7 @@ class Client(SyncBase):
             OPERATIONS["login_agent"],
             self._build(
                 OPERATIONS["login_agent"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents/{agent}/login",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents/{segment(agent)}/login",
                 {},
                 {},
             ),
@@ -2506,7 +2593,7 @@ class Client(SyncBase):
             OPERATIONS["logout_agent"],
             self._build(
                 OPERATIONS["logout_agent"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents/{agent}/logout",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents/{segment(agent)}/logout",
                 {},
                 {},
             ),
@@ -2538,7 +2625,7 @@ class Client(SyncBase):
             OPERATIONS["set_agent_status"],
             self._build(
                 OPERATIONS["set_agent_status"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents/{agent}/{status}",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents/{segment(agent)}/{segment(status)}",
                 {},
                 {},
             ),
@@ -2568,7 +2655,7 @@ class Client(SyncBase):
             OPERATIONS["list_phone_numbers"],
             self._build(
                 OPERATIONS["list_phone_numbers"],
-                f"/domains/{domain}/phonenumbers",
+                f"/domains/{segment(domain)}/phonenumbers",
                 {
                     "start": start,
                     "limit": limit,
@@ -2589,12 +2676,14 @@ class Client(SyncBase):
         """Every item of `list_phone_numbers`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_phone_numbers`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_phone_numbers"],
             self._build(
                 OPERATIONS["list_phone_numbers"],
-                f"/domains/{domain}/phonenumbers",
+                f"/domains/{segment(domain)}/phonenumbers",
                 {
                     "start": start,
                     "limit": limit,
@@ -2617,13 +2706,14 @@ class Client(SyncBase):
         Creates a phone number. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The body that creates a phone number: `models.PhoneNumberCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
         """
         result: models.PhoneNumber = self._call(
             OPERATIONS["create_phone_number"],
             self._build(
                 OPERATIONS["create_phone_number"],
-                f"/domains/{domain}/phonenumbers",
+                f"/domains/{segment(domain)}/phonenumbers",
                 {},
                 {},
                 json_body=body,
@@ -2652,7 +2742,7 @@ class Client(SyncBase):
             OPERATIONS["get_phone_number"],
             self._build(
                 OPERATIONS["get_phone_number"],
-                f"/domains/{domain}/phonenumbers/{phonenumber}",
+                f"/domains/{segment(domain)}/phonenumbers/{segment(phonenumber)}",
                 {},
                 {},
             ),
@@ -2674,6 +2764,7 @@ class Client(SyncBase):
         Changes the fields given of a phone number. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates a phone number: only the fields given are changed: `models.PhoneNumberUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             phonenumber: The phone number in E.164 digits, the key of the resource.
         """
@@ -2681,7 +2772,7 @@ class Client(SyncBase):
             OPERATIONS["update_phone_number"],
             self._build(
                 OPERATIONS["update_phone_number"],
-                f"/domains/{domain}/phonenumbers/{phonenumber}",
+                f"/domains/{segment(domain)}/phonenumbers/{segment(phonenumber)}",
                 {},
                 {},
                 json_body=body,
@@ -2706,12 +2797,13 @@ class Client(SyncBase):
         Args:
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             phonenumber: The phone number in E.164 digits, the key of the resource.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.PhoneNumber = self._call(
             OPERATIONS["delete_phone_number"],
             self._build(
                 OPERATIONS["delete_phone_number"],
-                f"/domains/{domain}/phonenumbers/{phonenumber}",
+                f"/domains/{segment(domain)}/phonenumbers/{segment(phonenumber)}",
                 {},
                 {},
                 json_body=body,
@@ -2744,7 +2836,7 @@ class Client(SyncBase):
             OPERATIONS["list_dial_rules"],
             self._build(
                 OPERATIONS["list_dial_rules"],
-                f"/domains/{domain}/dialplans/{dialplan}/dialrules",
+                f"/domains/{segment(domain)}/dialplans/{segment(dialplan)}/dialrules",
                 {
                     "start": start,
                     "limit": limit,
@@ -2766,12 +2858,14 @@ class Client(SyncBase):
         """Every item of `list_dial_rules`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_dial_rules`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_dial_rules"],
             self._build(
                 OPERATIONS["list_dial_rules"],
-                f"/domains/{domain}/dialplans/{dialplan}/dialrules",
+                f"/domains/{segment(domain)}/dialplans/{segment(dialplan)}/dialrules",
                 {
                     "start": start,
                     "limit": limit,
@@ -2795,6 +2889,7 @@ class Client(SyncBase):
         Adds a dial rule to a dial plan, with the source, valid date range and time-of-day matches phone numbers no longer take. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes. Used from the Super User (SU) level.
 
         Args:
+            body: The body that creates a dial rule: `models.DialRuleCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             dialplan: The dial plan's name. Creating a domain creates a dial plan with the same name as the domain.
         """
@@ -2802,7 +2897,7 @@ class Client(SyncBase):
             OPERATIONS["create_dial_rule"],
             self._build(
                 OPERATIONS["create_dial_rule"],
-                f"/domains/{domain}/dialplans/{dialplan}/dialrules",
+                f"/domains/{segment(domain)}/dialplans/{segment(dialplan)}/dialrules",
                 {},
                 {},
                 json_body=body,
@@ -2833,7 +2928,7 @@ class Client(SyncBase):
             OPERATIONS["get_dial_rule"],
             self._build(
                 OPERATIONS["get_dial_rule"],
-                f"/domains/{domain}/dialplans/{dialplan}/dialrules/{dialrule}",
+                f"/domains/{segment(domain)}/dialplans/{segment(dialplan)}/dialrules/{segment(dialrule)}",
                 {},
                 {},
             ),
@@ -2856,6 +2951,7 @@ class Client(SyncBase):
         Changes the fields given of a dial rule. Answers 202, or 200 with the object when synchronous is yes. Used from the Super User (SU) level.
 
         Args:
+            body: The body that updates a dial rule: only the fields given are changed: `models.DialRuleUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             dialplan: The dial plan's name. Creating a domain creates a dial plan with the same name as the domain.
             dialrule: The dial rule's id, as given in the dialrule field of the rule when it is read.
@@ -2864,7 +2960,7 @@ class Client(SyncBase):
             OPERATIONS["update_dial_rule"],
             self._build(
                 OPERATIONS["update_dial_rule"],
-                f"/domains/{domain}/dialplans/{dialplan}/dialrules/{dialrule}",
+                f"/domains/{segment(domain)}/dialplans/{segment(dialplan)}/dialrules/{segment(dialrule)}",
                 {},
                 {},
                 json_body=body,
@@ -2891,12 +2987,13 @@ class Client(SyncBase):
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             dialplan: The dial plan's name. Creating a domain creates a dial plan with the same name as the domain.
             dialrule: The dial rule's id, as given in the dialrule field of the rule when it is read.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.DialRule = self._call(
             OPERATIONS["delete_dial_rule"],
             self._build(
                 OPERATIONS["delete_dial_rule"],
-                f"/domains/{domain}/dialplans/{dialplan}/dialrules/{dialrule}",
+                f"/domains/{segment(domain)}/dialplans/{segment(dialplan)}/dialrules/{segment(dialrule)}",
                 {},
                 {},
                 json_body=body,
@@ -2927,7 +3024,7 @@ class Client(SyncBase):
             OPERATIONS["list_domain_music_on_hold"],
             self._build(
                 OPERATIONS["list_domain_music_on_hold"],
-                f"/domains/{domain}/moh",
+                f"/domains/{segment(domain)}/moh",
                 {
                     "start": start,
                     "limit": limit,
@@ -2948,12 +3045,14 @@ class Client(SyncBase):
         """Every item of `list_domain_music_on_hold`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_domain_music_on_hold`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_domain_music_on_hold"],
             self._build(
                 OPERATIONS["list_domain_music_on_hold"],
-                f"/domains/{domain}/moh",
+                f"/domains/{segment(domain)}/moh",
                 {
                     "start": start,
                     "limit": limit,
@@ -2976,13 +3075,14 @@ class Client(SyncBase):
         Creates a music-on-hold file of a domain. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
         """
         result: models.AudioFile = self._call(
             OPERATIONS["create_domain_music_on_hold"],
             self._build(
                 OPERATIONS["create_domain_music_on_hold"],
-                f"/domains/{domain}/moh",
+                f"/domains/{segment(domain)}/moh",
                 {},
                 {},
                 json_body=body,
@@ -3011,7 +3111,7 @@ class Client(SyncBase):
             OPERATIONS["get_domain_music_on_hold"],
             self._build(
                 OPERATIONS["get_domain_music_on_hold"],
-                f"/domains/{domain}/moh/{index}",
+                f"/domains/{segment(domain)}/moh/{segment(index)}",
                 {},
                 {},
             ),
@@ -3033,6 +3133,7 @@ class Client(SyncBase):
         Changes the fields given of a music-on-hold file of a domain. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             index: The audio file's index.
         """
@@ -3040,7 +3141,7 @@ class Client(SyncBase):
             OPERATIONS["update_domain_music_on_hold"],
             self._build(
                 OPERATIONS["update_domain_music_on_hold"],
-                f"/domains/{domain}/moh/{index}",
+                f"/domains/{segment(domain)}/moh/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -3065,12 +3166,13 @@ class Client(SyncBase):
         Args:
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             index: The audio file's index.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.AudioFile = self._call(
             OPERATIONS["delete_domain_music_on_hold"],
             self._build(
                 OPERATIONS["delete_domain_music_on_hold"],
-                f"/domains/{domain}/moh/{index}",
+                f"/domains/{segment(domain)}/moh/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -3103,7 +3205,7 @@ class Client(SyncBase):
             OPERATIONS["list_user_music_on_hold"],
             self._build(
                 OPERATIONS["list_user_music_on_hold"],
-                f"/domains/{domain}/users/{user}/moh",
+                f"/domains/{segment(domain)}/users/{segment(user)}/moh",
                 {
                     "start": start,
                     "limit": limit,
@@ -3125,12 +3227,14 @@ class Client(SyncBase):
         """Every item of `list_user_music_on_hold`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_user_music_on_hold`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_user_music_on_hold"],
             self._build(
                 OPERATIONS["list_user_music_on_hold"],
-                f"/domains/{domain}/users/{user}/moh",
+                f"/domains/{segment(domain)}/users/{segment(user)}/moh",
                 {
                     "start": start,
                     "limit": limit,
@@ -3154,6 +3258,7 @@ class Client(SyncBase):
         Creates a music-on-hold file of a user. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
         """
@@ -3161,7 +3266,7 @@ class Client(SyncBase):
             OPERATIONS["create_user_music_on_hold"],
             self._build(
                 OPERATIONS["create_user_music_on_hold"],
-                f"/domains/{domain}/users/{user}/moh",
+                f"/domains/{segment(domain)}/users/{segment(user)}/moh",
                 {},
                 {},
                 json_body=body,
@@ -3192,7 +3297,7 @@ class Client(SyncBase):
             OPERATIONS["get_user_music_on_hold"],
             self._build(
                 OPERATIONS["get_user_music_on_hold"],
-                f"/domains/{domain}/users/{user}/moh/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/moh/{segment(index)}",
                 {},
                 {},
             ),
@@ -3215,6 +3320,7 @@ class Client(SyncBase):
         Changes the fields given of a music-on-hold file of a user. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             index: The audio file's index.
@@ -3223,7 +3329,7 @@ class Client(SyncBase):
             OPERATIONS["update_user_music_on_hold"],
             self._build(
                 OPERATIONS["update_user_music_on_hold"],
-                f"/domains/{domain}/users/{user}/moh/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/moh/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -3250,12 +3356,13 @@ class Client(SyncBase):
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             index: The audio file's index.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.AudioFile = self._call(
             OPERATIONS["delete_user_music_on_hold"],
             self._build(
                 OPERATIONS["delete_user_music_on_hold"],
-                f"/domains/{domain}/users/{user}/moh/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/moh/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -3286,7 +3393,7 @@ class Client(SyncBase):
             OPERATIONS["list_domain_hold_messages"],
             self._build(
                 OPERATIONS["list_domain_hold_messages"],
-                f"/domains/{domain}/msg",
+                f"/domains/{segment(domain)}/msg",
                 {
                     "start": start,
                     "limit": limit,
@@ -3307,12 +3414,14 @@ class Client(SyncBase):
         """Every item of `list_domain_hold_messages`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_domain_hold_messages`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_domain_hold_messages"],
             self._build(
                 OPERATIONS["list_domain_hold_messages"],
-                f"/domains/{domain}/msg",
+                f"/domains/{segment(domain)}/msg",
                 {
                     "start": start,
                     "limit": limit,
@@ -3335,13 +3444,14 @@ class Client(SyncBase):
         Creates a hold message of a domain. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
         """
         result: models.AudioFile = self._call(
             OPERATIONS["create_domain_hold_message"],
             self._build(
                 OPERATIONS["create_domain_hold_message"],
-                f"/domains/{domain}/msg",
+                f"/domains/{segment(domain)}/msg",
                 {},
                 {},
                 json_body=body,
@@ -3370,7 +3480,7 @@ class Client(SyncBase):
             OPERATIONS["get_domain_hold_message"],
             self._build(
                 OPERATIONS["get_domain_hold_message"],
-                f"/domains/{domain}/msg/{index}",
+                f"/domains/{segment(domain)}/msg/{segment(index)}",
                 {},
                 {},
             ),
@@ -3392,6 +3502,7 @@ class Client(SyncBase):
         Changes the fields given of a hold message of a domain. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             index: The audio file's index.
         """
@@ -3399,7 +3510,7 @@ class Client(SyncBase):
             OPERATIONS["update_domain_hold_message"],
             self._build(
                 OPERATIONS["update_domain_hold_message"],
-                f"/domains/{domain}/msg/{index}",
+                f"/domains/{segment(domain)}/msg/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -3424,12 +3535,13 @@ class Client(SyncBase):
         Args:
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             index: The audio file's index.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.AudioFile = self._call(
             OPERATIONS["delete_domain_hold_message"],
             self._build(
                 OPERATIONS["delete_domain_hold_message"],
-                f"/domains/{domain}/msg/{index}",
+                f"/domains/{segment(domain)}/msg/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -3462,7 +3574,7 @@ class Client(SyncBase):
             OPERATIONS["list_user_hold_messages"],
             self._build(
                 OPERATIONS["list_user_hold_messages"],
-                f"/domains/{domain}/users/{user}/msg",
+                f"/domains/{segment(domain)}/users/{segment(user)}/msg",
                 {
                     "start": start,
                     "limit": limit,
@@ -3484,12 +3596,14 @@ class Client(SyncBase):
         """Every item of `list_user_hold_messages`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_user_hold_messages`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_user_hold_messages"],
             self._build(
                 OPERATIONS["list_user_hold_messages"],
-                f"/domains/{domain}/users/{user}/msg",
+                f"/domains/{segment(domain)}/users/{segment(user)}/msg",
                 {
                     "start": start,
                     "limit": limit,
@@ -3513,6 +3627,7 @@ class Client(SyncBase):
         Creates a hold message of a user. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
         """
@@ -3520,7 +3635,7 @@ class Client(SyncBase):
             OPERATIONS["create_user_hold_message"],
             self._build(
                 OPERATIONS["create_user_hold_message"],
-                f"/domains/{domain}/users/{user}/msg",
+                f"/domains/{segment(domain)}/users/{segment(user)}/msg",
                 {},
                 {},
                 json_body=body,
@@ -3551,7 +3666,7 @@ class Client(SyncBase):
             OPERATIONS["get_user_hold_message"],
             self._build(
                 OPERATIONS["get_user_hold_message"],
-                f"/domains/{domain}/users/{user}/msg/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/msg/{segment(index)}",
                 {},
                 {},
             ),
@@ -3574,6 +3689,7 @@ class Client(SyncBase):
         Changes the fields given of a hold message of a user. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             index: The audio file's index.
@@ -3582,7 +3698,7 @@ class Client(SyncBase):
             OPERATIONS["update_user_hold_message"],
             self._build(
                 OPERATIONS["update_user_hold_message"],
-                f"/domains/{domain}/users/{user}/msg/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/msg/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -3609,12 +3725,13 @@ class Client(SyncBase):
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             index: The audio file's index.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.AudioFile = self._call(
             OPERATIONS["delete_user_hold_message"],
             self._build(
                 OPERATIONS["delete_user_hold_message"],
-                f"/domains/{domain}/users/{user}/msg/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/msg/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -3647,7 +3764,7 @@ class Client(SyncBase):
             OPERATIONS["list_greetings"],
             self._build(
                 OPERATIONS["list_greetings"],
-                f"/domains/{domain}/users/{user}/greetings",
+                f"/domains/{segment(domain)}/users/{segment(user)}/greetings",
                 {
                     "start": start,
                     "limit": limit,
@@ -3669,12 +3786,14 @@ class Client(SyncBase):
         """Every item of `list_greetings`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_greetings`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_greetings"],
             self._build(
                 OPERATIONS["list_greetings"],
-                f"/domains/{domain}/users/{user}/greetings",
+                f"/domains/{segment(domain)}/users/{segment(user)}/greetings",
                 {
                     "start": start,
                     "limit": limit,
@@ -3698,6 +3817,7 @@ class Client(SyncBase):
         Creates a voicemail greeting. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
         """
@@ -3705,7 +3825,7 @@ class Client(SyncBase):
             OPERATIONS["create_greeting"],
             self._build(
                 OPERATIONS["create_greeting"],
-                f"/domains/{domain}/users/{user}/greetings",
+                f"/domains/{segment(domain)}/users/{segment(user)}/greetings",
                 {},
                 {},
                 json_body=body,
@@ -3736,7 +3856,7 @@ class Client(SyncBase):
             OPERATIONS["get_greeting"],
             self._build(
                 OPERATIONS["get_greeting"],
-                f"/domains/{domain}/users/{user}/greetings/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/greetings/{segment(index)}",
                 {},
                 {},
             ),
@@ -3759,6 +3879,7 @@ class Client(SyncBase):
         Changes the fields given of a voicemail greeting. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             index: The audio file's index.
@@ -3767,7 +3888,7 @@ class Client(SyncBase):
             OPERATIONS["update_greeting"],
             self._build(
                 OPERATIONS["update_greeting"],
-                f"/domains/{domain}/users/{user}/greetings/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/greetings/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -3794,12 +3915,13 @@ class Client(SyncBase):
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             index: The audio file's index.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.AudioFile = self._call(
             OPERATIONS["delete_greeting"],
             self._build(
                 OPERATIONS["delete_greeting"],
-                f"/domains/{domain}/users/{user}/greetings/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/greetings/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -3841,7 +3963,9 @@ class AsyncClient(AsyncBase):
         super().__init__(
             base_url, DEFAULT_BASE_URL, credentials, ERROR_SHAPE, headers, retry or NO_RETRY, _limiter(rate_limit)
         )
-        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        # The send loop follows same-origin redirects itself; httpx would carry custom credential headers,
+        # query keys and request cookies to any host, and the OAuth2 token request must not move at all.
+        self._http = httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -3862,6 +3986,9 @@ class AsyncClient(AsyncBase):
         `POST /tokens`
 
         Signs in with an OAuth2 password grant (client id and secret plus the user's login and password), or renews a token with a refresh token. The access token is then sent as a bearer token.
+
+        Args:
+            body: An OAuth2 token request: a password grant (username and password required), or a refresh of an earlier token (refresh_token required): `models.AccessTokenRequest`, or a mapping of its fields.
         """
         result: models.AccessToken = await self._call(
             OPERATIONS["create_token"],
@@ -3916,6 +4043,8 @@ class AsyncClient(AsyncBase):
         """Every item of `list_resellers`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_resellers`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_resellers"],
@@ -3941,6 +4070,9 @@ class AsyncClient(AsyncBase):
         `POST /resellers`
 
         Creates a reseller. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
+
+        Args:
+            body: The body that creates a reseller: `models.ResellerCreate`, or a mapping of its fields.
         """
         result: models.Reseller = await self._call(
             OPERATIONS["create_reseller"],
@@ -3973,7 +4105,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_reseller"],
             self._build(
                 OPERATIONS["get_reseller"],
-                f"/resellers/{reseller}",
+                f"/resellers/{segment(reseller)}",
                 {},
                 {},
             ),
@@ -3994,13 +4126,14 @@ class AsyncClient(AsyncBase):
         Changes the fields given of a reseller. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates a reseller: only the fields given are changed: `models.ResellerUpdate`, or a mapping of its fields.
             reseller: The reseller's name.
         """
         result: models.Reseller = await self._call(
             OPERATIONS["update_reseller"],
             self._build(
                 OPERATIONS["update_reseller"],
-                f"/resellers/{reseller}",
+                f"/resellers/{segment(reseller)}",
                 {},
                 {},
                 json_body=body,
@@ -4023,12 +4156,13 @@ class AsyncClient(AsyncBase):
 
         Args:
             reseller: The reseller's name.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.Reseller = await self._call(
             OPERATIONS["delete_reseller"],
             self._build(
                 OPERATIONS["delete_reseller"],
-                f"/resellers/{reseller}",
+                f"/resellers/{segment(reseller)}",
                 {},
                 {},
                 json_body=body,
@@ -4077,6 +4211,8 @@ class AsyncClient(AsyncBase):
         """Every item of `list_domains`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_domains`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_domains"],
@@ -4102,6 +4238,9 @@ class AsyncClient(AsyncBase):
         `POST /domains`
 
         Creates a domain. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
+
+        Args:
+            body: The body that creates a domain. All options of the domain's default "domain" user may be given here too and are saved for that user, so the body is open to further properties: `models.DomainCreate`, or a mapping of its fields.
         """
         result: models.Domain = await self._call(
             OPERATIONS["create_domain"],
@@ -4134,7 +4273,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_domain"],
             self._build(
                 OPERATIONS["get_domain"],
-                f"/domains/{domain}",
+                f"/domains/{segment(domain)}",
                 {},
                 {},
             ),
@@ -4155,13 +4294,14 @@ class AsyncClient(AsyncBase):
         Changes the fields given of a domain. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates a domain: only the fields given are changed: `models.DomainUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
         """
         result: models.Domain = await self._call(
             OPERATIONS["update_domain"],
             self._build(
                 OPERATIONS["update_domain"],
-                f"/domains/{domain}",
+                f"/domains/{segment(domain)}",
                 {},
                 {},
                 json_body=body,
@@ -4184,12 +4324,13 @@ class AsyncClient(AsyncBase):
 
         Args:
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.Domain = await self._call(
             OPERATIONS["delete_domain"],
             self._build(
                 OPERATIONS["delete_domain"],
-                f"/domains/{domain}",
+                f"/domains/{segment(domain)}",
                 {},
                 {},
                 json_body=body,
@@ -4220,7 +4361,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_users"],
             self._build(
                 OPERATIONS["list_users"],
-                f"/domains/{domain}/users",
+                f"/domains/{segment(domain)}/users",
                 {
                     "start": start,
                     "limit": limit,
@@ -4241,12 +4382,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_users`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_users`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_users"],
             self._build(
                 OPERATIONS["list_users"],
-                f"/domains/{domain}/users",
+                f"/domains/{segment(domain)}/users",
                 {
                     "start": start,
                     "limit": limit,
@@ -4269,13 +4412,14 @@ class AsyncClient(AsyncBase):
         Creates a user. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The body that creates a user: `models.UserCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
         """
         result: models.User = await self._call(
             OPERATIONS["create_user"],
             self._build(
                 OPERATIONS["create_user"],
-                f"/domains/{domain}/users",
+                f"/domains/{segment(domain)}/users",
                 {},
                 {},
                 json_body=body,
@@ -4304,7 +4448,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_user"],
             self._build(
                 OPERATIONS["get_user"],
-                f"/domains/{domain}/users/{user}",
+                f"/domains/{segment(domain)}/users/{segment(user)}",
                 {},
                 {},
             ),
@@ -4326,6 +4470,7 @@ class AsyncClient(AsyncBase):
         Changes the fields given of a user. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates a user: only the fields given are changed: `models.UserUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
         """
@@ -4333,7 +4478,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_user"],
             self._build(
                 OPERATIONS["update_user"],
-                f"/domains/{domain}/users/{user}",
+                f"/domains/{segment(domain)}/users/{segment(user)}",
                 {},
                 {},
                 json_body=body,
@@ -4358,12 +4503,13 @@ class AsyncClient(AsyncBase):
         Args:
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.User = await self._call(
             OPERATIONS["delete_user"],
             self._build(
                 OPERATIONS["delete_user"],
-                f"/domains/{domain}/users/{user}",
+                f"/domains/{segment(domain)}/users/{segment(user)}",
                 {},
                 {},
                 json_body=body,
@@ -4396,7 +4542,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_devices"],
             self._build(
                 OPERATIONS["list_devices"],
-                f"/domains/{domain}/users/{user}/devices",
+                f"/domains/{segment(domain)}/users/{segment(user)}/devices",
                 {
                     "start": start,
                     "limit": limit,
@@ -4418,12 +4564,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_devices`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_devices`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_devices"],
             self._build(
                 OPERATIONS["list_devices"],
-                f"/domains/{domain}/users/{user}/devices",
+                f"/domains/{segment(domain)}/users/{segment(user)}/devices",
                 {
                     "start": start,
                     "limit": limit,
@@ -4447,6 +4595,7 @@ class AsyncClient(AsyncBase):
         Creates a device. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The body that creates a device: `models.DeviceCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
         """
@@ -4454,7 +4603,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["create_device"],
             self._build(
                 OPERATIONS["create_device"],
-                f"/domains/{domain}/users/{user}/devices",
+                f"/domains/{segment(domain)}/users/{segment(user)}/devices",
                 {},
                 {},
                 json_body=body,
@@ -4485,7 +4634,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_device"],
             self._build(
                 OPERATIONS["get_device"],
-                f"/domains/{domain}/users/{user}/devices/{device}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/devices/{segment(device)}",
                 {},
                 {},
             ),
@@ -4508,6 +4657,7 @@ class AsyncClient(AsyncBase):
         Changes the fields given of a device. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates a device: only the fields given are changed: `models.DeviceUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             device: The device id.
@@ -4516,7 +4666,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_device"],
             self._build(
                 OPERATIONS["update_device"],
-                f"/domains/{domain}/users/{user}/devices/{device}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/devices/{segment(device)}",
                 {},
                 {},
                 json_body=body,
@@ -4543,12 +4693,13 @@ class AsyncClient(AsyncBase):
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             device: The device id.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.Device = await self._call(
             OPERATIONS["delete_device"],
             self._build(
                 OPERATIONS["delete_device"],
-                f"/domains/{domain}/users/{user}/devices/{device}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/devices/{segment(device)}",
                 {},
                 {},
                 json_body=body,
@@ -4579,7 +4730,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_domain_timeframes"],
             self._build(
                 OPERATIONS["list_domain_timeframes"],
-                f"/domains/{domain}/timeframes",
+                f"/domains/{segment(domain)}/timeframes",
                 {
                     "start": start,
                     "limit": limit,
@@ -4600,12 +4751,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_domain_timeframes`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_domain_timeframes`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_domain_timeframes"],
             self._build(
                 OPERATIONS["list_domain_timeframes"],
-                f"/domains/{domain}/timeframes",
+                f"/domains/{segment(domain)}/timeframes",
                 {
                     "start": start,
                     "limit": limit,
@@ -4628,13 +4781,14 @@ class AsyncClient(AsyncBase):
         Creates a shared time frame of a domain. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The body that creates a time frame: `models.TimeframeCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
         """
         result: models.Timeframe = await self._call(
             OPERATIONS["create_domain_timeframe"],
             self._build(
                 OPERATIONS["create_domain_timeframe"],
-                f"/domains/{domain}/timeframes",
+                f"/domains/{segment(domain)}/timeframes",
                 {},
                 {},
                 json_body=body,
@@ -4663,7 +4817,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_domain_timeframe"],
             self._build(
                 OPERATIONS["get_domain_timeframe"],
-                f"/domains/{domain}/timeframes/{timeframe}",
+                f"/domains/{segment(domain)}/timeframes/{segment(timeframe)}",
                 {},
                 {},
             ),
@@ -4685,6 +4839,7 @@ class AsyncClient(AsyncBase):
         Changes the fields given of a shared time frame of a domain. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates a time frame: only the fields given are changed: `models.TimeframeUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             timeframe: The time frame's name (time-frame); `*` for the default answer rule.
         """
@@ -4692,7 +4847,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_domain_timeframe"],
             self._build(
                 OPERATIONS["update_domain_timeframe"],
-                f"/domains/{domain}/timeframes/{timeframe}",
+                f"/domains/{segment(domain)}/timeframes/{segment(timeframe)}",
                 {},
                 {},
                 json_body=body,
@@ -4717,12 +4872,13 @@ class AsyncClient(AsyncBase):
         Args:
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             timeframe: The time frame's name (time-frame); `*` for the default answer rule.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.Timeframe = await self._call(
             OPERATIONS["delete_domain_timeframe"],
             self._build(
                 OPERATIONS["delete_domain_timeframe"],
-                f"/domains/{domain}/timeframes/{timeframe}",
+                f"/domains/{segment(domain)}/timeframes/{segment(timeframe)}",
                 {},
                 {},
                 json_body=body,
@@ -4755,7 +4911,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_user_timeframes"],
             self._build(
                 OPERATIONS["list_user_timeframes"],
-                f"/domains/{domain}/users/{user}/timeframes",
+                f"/domains/{segment(domain)}/users/{segment(user)}/timeframes",
                 {
                     "start": start,
                     "limit": limit,
@@ -4777,12 +4933,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_user_timeframes`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_user_timeframes`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_user_timeframes"],
             self._build(
                 OPERATIONS["list_user_timeframes"],
-                f"/domains/{domain}/users/{user}/timeframes",
+                f"/domains/{segment(domain)}/users/{segment(user)}/timeframes",
                 {
                     "start": start,
                     "limit": limit,
@@ -4806,6 +4964,7 @@ class AsyncClient(AsyncBase):
         Creates a time frame of a user. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The body that creates a time frame: `models.TimeframeCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
         """
@@ -4813,7 +4972,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["create_user_timeframe"],
             self._build(
                 OPERATIONS["create_user_timeframe"],
-                f"/domains/{domain}/users/{user}/timeframes",
+                f"/domains/{segment(domain)}/users/{segment(user)}/timeframes",
                 {},
                 {},
                 json_body=body,
@@ -4844,7 +5003,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_user_timeframe"],
             self._build(
                 OPERATIONS["get_user_timeframe"],
-                f"/domains/{domain}/users/{user}/timeframes/{timeframe}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/timeframes/{segment(timeframe)}",
                 {},
                 {},
             ),
@@ -4867,6 +5026,7 @@ class AsyncClient(AsyncBase):
         Changes the fields given of a time frame of a user. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates a time frame: only the fields given are changed: `models.TimeframeUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             timeframe: The time frame's name (time-frame); `*` for the default answer rule.
@@ -4875,7 +5035,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_user_timeframe"],
             self._build(
                 OPERATIONS["update_user_timeframe"],
-                f"/domains/{domain}/users/{user}/timeframes/{timeframe}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/timeframes/{segment(timeframe)}",
                 {},
                 {},
                 json_body=body,
@@ -4902,12 +5062,13 @@ class AsyncClient(AsyncBase):
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             timeframe: The time frame's name (time-frame); `*` for the default answer rule.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.Timeframe = await self._call(
             OPERATIONS["delete_user_timeframe"],
             self._build(
                 OPERATIONS["delete_user_timeframe"],
-                f"/domains/{domain}/users/{user}/timeframes/{timeframe}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/timeframes/{segment(timeframe)}",
                 {},
                 {},
                 json_body=body,
@@ -4940,7 +5101,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_answer_rules"],
             self._build(
                 OPERATIONS["list_answer_rules"],
-                f"/domains/{domain}/users/{user}/answerrules",
+                f"/domains/{segment(domain)}/users/{segment(user)}/answerrules",
                 {
                     "start": start,
                     "limit": limit,
@@ -4962,12 +5123,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_answer_rules`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_answer_rules`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_answer_rules"],
             self._build(
                 OPERATIONS["list_answer_rules"],
-                f"/domains/{domain}/users/{user}/answerrules",
+                f"/domains/{segment(domain)}/users/{segment(user)}/answerrules",
                 {
                     "start": start,
                     "limit": limit,
@@ -4991,6 +5154,7 @@ class AsyncClient(AsyncBase):
         Creates an answer rule. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The body that creates an answer rule: `models.AnswerRuleCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
         """
@@ -4998,7 +5162,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["create_answer_rule"],
             self._build(
                 OPERATIONS["create_answer_rule"],
-                f"/domains/{domain}/users/{user}/answerrules",
+                f"/domains/{segment(domain)}/users/{segment(user)}/answerrules",
                 {},
                 {},
                 json_body=body,
@@ -5029,7 +5193,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_answer_rule"],
             self._build(
                 OPERATIONS["get_answer_rule"],
-                f"/domains/{domain}/users/{user}/answerrules/{timeframe}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/answerrules/{segment(timeframe)}",
                 {},
                 {},
             ),
@@ -5052,6 +5216,7 @@ class AsyncClient(AsyncBase):
         Changes the fields given of an answer rule. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates an answer rule: only the fields given are changed: `models.AnswerRuleUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             timeframe: The time frame's name (time-frame); `*` for the default answer rule.
@@ -5060,7 +5225,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_answer_rule"],
             self._build(
                 OPERATIONS["update_answer_rule"],
-                f"/domains/{domain}/users/{user}/answerrules/{timeframe}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/answerrules/{segment(timeframe)}",
                 {},
                 {},
                 json_body=body,
@@ -5087,12 +5252,13 @@ class AsyncClient(AsyncBase):
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             timeframe: The time frame's name (time-frame); `*` for the default answer rule.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.AnswerRule = await self._call(
             OPERATIONS["delete_answer_rule"],
             self._build(
                 OPERATIONS["delete_answer_rule"],
-                f"/domains/{domain}/users/{user}/answerrules/{timeframe}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/answerrules/{segment(timeframe)}",
                 {},
                 {},
                 json_body=body,
@@ -5123,7 +5289,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_call_queues"],
             self._build(
                 OPERATIONS["list_call_queues"],
-                f"/domains/{domain}/callqueues",
+                f"/domains/{segment(domain)}/callqueues",
                 {
                     "start": start,
                     "limit": limit,
@@ -5144,12 +5310,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_call_queues`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_call_queues`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_call_queues"],
             self._build(
                 OPERATIONS["list_call_queues"],
-                f"/domains/{domain}/callqueues",
+                f"/domains/{segment(domain)}/callqueues",
                 {
                     "start": start,
                     "limit": limit,
@@ -5172,13 +5340,14 @@ class AsyncClient(AsyncBase):
         Creates a call queue. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The body that creates a call queue: `models.CallQueueCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
         """
         result: models.CallQueue = await self._call(
             OPERATIONS["create_call_queue"],
             self._build(
                 OPERATIONS["create_call_queue"],
-                f"/domains/{domain}/callqueues",
+                f"/domains/{segment(domain)}/callqueues",
                 {},
                 {},
                 json_body=body,
@@ -5207,7 +5376,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_call_queue"],
             self._build(
                 OPERATIONS["get_call_queue"],
-                f"/domains/{domain}/callqueues/{callqueue}",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}",
                 {},
                 {},
             ),
@@ -5229,6 +5398,7 @@ class AsyncClient(AsyncBase):
         Changes the fields given of a call queue. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates a call queue: only the fields given are changed: `models.CallQueueUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             callqueue: The call queue's extension.
         """
@@ -5236,7 +5406,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_call_queue"],
             self._build(
                 OPERATIONS["update_call_queue"],
-                f"/domains/{domain}/callqueues/{callqueue}",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}",
                 {},
                 {},
                 json_body=body,
@@ -5261,12 +5431,13 @@ class AsyncClient(AsyncBase):
         Args:
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             callqueue: The call queue's extension.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.CallQueue = await self._call(
             OPERATIONS["delete_call_queue"],
             self._build(
                 OPERATIONS["delete_call_queue"],
-                f"/domains/{domain}/callqueues/{callqueue}",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}",
                 {},
                 {},
                 json_body=body,
@@ -5299,7 +5470,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_agents"],
             self._build(
                 OPERATIONS["list_agents"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents",
                 {
                     "start": start,
                     "limit": limit,
@@ -5321,12 +5492,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_agents`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_agents`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_agents"],
             self._build(
                 OPERATIONS["list_agents"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents",
                 {
                     "start": start,
                     "limit": limit,
@@ -5350,6 +5523,7 @@ class AsyncClient(AsyncBase):
         Creates a call queue agent. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The body that creates an agent: `models.AgentCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             callqueue: The call queue's extension.
         """
@@ -5357,7 +5531,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["create_agent"],
             self._build(
                 OPERATIONS["create_agent"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents",
                 {},
                 {},
                 json_body=body,
@@ -5388,7 +5562,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_agent"],
             self._build(
                 OPERATIONS["get_agent"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents/{agent}",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents/{segment(agent)}",
                 {},
                 {},
             ),
@@ -5411,6 +5585,7 @@ class AsyncClient(AsyncBase):
         Changes the fields given of a call queue agent. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates an agent: only the fields given are changed: `models.AgentUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             callqueue: The call queue's extension.
             agent: The agent's callqueue-agent-id: user@domain, or sip:device@domain.
@@ -5419,7 +5594,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_agent"],
             self._build(
                 OPERATIONS["update_agent"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents/{agent}",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents/{segment(agent)}",
                 {},
                 {},
                 json_body=body,
@@ -5446,12 +5621,13 @@ class AsyncClient(AsyncBase):
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             callqueue: The call queue's extension.
             agent: The agent's callqueue-agent-id: user@domain, or sip:device@domain.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.Agent = await self._call(
             OPERATIONS["delete_agent"],
             self._build(
                 OPERATIONS["delete_agent"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents/{agent}",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents/{segment(agent)}",
                 {},
                 {},
                 json_body=body,
@@ -5482,7 +5658,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["login_agent"],
             self._build(
                 OPERATIONS["login_agent"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents/{agent}/login",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents/{segment(agent)}/login",
                 {},
                 {},
             ),
@@ -5512,7 +5688,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["logout_agent"],
             self._build(
                 OPERATIONS["logout_agent"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents/{agent}/logout",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents/{segment(agent)}/logout",
                 {},
                 {},
             ),
@@ -5544,7 +5720,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["set_agent_status"],
             self._build(
                 OPERATIONS["set_agent_status"],
-                f"/domains/{domain}/callqueues/{callqueue}/agents/{agent}/{status}",
+                f"/domains/{segment(domain)}/callqueues/{segment(callqueue)}/agents/{segment(agent)}/{segment(status)}",
                 {},
                 {},
             ),
@@ -5574,7 +5750,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_phone_numbers"],
             self._build(
                 OPERATIONS["list_phone_numbers"],
-                f"/domains/{domain}/phonenumbers",
+                f"/domains/{segment(domain)}/phonenumbers",
                 {
                     "start": start,
                     "limit": limit,
@@ -5595,12 +5771,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_phone_numbers`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_phone_numbers`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_phone_numbers"],
             self._build(
                 OPERATIONS["list_phone_numbers"],
-                f"/domains/{domain}/phonenumbers",
+                f"/domains/{segment(domain)}/phonenumbers",
                 {
                     "start": start,
                     "limit": limit,
@@ -5623,13 +5801,14 @@ class AsyncClient(AsyncBase):
         Creates a phone number. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The body that creates a phone number: `models.PhoneNumberCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
         """
         result: models.PhoneNumber = await self._call(
             OPERATIONS["create_phone_number"],
             self._build(
                 OPERATIONS["create_phone_number"],
-                f"/domains/{domain}/phonenumbers",
+                f"/domains/{segment(domain)}/phonenumbers",
                 {},
                 {},
                 json_body=body,
@@ -5658,7 +5837,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_phone_number"],
             self._build(
                 OPERATIONS["get_phone_number"],
-                f"/domains/{domain}/phonenumbers/{phonenumber}",
+                f"/domains/{segment(domain)}/phonenumbers/{segment(phonenumber)}",
                 {},
                 {},
             ),
@@ -5680,6 +5859,7 @@ class AsyncClient(AsyncBase):
         Changes the fields given of a phone number. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The body that updates a phone number: only the fields given are changed: `models.PhoneNumberUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             phonenumber: The phone number in E.164 digits, the key of the resource.
         """
@@ -5687,7 +5867,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_phone_number"],
             self._build(
                 OPERATIONS["update_phone_number"],
-                f"/domains/{domain}/phonenumbers/{phonenumber}",
+                f"/domains/{segment(domain)}/phonenumbers/{segment(phonenumber)}",
                 {},
                 {},
                 json_body=body,
@@ -5712,12 +5892,13 @@ class AsyncClient(AsyncBase):
         Args:
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             phonenumber: The phone number in E.164 digits, the key of the resource.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.PhoneNumber = await self._call(
             OPERATIONS["delete_phone_number"],
             self._build(
                 OPERATIONS["delete_phone_number"],
-                f"/domains/{domain}/phonenumbers/{phonenumber}",
+                f"/domains/{segment(domain)}/phonenumbers/{segment(phonenumber)}",
                 {},
                 {},
                 json_body=body,
@@ -5750,7 +5931,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_dial_rules"],
             self._build(
                 OPERATIONS["list_dial_rules"],
-                f"/domains/{domain}/dialplans/{dialplan}/dialrules",
+                f"/domains/{segment(domain)}/dialplans/{segment(dialplan)}/dialrules",
                 {
                     "start": start,
                     "limit": limit,
@@ -5772,12 +5953,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_dial_rules`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_dial_rules`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_dial_rules"],
             self._build(
                 OPERATIONS["list_dial_rules"],
-                f"/domains/{domain}/dialplans/{dialplan}/dialrules",
+                f"/domains/{segment(domain)}/dialplans/{segment(dialplan)}/dialrules",
                 {
                     "start": start,
                     "limit": limit,
@@ -5801,6 +5984,7 @@ class AsyncClient(AsyncBase):
         Adds a dial rule to a dial plan, with the source, valid date range and time-of-day matches phone numbers no longer take. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes. Used from the Super User (SU) level.
 
         Args:
+            body: The body that creates a dial rule: `models.DialRuleCreate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             dialplan: The dial plan's name. Creating a domain creates a dial plan with the same name as the domain.
         """
@@ -5808,7 +5992,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["create_dial_rule"],
             self._build(
                 OPERATIONS["create_dial_rule"],
-                f"/domains/{domain}/dialplans/{dialplan}/dialrules",
+                f"/domains/{segment(domain)}/dialplans/{segment(dialplan)}/dialrules",
                 {},
                 {},
                 json_body=body,
@@ -5839,7 +6023,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_dial_rule"],
             self._build(
                 OPERATIONS["get_dial_rule"],
-                f"/domains/{domain}/dialplans/{dialplan}/dialrules/{dialrule}",
+                f"/domains/{segment(domain)}/dialplans/{segment(dialplan)}/dialrules/{segment(dialrule)}",
                 {},
                 {},
             ),
@@ -5862,6 +6046,7 @@ class AsyncClient(AsyncBase):
         Changes the fields given of a dial rule. Answers 202, or 200 with the object when synchronous is yes. Used from the Super User (SU) level.
 
         Args:
+            body: The body that updates a dial rule: only the fields given are changed: `models.DialRuleUpdate`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             dialplan: The dial plan's name. Creating a domain creates a dial plan with the same name as the domain.
             dialrule: The dial rule's id, as given in the dialrule field of the rule when it is read.
@@ -5870,7 +6055,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_dial_rule"],
             self._build(
                 OPERATIONS["update_dial_rule"],
-                f"/domains/{domain}/dialplans/{dialplan}/dialrules/{dialrule}",
+                f"/domains/{segment(domain)}/dialplans/{segment(dialplan)}/dialrules/{segment(dialrule)}",
                 {},
                 {},
                 json_body=body,
@@ -5897,12 +6082,13 @@ class AsyncClient(AsyncBase):
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             dialplan: The dial plan's name. Creating a domain creates a dial plan with the same name as the domain.
             dialrule: The dial rule's id, as given in the dialrule field of the rule when it is read.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.DialRule = await self._call(
             OPERATIONS["delete_dial_rule"],
             self._build(
                 OPERATIONS["delete_dial_rule"],
-                f"/domains/{domain}/dialplans/{dialplan}/dialrules/{dialrule}",
+                f"/domains/{segment(domain)}/dialplans/{segment(dialplan)}/dialrules/{segment(dialrule)}",
                 {},
                 {},
                 json_body=body,
@@ -5933,7 +6119,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_domain_music_on_hold"],
             self._build(
                 OPERATIONS["list_domain_music_on_hold"],
-                f"/domains/{domain}/moh",
+                f"/domains/{segment(domain)}/moh",
                 {
                     "start": start,
                     "limit": limit,
@@ -5954,12 +6140,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_domain_music_on_hold`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_domain_music_on_hold`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_domain_music_on_hold"],
             self._build(
                 OPERATIONS["list_domain_music_on_hold"],
-                f"/domains/{domain}/moh",
+                f"/domains/{segment(domain)}/moh",
                 {
                     "start": start,
                     "limit": limit,
@@ -5982,13 +6170,14 @@ class AsyncClient(AsyncBase):
         Creates a music-on-hold file of a domain. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
         """
         result: models.AudioFile = await self._call(
             OPERATIONS["create_domain_music_on_hold"],
             self._build(
                 OPERATIONS["create_domain_music_on_hold"],
-                f"/domains/{domain}/moh",
+                f"/domains/{segment(domain)}/moh",
                 {},
                 {},
                 json_body=body,
@@ -6017,7 +6206,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_domain_music_on_hold"],
             self._build(
                 OPERATIONS["get_domain_music_on_hold"],
-                f"/domains/{domain}/moh/{index}",
+                f"/domains/{segment(domain)}/moh/{segment(index)}",
                 {},
                 {},
             ),
@@ -6039,6 +6228,7 @@ class AsyncClient(AsyncBase):
         Changes the fields given of a music-on-hold file of a domain. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             index: The audio file's index.
         """
@@ -6046,7 +6236,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_domain_music_on_hold"],
             self._build(
                 OPERATIONS["update_domain_music_on_hold"],
-                f"/domains/{domain}/moh/{index}",
+                f"/domains/{segment(domain)}/moh/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -6071,12 +6261,13 @@ class AsyncClient(AsyncBase):
         Args:
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             index: The audio file's index.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.AudioFile = await self._call(
             OPERATIONS["delete_domain_music_on_hold"],
             self._build(
                 OPERATIONS["delete_domain_music_on_hold"],
-                f"/domains/{domain}/moh/{index}",
+                f"/domains/{segment(domain)}/moh/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -6109,7 +6300,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_user_music_on_hold"],
             self._build(
                 OPERATIONS["list_user_music_on_hold"],
-                f"/domains/{domain}/users/{user}/moh",
+                f"/domains/{segment(domain)}/users/{segment(user)}/moh",
                 {
                     "start": start,
                     "limit": limit,
@@ -6131,12 +6322,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_user_music_on_hold`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_user_music_on_hold`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_user_music_on_hold"],
             self._build(
                 OPERATIONS["list_user_music_on_hold"],
-                f"/domains/{domain}/users/{user}/moh",
+                f"/domains/{segment(domain)}/users/{segment(user)}/moh",
                 {
                     "start": start,
                     "limit": limit,
@@ -6160,6 +6353,7 @@ class AsyncClient(AsyncBase):
         Creates a music-on-hold file of a user. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
         """
@@ -6167,7 +6361,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["create_user_music_on_hold"],
             self._build(
                 OPERATIONS["create_user_music_on_hold"],
-                f"/domains/{domain}/users/{user}/moh",
+                f"/domains/{segment(domain)}/users/{segment(user)}/moh",
                 {},
                 {},
                 json_body=body,
@@ -6198,7 +6392,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_user_music_on_hold"],
             self._build(
                 OPERATIONS["get_user_music_on_hold"],
-                f"/domains/{domain}/users/{user}/moh/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/moh/{segment(index)}",
                 {},
                 {},
             ),
@@ -6221,6 +6415,7 @@ class AsyncClient(AsyncBase):
         Changes the fields given of a music-on-hold file of a user. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             index: The audio file's index.
@@ -6229,7 +6424,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_user_music_on_hold"],
             self._build(
                 OPERATIONS["update_user_music_on_hold"],
-                f"/domains/{domain}/users/{user}/moh/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/moh/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -6256,12 +6451,13 @@ class AsyncClient(AsyncBase):
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             index: The audio file's index.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.AudioFile = await self._call(
             OPERATIONS["delete_user_music_on_hold"],
             self._build(
                 OPERATIONS["delete_user_music_on_hold"],
-                f"/domains/{domain}/users/{user}/moh/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/moh/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -6292,7 +6488,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_domain_hold_messages"],
             self._build(
                 OPERATIONS["list_domain_hold_messages"],
-                f"/domains/{domain}/msg",
+                f"/domains/{segment(domain)}/msg",
                 {
                     "start": start,
                     "limit": limit,
@@ -6313,12 +6509,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_domain_hold_messages`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_domain_hold_messages`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_domain_hold_messages"],
             self._build(
                 OPERATIONS["list_domain_hold_messages"],
-                f"/domains/{domain}/msg",
+                f"/domains/{segment(domain)}/msg",
                 {
                     "start": start,
                     "limit": limit,
@@ -6341,13 +6539,14 @@ class AsyncClient(AsyncBase):
         Creates a hold message of a domain. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
         """
         result: models.AudioFile = await self._call(
             OPERATIONS["create_domain_hold_message"],
             self._build(
                 OPERATIONS["create_domain_hold_message"],
-                f"/domains/{domain}/msg",
+                f"/domains/{segment(domain)}/msg",
                 {},
                 {},
                 json_body=body,
@@ -6376,7 +6575,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_domain_hold_message"],
             self._build(
                 OPERATIONS["get_domain_hold_message"],
-                f"/domains/{domain}/msg/{index}",
+                f"/domains/{segment(domain)}/msg/{segment(index)}",
                 {},
                 {},
             ),
@@ -6398,6 +6597,7 @@ class AsyncClient(AsyncBase):
         Changes the fields given of a hold message of a domain. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             index: The audio file's index.
         """
@@ -6405,7 +6605,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_domain_hold_message"],
             self._build(
                 OPERATIONS["update_domain_hold_message"],
-                f"/domains/{domain}/msg/{index}",
+                f"/domains/{segment(domain)}/msg/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -6430,12 +6630,13 @@ class AsyncClient(AsyncBase):
         Args:
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             index: The audio file's index.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.AudioFile = await self._call(
             OPERATIONS["delete_domain_hold_message"],
             self._build(
                 OPERATIONS["delete_domain_hold_message"],
-                f"/domains/{domain}/msg/{index}",
+                f"/domains/{segment(domain)}/msg/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -6468,7 +6669,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_user_hold_messages"],
             self._build(
                 OPERATIONS["list_user_hold_messages"],
-                f"/domains/{domain}/users/{user}/msg",
+                f"/domains/{segment(domain)}/users/{segment(user)}/msg",
                 {
                     "start": start,
                     "limit": limit,
@@ -6490,12 +6691,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_user_hold_messages`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_user_hold_messages`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_user_hold_messages"],
             self._build(
                 OPERATIONS["list_user_hold_messages"],
-                f"/domains/{domain}/users/{user}/msg",
+                f"/domains/{segment(domain)}/users/{segment(user)}/msg",
                 {
                     "start": start,
                     "limit": limit,
@@ -6519,6 +6722,7 @@ class AsyncClient(AsyncBase):
         Creates a hold message of a user. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
         """
@@ -6526,7 +6730,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["create_user_hold_message"],
             self._build(
                 OPERATIONS["create_user_hold_message"],
-                f"/domains/{domain}/users/{user}/msg",
+                f"/domains/{segment(domain)}/users/{segment(user)}/msg",
                 {},
                 {},
                 json_body=body,
@@ -6557,7 +6761,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_user_hold_message"],
             self._build(
                 OPERATIONS["get_user_hold_message"],
-                f"/domains/{domain}/users/{user}/msg/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/msg/{segment(index)}",
                 {},
                 {},
             ),
@@ -6580,6 +6784,7 @@ class AsyncClient(AsyncBase):
         Changes the fields given of a hold message of a user. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             index: The audio file's index.
@@ -6588,7 +6793,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_user_hold_message"],
             self._build(
                 OPERATIONS["update_user_hold_message"],
-                f"/domains/{domain}/users/{user}/msg/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/msg/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -6615,12 +6820,13 @@ class AsyncClient(AsyncBase):
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             index: The audio file's index.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.AudioFile = await self._call(
             OPERATIONS["delete_user_hold_message"],
             self._build(
                 OPERATIONS["delete_user_hold_message"],
-                f"/domains/{domain}/users/{user}/msg/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/msg/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -6653,7 +6859,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_greetings"],
             self._build(
                 OPERATIONS["list_greetings"],
-                f"/domains/{domain}/users/{user}/greetings",
+                f"/domains/{segment(domain)}/users/{segment(user)}/greetings",
                 {
                     "start": start,
                     "limit": limit,
@@ -6675,12 +6881,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_greetings`, fetching page after page (`start` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_greetings`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_greetings"],
             self._build(
                 OPERATIONS["list_greetings"],
-                f"/domains/{domain}/users/{user}/greetings",
+                f"/domains/{segment(domain)}/users/{segment(user)}/greetings",
                 {
                     "start": start,
                     "limit": limit,
@@ -6704,6 +6912,7 @@ class AsyncClient(AsyncBase):
         Creates a voicemail greeting. Answers 202 with a code and a message, or 200 with the created object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
         """
@@ -6711,7 +6920,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["create_greeting"],
             self._build(
                 OPERATIONS["create_greeting"],
-                f"/domains/{domain}/users/{user}/greetings",
+                f"/domains/{segment(domain)}/users/{segment(user)}/greetings",
                 {},
                 {},
                 json_body=body,
@@ -6742,7 +6951,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_greeting"],
             self._build(
                 OPERATIONS["get_greeting"],
-                f"/domains/{domain}/users/{user}/greetings/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/greetings/{segment(index)}",
                 {},
                 {},
             ),
@@ -6765,6 +6974,7 @@ class AsyncClient(AsyncBase):
         Changes the fields given of a voicemail greeting. Answers 202, or 200 with the object when synchronous is yes.
 
         Args:
+            body: The audio in one of three formats: text to speech or a Base64-encoded file in JSON, or a file in a multipart/form-data post: `models.AudioJsonRequest`, or a mapping of its fields.
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             index: The audio file's index.
@@ -6773,7 +6983,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_greeting"],
             self._build(
                 OPERATIONS["update_greeting"],
-                f"/domains/{domain}/users/{user}/greetings/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/greetings/{segment(index)}",
                 {},
                 {},
                 json_body=body,
@@ -6800,12 +7010,13 @@ class AsyncClient(AsyncBase):
             domain: The domain's name. `~` stands for "my" domain: it is replaced with the domain of the authentication token or key.
             user: The user's extension. `~` stands for "my" user: it is replaced with the user of the authentication token or key.
             index: The audio file's index.
+            body: Optional: synchronous yes answers 200 with the deleted object instead of 202: `models.DeleteOptions`, or a mapping of its fields. Left out when None.
         """
         result: models.AudioFile = await self._call(
             OPERATIONS["delete_greeting"],
             self._build(
                 OPERATIONS["delete_greeting"],
-                f"/domains/{domain}/users/{user}/greetings/{index}",
+                f"/domains/{segment(domain)}/users/{segment(user)}/greetings/{segment(index)}",
                 {},
                 {},
                 json_body=body,

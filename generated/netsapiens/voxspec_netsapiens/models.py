@@ -38,7 +38,7 @@ class YesNo(StrEnum):
 
 class Synchronous(StrEnum):
     """
-    With yes the request is answered with 200 and a complete JSON representation of the data instead of 202 with code and message.
+    With yes the request is answered with 200 and a complete JSON representation of the data instead of 202 with code and message. Server default: "no".
     """
 
     YES = "yes"
@@ -68,25 +68,41 @@ class TimeRange(BaseModel):
         str | None,
         Field(
             alias="day-of-week-number",
-            description="The days of the week the range applies to, 0 (Sunday) to 6 (Saturday), as a single day, a range such as 1-5, or * for every day.",
+            description='The days of the week the range applies to, 0 (Sunday) to 6 (Saturday), as a single day, a range such as 1-5, or * for every day. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     start_date: Annotated[
         str | None,
-        Field(alias="start-date", description="The first day of the range as YYYY-MM-DD, or now for no start."),
-    ] = "now"
+        Field(
+            alias="start-date",
+            description='The first day of the range as YYYY-MM-DD, or now for no start. Server default: "now".',
+        ),
+    ] = None
     end_date: Annotated[
-        str | None, Field(alias="end-date", description="The last day of the range as YYYY-MM-DD, or never for no end.")
-    ] = "never"
+        str | None,
+        Field(
+            alias="end-date",
+            description='The last day of the range as YYYY-MM-DD, or never for no end. Server default: "never".',
+        ),
+    ] = None
     start_time: Annotated[
-        str | None, Field(alias="start-time", description="Start of the daily window, HH:MM in the owner's time zone.")
-    ] = "00:00"
+        str | None,
+        Field(
+            alias="start-time",
+            description='Start of the daily window, HH:MM in the owner\'s time zone. Server default: "00:00".',
+        ),
+    ] = None
     end_time: Annotated[
-        str | None, Field(alias="end-time", description="End of the daily window, HH:MM in the owner's time zone.")
-    ] = "23:59"
+        str | None,
+        Field(
+            alias="end-time",
+            description='End of the daily window, HH:MM in the owner\'s time zone. Server default: "23:59".',
+        ),
+    ] = None
     invert_match: Annotated[
-        YesNo | None, Field(alias="invert-match", description="Matches outside the range instead of inside.")
-    ] = YesNo.NO
+        YesNo | None,
+        Field(alias="invert-match", description='Matches outside the range instead of inside. Server default: "no".'),
+    ] = None
 
 
 class AnswerRuleFeature(BaseModel):
@@ -153,7 +169,7 @@ class ResellerCreate(BaseModel):
     The body that creates a reseller.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     reseller: Annotated[
         str, Field(description="The reseller's name: the key that domains are linked to for ownership.", min_length=1)
     ]
@@ -181,7 +197,7 @@ class ResellerUpdate(BaseModel):
     The body that updates a reseller: only the fields given are changed.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     description: Annotated[str | None, Field(description="A longer description of, and notes on, the reseller.")] = None
     email_send_smtp_hostname: Annotated[
         str | None,
@@ -278,12 +294,12 @@ class Domain(BaseModel):
         str | None,
         Field(
             alias="voicemail-transcription-enabled",
-            description="`no`, or the transcription vendor to use for new voicemails.",
+            description='`no`, or the transcription vendor to use for new voicemails. Server default: "no".',
         ),
-    ] = "no"
-    language_token: Annotated[str | None, Field(alias="language-token", description="The default portal language.")] = (
-        "en_US"
-    )
+    ] = None
+    language_token: Annotated[
+        str | None, Field(alias="language-token", description='The default portal language. Server default: "en_US".')
+    ] = None
     recording_configuration: Annotated[
         RecordingConfiguration | None,
         Field(
@@ -368,7 +384,7 @@ class DomainCreate(BaseModel):
     The body that creates a domain. All options of the domain's default "domain" user may be given here too and are saved for that user, so the body is open to further properties.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     domain: Annotated[
         str,
         Field(
@@ -441,12 +457,12 @@ class DomainCreate(BaseModel):
         str | None,
         Field(
             alias="voicemail-transcription-enabled",
-            description="`no`, or the transcription vendor to use for new voicemails.",
+            description='`no`, or the transcription vendor to use for new voicemails. Server default: "no".',
         ),
-    ] = "no"
-    language_token: Annotated[str | None, Field(alias="language-token", description="The default portal language.")] = (
-        "en_US"
-    )
+    ] = None
+    language_token: Annotated[
+        str | None, Field(alias="language-token", description='The default portal language. Server default: "en_US".')
+    ] = None
     recording_configuration: Annotated[
         RecordingConfiguration | None,
         Field(
@@ -521,7 +537,7 @@ class DomainUpdate(BaseModel):
     The body that updates a domain: only the fields given are changed.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     reseller: Annotated[
         str | None,
         Field(
@@ -587,12 +603,12 @@ class DomainUpdate(BaseModel):
         str | None,
         Field(
             alias="voicemail-transcription-enabled",
-            description="`no`, or the transcription vendor to use for new voicemails.",
+            description='`no`, or the transcription vendor to use for new voicemails. Server default: "no".',
         ),
-    ] = "no"
-    language_token: Annotated[str | None, Field(alias="language-token", description="The default portal language.")] = (
-        "en_US"
-    )
+    ] = None
+    language_token: Annotated[
+        str | None, Field(alias="language-token", description='The default portal language. Server default: "en_US".')
+    ] = None
     recording_configuration: Annotated[
         RecordingConfiguration | None,
         Field(
@@ -769,9 +785,9 @@ class User(BaseModel):
     voicemail_enabled: Annotated[
         YesNo | None, Field(alias="voicemail-enabled", description="Gives the user voicemail.")
     ] = None
-    language_token: Annotated[str | None, Field(alias="language-token", description="The user's portal language.")] = (
-        "en_US"
-    )
+    language_token: Annotated[
+        str | None, Field(alias="language-token", description='The user\'s portal language. Server default: "en_US".')
+    ] = None
     recording_configuration: Annotated[
         RecordingConfiguration | None,
         Field(
@@ -800,12 +816,29 @@ class User(BaseModel):
     ] = None
 
 
+class UserCreateUserScope(StrEnum):
+    """
+    The scope (role) enforced for the user. Site Manager is not currently a supported scope.
+    """
+
+    BASIC_USER = "Basic User"
+    SIMPLE_USER = "Simple User"
+    ADVANCED_USER = "Advanced User"
+    CALL_CENTER_AGENT = "Call Center Agent"
+    CALL_CENTER_SUPERVISOR = "Call Center Supervisor"
+    OFFICE_MANAGER = "Office Manager"
+    RESELLER = "Reseller"
+    SUPER_USER = "Super User"
+    NDP = "NDP"
+    NO_PORTAL = "No Portal"
+
+
 class UserCreate(BaseModel):
     """
     The body that creates a user.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     user: Annotated[
         str,
         Field(
@@ -827,7 +860,7 @@ class UserCreate(BaseModel):
         Field(alias="email-address", description="The user's email address, or several separated by semicolons."),
     ] = None
     user_scope: Annotated[
-        UserScope | None,
+        UserCreateUserScope | None,
         Field(
             alias="user-scope",
             description="The scope (role) enforced for the user. Site Manager is not currently a supported scope.",
@@ -890,9 +923,9 @@ class UserCreate(BaseModel):
     voicemail_enabled: Annotated[
         YesNo | None, Field(alias="voicemail-enabled", description="Gives the user voicemail.")
     ] = None
-    language_token: Annotated[str | None, Field(alias="language-token", description="The user's portal language.")] = (
-        "en_US"
-    )
+    language_token: Annotated[
+        str | None, Field(alias="language-token", description='The user\'s portal language. Server default: "en_US".')
+    ] = None
     recording_configuration: Annotated[
         RecordingConfiguration | None,
         Field(
@@ -902,12 +935,29 @@ class UserCreate(BaseModel):
     ] = None
 
 
+class UserUpdateUserScope(StrEnum):
+    """
+    The scope (role) enforced for the user. Site Manager is not currently a supported scope.
+    """
+
+    BASIC_USER = "Basic User"
+    SIMPLE_USER = "Simple User"
+    ADVANCED_USER = "Advanced User"
+    CALL_CENTER_AGENT = "Call Center Agent"
+    CALL_CENTER_SUPERVISOR = "Call Center Supervisor"
+    OFFICE_MANAGER = "Office Manager"
+    RESELLER = "Reseller"
+    SUPER_USER = "Super User"
+    NDP = "NDP"
+    NO_PORTAL = "No Portal"
+
+
 class UserUpdate(BaseModel):
     """
     The body that updates a user: only the fields given are changed.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     name_first_name: Annotated[str | None, Field(alias="name-first-name", description="The user's first name.")] = None
     name_last_name: Annotated[str | None, Field(alias="name-last-name", description="The user's last name.")] = None
     login_username: Annotated[
@@ -922,7 +972,7 @@ class UserUpdate(BaseModel):
         Field(alias="email-address", description="The user's email address, or several separated by semicolons."),
     ] = None
     user_scope: Annotated[
-        UserScope | None,
+        UserUpdateUserScope | None,
         Field(
             alias="user-scope",
             description="The scope (role) enforced for the user. Site Manager is not currently a supported scope.",
@@ -985,9 +1035,9 @@ class UserUpdate(BaseModel):
     voicemail_enabled: Annotated[
         YesNo | None, Field(alias="voicemail-enabled", description="Gives the user voicemail.")
     ] = None
-    language_token: Annotated[str | None, Field(alias="language-token", description="The user's portal language.")] = (
-        "en_US"
-    )
+    language_token: Annotated[
+        str | None, Field(alias="language-token", description='The user\'s portal language. Server default: "en_US".')
+    ] = None
     recording_configuration: Annotated[
         RecordingConfiguration | None,
         Field(
@@ -1069,16 +1119,16 @@ class Device(BaseModel):
         str | None,
         Field(
             alias="device-sip-nat-traversal-enabled",
-            description="NAT traversal handling; split out of the v1 call processing rules.",
+            description='NAT traversal handling; split out of the v1 call processing rules. Server default: "automatic".',
         ),
-    ] = "automatic"
+    ] = None
     device_srtp_enabled: Annotated[
         str | None,
         Field(
             alias="device-srtp-enabled",
-            description="SRTP (encrypted audio); split out of the v1 call processing rules.",
+            description='SRTP (encrypted audio); split out of the v1 call processing rules. Server default: "no".',
         ),
-    ] = "no"
+    ] = None
     device_sip_no_to_tag_in_cancel: Annotated[
         YesNo | None,
         Field(
@@ -1141,7 +1191,7 @@ class DeviceCreate(BaseModel):
     The body that creates a device.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     device: Annotated[
         str, Field(description="The device id, the first part of its SIP registration URI.", min_length=1)
     ]
@@ -1163,16 +1213,16 @@ class DeviceCreate(BaseModel):
         str | None,
         Field(
             alias="device-sip-nat-traversal-enabled",
-            description="NAT traversal handling; split out of the v1 call processing rules.",
+            description='NAT traversal handling; split out of the v1 call processing rules. Server default: "automatic".',
         ),
-    ] = "automatic"
+    ] = None
     device_srtp_enabled: Annotated[
         str | None,
         Field(
             alias="device-srtp-enabled",
-            description="SRTP (encrypted audio); split out of the v1 call processing rules.",
+            description='SRTP (encrypted audio); split out of the v1 call processing rules. Server default: "no".',
         ),
-    ] = "no"
+    ] = None
     device_sip_no_to_tag_in_cancel: Annotated[
         YesNo | None,
         Field(
@@ -1235,7 +1285,7 @@ class DeviceUpdate(BaseModel):
     The body that updates a device: only the fields given are changed.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     device_sip_registration_password: Annotated[
         str | None,
         Field(
@@ -1254,16 +1304,16 @@ class DeviceUpdate(BaseModel):
         str | None,
         Field(
             alias="device-sip-nat-traversal-enabled",
-            description="NAT traversal handling; split out of the v1 call processing rules.",
+            description='NAT traversal handling; split out of the v1 call processing rules. Server default: "automatic".',
         ),
-    ] = "automatic"
+    ] = None
     device_srtp_enabled: Annotated[
         str | None,
         Field(
             alias="device-srtp-enabled",
-            description="SRTP (encrypted audio); split out of the v1 call processing rules.",
+            description='SRTP (encrypted audio); split out of the v1 call processing rules. Server default: "no".',
         ),
-    ] = "no"
+    ] = None
     device_sip_no_to_tag_in_cancel: Annotated[
         YesNo | None,
         Field(
@@ -1350,7 +1400,7 @@ class TimeframeCreate(BaseModel):
     The body that creates a time frame.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     time_frame: Annotated[
         str,
         Field(
@@ -1371,7 +1421,7 @@ class TimeframeUpdate(BaseModel):
     The body that updates a time frame: only the fields given are changed.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     time_range_data: Annotated[
         list[TimeRange] | None,
         Field(
@@ -1458,7 +1508,7 @@ class AnswerRuleCreate(BaseModel):
     The body that creates an answer rule.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     time_frame: Annotated[
         str,
         Field(
@@ -1525,7 +1575,7 @@ class AnswerRuleUpdate(BaseModel):
     The body that updates an answer rule: only the fields given are changed.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     enable: Annotated[
         YesNo | None,
         Field(description="Makes the rule available; it is used when its time frame matches and no higher rule does."),
@@ -1635,16 +1685,16 @@ class CallQueue(BaseModel):
         int | None,
         Field(
             alias="callqueue-max-wait-timeout-minutes",
-            description="The longest a caller waits before leaving the queue; 0 is unlimited.",
+            description="The longest a caller waits before leaving the queue; 0 is unlimited. Server default: 0.",
         ),
-    ] = 0
+    ] = None
     callqueue_max_callback_queueing_hours: Annotated[
         int | None,
         Field(
             alias="callqueue-max-callback-queueing-hours",
-            description="Hours a callback may be queued; 0 turns callbacks off.",
+            description="Hours a callback may be queued; 0 turns callbacks off. Server default: 0.",
         ),
-    ] = 0
+    ] = None
     callqueue_require_available_agents_to_accept_new_callers: Annotated[
         YesNo | None,
         Field(
@@ -1674,16 +1724,29 @@ class CallQueue(BaseModel):
     ] = None
 
 
+class CallQueueCreateCallqueueDispatchType(StrEnum):
+    """
+    How calls are dispatched to agents (v1 "huntgroup_option"); the values follow the portal's terminology.
+    """
+
+    ROUND_ROBIN = "Round-robin"
+    TIERED_ROUND_ROBIN = "Tiered Round-robin"
+    RING_ALL = "Ring All"
+    LINEAR_CASCADE = "Linear Cascade"
+    LINEAR_HUNT = "Linear Hunt"
+    CALL_PARK = "Call Park"
+
+
 class CallQueueCreate(BaseModel):
     """
     The body that creates a call queue.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     callqueue: Annotated[str, Field(description="The call queue's extension, its key.", min_length=1)]
     description: Annotated[str | None, Field(description="What the call queue is for.")] = None
     callqueue_dispatch_type: Annotated[
-        CallqueueDispatchType | None,
+        CallQueueCreateCallqueueDispatchType | None,
         Field(
             alias="callqueue-dispatch-type",
             description='How calls are dispatched to agents (v1 "huntgroup_option"); the values follow the portal\'s terminology.',
@@ -1717,16 +1780,16 @@ class CallQueueCreate(BaseModel):
         int | None,
         Field(
             alias="callqueue-max-wait-timeout-minutes",
-            description="The longest a caller waits before leaving the queue; 0 is unlimited.",
+            description="The longest a caller waits before leaving the queue; 0 is unlimited. Server default: 0.",
         ),
-    ] = 0
+    ] = None
     callqueue_max_callback_queueing_hours: Annotated[
         int | None,
         Field(
             alias="callqueue-max-callback-queueing-hours",
-            description="Hours a callback may be queued; 0 turns callbacks off.",
+            description="Hours a callback may be queued; 0 turns callbacks off. Server default: 0.",
         ),
-    ] = 0
+    ] = None
     callqueue_require_available_agents_to_accept_new_callers: Annotated[
         YesNo | None,
         Field(
@@ -1745,6 +1808,19 @@ class CallQueueCreate(BaseModel):
             description='Turns call recording on or off for the callqueue. The guide: "Added ability to toggle recording on/off in the callqueue create/update."',
         ),
     ] = None
+
+
+class CallQueueUpdateCallqueueDispatchType(StrEnum):
+    """
+    How calls are dispatched to agents (v1 "huntgroup_option"); the values follow the portal's terminology.
+    """
+
+    ROUND_ROBIN = "Round-robin"
+    TIERED_ROUND_ROBIN = "Tiered Round-robin"
+    RING_ALL = "Ring All"
+    LINEAR_CASCADE = "Linear Cascade"
+    LINEAR_HUNT = "Linear Hunt"
+    CALL_PARK = "Call Park"
 
 
 class CallQueueUpdate(BaseModel):
@@ -1752,10 +1828,10 @@ class CallQueueUpdate(BaseModel):
     The body that updates a call queue: only the fields given are changed.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     description: Annotated[str | None, Field(description="What the call queue is for.")] = None
     callqueue_dispatch_type: Annotated[
-        CallqueueDispatchType | None,
+        CallQueueUpdateCallqueueDispatchType | None,
         Field(
             alias="callqueue-dispatch-type",
             description='How calls are dispatched to agents (v1 "huntgroup_option"); the values follow the portal\'s terminology.',
@@ -1789,16 +1865,16 @@ class CallQueueUpdate(BaseModel):
         int | None,
         Field(
             alias="callqueue-max-wait-timeout-minutes",
-            description="The longest a caller waits before leaving the queue; 0 is unlimited.",
+            description="The longest a caller waits before leaving the queue; 0 is unlimited. Server default: 0.",
         ),
-    ] = 0
+    ] = None
     callqueue_max_callback_queueing_hours: Annotated[
         int | None,
         Field(
             alias="callqueue-max-callback-queueing-hours",
-            description="Hours a callback may be queued; 0 turns callbacks off.",
+            description="Hours a callback may be queued; 0 turns callbacks off. Server default: 0.",
         ),
-    ] = 0
+    ] = None
     callqueue_require_available_agents_to_accept_new_callers: Annotated[
         YesNo | None,
         Field(
@@ -1819,7 +1895,7 @@ class CallQueueUpdate(BaseModel):
     ] = None
 
 
-class CallqueueAgentAvailabilityType(StrEnum):
+class AgentCallqueueAgentAvailabilityType(StrEnum):
     """
     The agent's availability (v1 "entry_option"): automatic is logged in, manual is logged out. Use the login, logout and status actions to change it.
     """
@@ -1844,7 +1920,7 @@ class Agent(BaseModel):
         ),
     ]
     callqueue_agent_availability_type: Annotated[
-        CallqueueAgentAvailabilityType | None,
+        AgentCallqueueAgentAvailabilityType | None,
         Field(
             alias="callqueue-agent-availability-type",
             description='The agent\'s availability (v1 "entry_option"): automatic is logged in, manual is logged out. Use the login, logout and status actions to change it.',
@@ -1861,9 +1937,9 @@ class Agent(BaseModel):
         int | None,
         Field(
             alias="callqueue-agent-wrap-up-allowance-seconds",
-            description="Seconds the agent is held offline after a call.",
+            description="Seconds the agent is held offline after a call. Server default: 0.",
         ),
-    ] = 0
+    ] = None
     callqueue_agent_dispatch_order_ordinal: Annotated[
         int | None,
         Field(
@@ -1919,12 +1995,21 @@ class Agent(BaseModel):
     ] = None
 
 
+class AgentCreateCallqueueAgentAvailabilityType(StrEnum):
+    """
+    The agent's availability (v1 "entry_option"): automatic is logged in, manual is logged out. Use the login, logout and status actions to change it.
+    """
+
+    AUTOMATIC = "automatic"
+    MANUAL = "manual"
+
+
 class AgentCreate(BaseModel):
     """
     The body that creates an agent.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     callqueue_agent_id: Annotated[
         str,
         Field(
@@ -1934,7 +2019,7 @@ class AgentCreate(BaseModel):
         ),
     ]
     callqueue_agent_availability_type: Annotated[
-        CallqueueAgentAvailabilityType | None,
+        AgentCreateCallqueueAgentAvailabilityType | None,
         Field(
             alias="callqueue-agent-availability-type",
             description='The agent\'s availability (v1 "entry_option"): automatic is logged in, manual is logged out. Use the login, logout and status actions to change it.',
@@ -1944,9 +2029,9 @@ class AgentCreate(BaseModel):
         int | None,
         Field(
             alias="callqueue-agent-wrap-up-allowance-seconds",
-            description="Seconds the agent is held offline after a call.",
+            description="Seconds the agent is held offline after a call. Server default: 0.",
         ),
-    ] = 0
+    ] = None
     callqueue_agent_dispatch_order_ordinal: Annotated[
         int | None,
         Field(
@@ -1975,6 +2060,15 @@ class AgentCreate(BaseModel):
     auto_answer_enabled: Annotated[
         YesNo | None, Field(alias="auto-answer-enabled", description="Answers dispatched calls automatically.")
     ] = None
+
+
+class AgentUpdateCallqueueAgentAvailabilityType(StrEnum):
+    """
+    The agent's availability (v1 "entry_option"): automatic is logged in, manual is logged out. Use the login, logout and status actions to change it.
+    """
+
+    AUTOMATIC = "automatic"
+    MANUAL = "manual"
 
 
 class AgentUpdate(BaseModel):
@@ -1982,9 +2076,9 @@ class AgentUpdate(BaseModel):
     The body that updates an agent: only the fields given are changed.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     callqueue_agent_availability_type: Annotated[
-        CallqueueAgentAvailabilityType | None,
+        AgentUpdateCallqueueAgentAvailabilityType | None,
         Field(
             alias="callqueue-agent-availability-type",
             description='The agent\'s availability (v1 "entry_option"): automatic is logged in, manual is logged out. Use the login, logout and status actions to change it.',
@@ -1994,9 +2088,9 @@ class AgentUpdate(BaseModel):
         int | None,
         Field(
             alias="callqueue-agent-wrap-up-allowance-seconds",
-            description="Seconds the agent is held offline after a call.",
+            description="Seconds the agent is held offline after a call. Server default: 0.",
         ),
-    ] = 0
+    ] = None
     callqueue_agent_dispatch_order_ordinal: Annotated[
         int | None,
         Field(
@@ -2027,7 +2121,7 @@ class AgentUpdate(BaseModel):
     ] = None
 
 
-class DialRuleApplication(StrEnum):
+class PhoneNumberDialRuleApplication(StrEnum):
     """
     The responder that handles calls to the number; the values were aligned with new v2 values.
     """
@@ -2074,15 +2168,15 @@ class PhoneNumber(BaseModel):
     ]
     enabled: Annotated[YesNo | None, Field(description="Whether the number is in service.")] = None
     dial_rule_application: Annotated[
-        DialRuleApplication | None,
+        PhoneNumberDialRuleApplication | None,
         Field(
             alias="dial-rule-application",
             description="The responder that handles calls to the number; the values were aligned with new v2 values.",
         ),
     ] = None
     dial_rule_parameter: Annotated[
-        str | None, Field(alias="dial-rule-parameter", description="A parameter for the responder.")
-    ] = ""
+        str | None, Field(alias="dial-rule-parameter", description='A parameter for the responder. Server default: "".')
+    ] = None
     dial_rule_translation_destination_user: Annotated[
         str | None,
         Field(
@@ -2094,16 +2188,51 @@ class PhoneNumber(BaseModel):
         str | None,
         Field(
             alias="dial-rule-translation-destination-host",
-            description="The host of the destination: the domain or a connection.",
+            description='The host of the destination: the domain or a connection. Server default: "[*]".',
         ),
-    ] = "[*]"
+    ] = None
     dial_rule_translation_source_name: Annotated[
         str | None,
-        Field(alias="dial-rule-translation-source-name", description="The caller ID name sent on, such as sales_[*]."),
-    ] = "[*]"
+        Field(
+            alias="dial-rule-translation-source-name",
+            description='The caller ID name sent on, such as sales_[*]. Server default: "[*]".',
+        ),
+    ] = None
     dial_rule_description: Annotated[
         str | None, Field(alias="dial-rule-description", description="A description of the number.")
     ] = None
+
+
+class PhoneNumberCreateDialRuleApplication(StrEnum):
+    """
+    The responder that handles calls to the number; the values were aligned with new v2 values.
+    """
+
+    AVAILABLE_NUMBER = "available-number"
+    TO_VOICEMAIL_RESIDENTIAL = "to-voicemail-residential"
+    TO_CALLQUEUE = "to-callqueue"
+    TO_CALLQUEUE_ANNOUNCE_COUNT_CALLERS_AHEAD = "to-callqueue-announce-count-callers-ahead"
+    TO_CALLQUEUE_ANNOUNCE_EXPECTED_WAIT_TIME = "to-callqueue-announce-expected-wait-time"
+    TO_CONNECTION = "to-connection"
+    TO_CONNECTION_OR_USER_NO_FAILOVER = "to-connection-or-user-no-failover"
+    TO_SINGLE_DEVICE = "to-single-device"
+    TO_USER = "to-user"
+    TO_USER_RESIDENTIAL = "to-user-residential"
+    TO_VOICEMAIL = "to-voicemail"
+    SPAM_SCREENING = "spam-screening"
+    TO_CONNECTION_BLOCK_CALLER_ID = "to-connection-block-caller-id"
+    TO_CONNECTION_NO_TIMEOUT = "to-connection-no-timeout"
+    TO_CONNECTION_ADD_HEADER_FORCE_CALLER_ID = "to-connection-add-header-force-caller-id"
+    TO_CONNECTION_ADD_HEADER_NO_TIMEOUT = "to-connection-add-header-no-timeout"
+    TO_CONNECTION_ADD_HEADER = "to-connection-add-header"
+    TO_SINGLE_DEVICE_ADD_HEADER_ALLOW_VOICEMAIL = "to-single-device-add-header-allow-voicemail"
+    TO_SINGLE_DEVICE_ADD_HEADER_ALLOW_VOICEMAIL_RESIDENTIAL = "to-single-device-add-header-allow-voicemail-residential"
+    TO_SINGLE_DEVICE_ADD_HEADER = "to-single-device-add-header"
+    TO_USER_ADD_HEADER = "to-user-add-header"
+    TO_USER_RESIDENTIAL_ADD_HEADER = "to-user-residential-add-header"
+    TO_USER_NOTIFY_OF_RECORDING = "to-user-notify-of-recording"
+    HANGUP = "hangup"
+    TO_USER_ANSWER_AND_FAKE_RINGBACK = "to-user-answer-and-fake-ringback"
 
 
 class PhoneNumberCreate(BaseModel):
@@ -2111,7 +2240,7 @@ class PhoneNumberCreate(BaseModel):
     The body that creates a phone number.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     phonenumber: Annotated[
         str,
         Field(
@@ -2121,15 +2250,15 @@ class PhoneNumberCreate(BaseModel):
     ]
     enabled: Annotated[YesNo | None, Field(description="Whether the number is in service.")] = None
     dial_rule_application: Annotated[
-        DialRuleApplication,
+        PhoneNumberCreateDialRuleApplication,
         Field(
             alias="dial-rule-application",
             description="The responder that handles calls to the number; the values were aligned with new v2 values.",
         ),
     ]
     dial_rule_parameter: Annotated[
-        str | None, Field(alias="dial-rule-parameter", description="A parameter for the responder.")
-    ] = ""
+        str | None, Field(alias="dial-rule-parameter", description='A parameter for the responder. Server default: "".')
+    ] = None
     dial_rule_translation_destination_user: Annotated[
         str | None,
         Field(
@@ -2141,16 +2270,51 @@ class PhoneNumberCreate(BaseModel):
         str | None,
         Field(
             alias="dial-rule-translation-destination-host",
-            description="The host of the destination: the domain or a connection.",
+            description='The host of the destination: the domain or a connection. Server default: "[*]".',
         ),
-    ] = "[*]"
+    ] = None
     dial_rule_translation_source_name: Annotated[
         str | None,
-        Field(alias="dial-rule-translation-source-name", description="The caller ID name sent on, such as sales_[*]."),
-    ] = "[*]"
+        Field(
+            alias="dial-rule-translation-source-name",
+            description='The caller ID name sent on, such as sales_[*]. Server default: "[*]".',
+        ),
+    ] = None
     dial_rule_description: Annotated[
         str | None, Field(alias="dial-rule-description", description="A description of the number.")
     ] = None
+
+
+class PhoneNumberUpdateDialRuleApplication(StrEnum):
+    """
+    The responder that handles calls to the number; the values were aligned with new v2 values.
+    """
+
+    AVAILABLE_NUMBER = "available-number"
+    TO_VOICEMAIL_RESIDENTIAL = "to-voicemail-residential"
+    TO_CALLQUEUE = "to-callqueue"
+    TO_CALLQUEUE_ANNOUNCE_COUNT_CALLERS_AHEAD = "to-callqueue-announce-count-callers-ahead"
+    TO_CALLQUEUE_ANNOUNCE_EXPECTED_WAIT_TIME = "to-callqueue-announce-expected-wait-time"
+    TO_CONNECTION = "to-connection"
+    TO_CONNECTION_OR_USER_NO_FAILOVER = "to-connection-or-user-no-failover"
+    TO_SINGLE_DEVICE = "to-single-device"
+    TO_USER = "to-user"
+    TO_USER_RESIDENTIAL = "to-user-residential"
+    TO_VOICEMAIL = "to-voicemail"
+    SPAM_SCREENING = "spam-screening"
+    TO_CONNECTION_BLOCK_CALLER_ID = "to-connection-block-caller-id"
+    TO_CONNECTION_NO_TIMEOUT = "to-connection-no-timeout"
+    TO_CONNECTION_ADD_HEADER_FORCE_CALLER_ID = "to-connection-add-header-force-caller-id"
+    TO_CONNECTION_ADD_HEADER_NO_TIMEOUT = "to-connection-add-header-no-timeout"
+    TO_CONNECTION_ADD_HEADER = "to-connection-add-header"
+    TO_SINGLE_DEVICE_ADD_HEADER_ALLOW_VOICEMAIL = "to-single-device-add-header-allow-voicemail"
+    TO_SINGLE_DEVICE_ADD_HEADER_ALLOW_VOICEMAIL_RESIDENTIAL = "to-single-device-add-header-allow-voicemail-residential"
+    TO_SINGLE_DEVICE_ADD_HEADER = "to-single-device-add-header"
+    TO_USER_ADD_HEADER = "to-user-add-header"
+    TO_USER_RESIDENTIAL_ADD_HEADER = "to-user-residential-add-header"
+    TO_USER_NOTIFY_OF_RECORDING = "to-user-notify-of-recording"
+    HANGUP = "hangup"
+    TO_USER_ANSWER_AND_FAKE_RINGBACK = "to-user-answer-and-fake-ringback"
 
 
 class PhoneNumberUpdate(BaseModel):
@@ -2158,18 +2322,18 @@ class PhoneNumberUpdate(BaseModel):
     The body that updates a phone number: only the fields given are changed.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     enabled: Annotated[YesNo | None, Field(description="Whether the number is in service.")] = None
     dial_rule_application: Annotated[
-        DialRuleApplication | None,
+        PhoneNumberUpdateDialRuleApplication | None,
         Field(
             alias="dial-rule-application",
             description="The responder that handles calls to the number; the values were aligned with new v2 values.",
         ),
     ] = None
     dial_rule_parameter: Annotated[
-        str | None, Field(alias="dial-rule-parameter", description="A parameter for the responder.")
-    ] = ""
+        str | None, Field(alias="dial-rule-parameter", description='A parameter for the responder. Server default: "".')
+    ] = None
     dial_rule_translation_destination_user: Annotated[
         str | None,
         Field(
@@ -2181,13 +2345,16 @@ class PhoneNumberUpdate(BaseModel):
         str | None,
         Field(
             alias="dial-rule-translation-destination-host",
-            description="The host of the destination: the domain or a connection.",
+            description='The host of the destination: the domain or a connection. Server default: "[*]".',
         ),
-    ] = "[*]"
+    ] = None
     dial_rule_translation_source_name: Annotated[
         str | None,
-        Field(alias="dial-rule-translation-source-name", description="The caller ID name sent on, such as sales_[*]."),
-    ] = "[*]"
+        Field(
+            alias="dial-rule-translation-source-name",
+            description='The caller ID name sent on, such as sales_[*]. Server default: "[*]".',
+        ),
+    ] = None
     dial_rule_description: Annotated[
         str | None, Field(alias="dial-rule-description", description="A description of the number.")
     ] = None
@@ -2195,7 +2362,7 @@ class PhoneNumberUpdate(BaseModel):
 
 class DialRuleTranslationDestinationScheme(StrEnum):
     """
-    The scheme of the translated destination; [*] keeps the one dialled.
+    The scheme of the translated destination; [*] keeps the one dialled. Server default: "[*]".
     """
 
     FIELD___ = "[*]"
@@ -2205,7 +2372,7 @@ class DialRuleTranslationDestinationScheme(StrEnum):
 
 class DialRuleTranslationSourceScheme(StrEnum):
     """
-    The scheme of the translated source; [*] keeps the caller's.
+    The scheme of the translated source; [*] keeps the caller's. Server default: "[*]".
     """
 
     FIELD___ = "[*]"
@@ -2237,49 +2404,49 @@ class DialRule(BaseModel):
             min_length=1,
         ),
     ]
-    enabled: Annotated[YesNo | None, Field(description="Whether the rule is in service.")] = YesNo.YES
+    enabled: Annotated[YesNo | None, Field(description='Whether the rule is in service. Server default: "yes".')] = None
     dial_rule_matching_from_uri: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-from-uri",
-            description='The source match: with the destination match, the caller (or forwarding party) the rule applies to; * for any. This is the "source" phone numbers no longer carry.',
+            description='The source match: with the destination match, the caller (or forwarding party) the rule applies to; * for any. This is the "source" phone numbers no longer carry. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_matching_day_of_week: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-day-of-week",
-            description="The days of the week the rule applies: a day 0 (Sunday) to 6 (Saturday), or a range in square brackets such as [1-5]; * for every day.",
+            description='The days of the week the rule applies: a day 0 (Sunday) to 6 (Saturday), or a range in square brackets such as [1-5]; * for every day. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_matching_start_date: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-start-date",
-            description='First day of the rule\'s valid date range, YYYY-MM-DD; * for no range. With the end date this is the "valid range" phone numbers no longer carry.',
+            description='First day of the rule\'s valid date range, YYYY-MM-DD; * for no range. With the end date this is the "valid range" phone numbers no longer carry. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_matching_end_date: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-end-date",
-            description="Last day of the rule's valid date range, YYYY-MM-DD; * for no range.",
+            description='Last day of the rule\'s valid date range, YYYY-MM-DD; * for no range. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_matching_start_time: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-start-time",
-            description='Start of the time of day the rule applies, HH:MM; * for all day. With the end time this is the "time of day" phone numbers no longer carry.',
+            description='Start of the time of day the rule applies, HH:MM; * for all day. With the end time this is the "time of day" phone numbers no longer carry. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_matching_end_time: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-end-time",
-            description="End of the time of day the rule applies, HH:MM; * for all day.",
+            description='End of the time of day the rule applies, HH:MM; * for all day. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_application: Annotated[
         str | None,
         Field(
@@ -2288,15 +2455,16 @@ class DialRule(BaseModel):
         ),
     ] = None
     dial_rule_parameter: Annotated[
-        str | None, Field(alias="dial-rule-parameter", description="A parameter for the application.")
-    ] = ""
+        str | None,
+        Field(alias="dial-rule-parameter", description='A parameter for the application. Server default: "".'),
+    ] = None
     dial_rule_translation_destination_scheme: Annotated[
         DialRuleTranslationDestinationScheme | None,
         Field(
             alias="dial-rule-translation-destination-scheme",
-            description="The scheme of the translated destination; [*] keeps the one dialled.",
+            description='The scheme of the translated destination; [*] keeps the one dialled. Server default: "[*]".',
         ),
-    ] = DialRuleTranslationDestinationScheme.FIELD___
+    ] = None
     dial_rule_translation_destination_user: Annotated[
         str | None,
         Field(
@@ -2308,36 +2476,60 @@ class DialRule(BaseModel):
         str | None,
         Field(
             alias="dial-rule-translation-destination-host",
-            description="The translated destination host: the domain or a connection; [*] keeps the one dialled.",
+            description='The translated destination host: the domain or a connection; [*] keeps the one dialled. Server default: "[*]".',
         ),
-    ] = "[*]"
+    ] = None
     dial_rule_translation_source_scheme: Annotated[
         DialRuleTranslationSourceScheme | None,
         Field(
             alias="dial-rule-translation-source-scheme",
-            description="The scheme of the translated source; [*] keeps the caller's.",
+            description='The scheme of the translated source; [*] keeps the caller\'s. Server default: "[*]".',
         ),
-    ] = DialRuleTranslationSourceScheme.FIELD___
+    ] = None
     dial_rule_translation_source_user: Annotated[
         str | None,
         Field(
             alias="dial-rule-translation-source-user",
-            description="The translated source (caller) user; [*] keeps the caller's.",
+            description='The translated source (caller) user; [*] keeps the caller\'s. Server default: "[*]".',
         ),
-    ] = "[*]"
+    ] = None
     dial_rule_translation_source_host: Annotated[
         str | None,
         Field(
-            alias="dial-rule-translation-source-host", description="The translated source host; [*] keeps the caller's."
+            alias="dial-rule-translation-source-host",
+            description='The translated source host; [*] keeps the caller\'s. Server default: "[*]".',
         ),
-    ] = "[*]"
+    ] = None
     dial_rule_translation_source_name: Annotated[
         str | None,
-        Field(alias="dial-rule-translation-source-name", description="The caller ID name sent on, such as sales_[*]."),
-    ] = "[*]"
+        Field(
+            alias="dial-rule-translation-source-name",
+            description='The caller ID name sent on, such as sales_[*]. Server default: "[*]".',
+        ),
+    ] = None
     dial_rule_description: Annotated[
         str | None, Field(alias="dial-rule-description", description="A description of the rule.")
     ] = None
+
+
+class DialRuleCreateDialRuleTranslationDestinationScheme(StrEnum):
+    """
+    The scheme of the translated destination; [*] keeps the one dialled. Server default: "[*]".
+    """
+
+    FIELD___ = "[*]"
+    SIP_ = "sip:"
+    FIELD_NULL_ = "<Null>"
+
+
+class DialRuleCreateDialRuleTranslationSourceScheme(StrEnum):
+    """
+    The scheme of the translated source; [*] keeps the caller's. Server default: "[*]".
+    """
+
+    FIELD___ = "[*]"
+    SIP_ = "sip:"
+    FIELD_NULL_ = "<Null>"
 
 
 class DialRuleCreate(BaseModel):
@@ -2345,7 +2537,7 @@ class DialRuleCreate(BaseModel):
     The body that creates a dial rule.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     dial_rule_matching_to_uri: Annotated[
         str,
         Field(
@@ -2354,49 +2546,49 @@ class DialRuleCreate(BaseModel):
             min_length=1,
         ),
     ]
-    enabled: Annotated[YesNo | None, Field(description="Whether the rule is in service.")] = YesNo.YES
+    enabled: Annotated[YesNo | None, Field(description='Whether the rule is in service. Server default: "yes".')] = None
     dial_rule_matching_from_uri: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-from-uri",
-            description='The source match: with the destination match, the caller (or forwarding party) the rule applies to; * for any. This is the "source" phone numbers no longer carry.',
+            description='The source match: with the destination match, the caller (or forwarding party) the rule applies to; * for any. This is the "source" phone numbers no longer carry. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_matching_day_of_week: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-day-of-week",
-            description="The days of the week the rule applies: a day 0 (Sunday) to 6 (Saturday), or a range in square brackets such as [1-5]; * for every day.",
+            description='The days of the week the rule applies: a day 0 (Sunday) to 6 (Saturday), or a range in square brackets such as [1-5]; * for every day. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_matching_start_date: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-start-date",
-            description='First day of the rule\'s valid date range, YYYY-MM-DD; * for no range. With the end date this is the "valid range" phone numbers no longer carry.',
+            description='First day of the rule\'s valid date range, YYYY-MM-DD; * for no range. With the end date this is the "valid range" phone numbers no longer carry. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_matching_end_date: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-end-date",
-            description="Last day of the rule's valid date range, YYYY-MM-DD; * for no range.",
+            description='Last day of the rule\'s valid date range, YYYY-MM-DD; * for no range. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_matching_start_time: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-start-time",
-            description='Start of the time of day the rule applies, HH:MM; * for all day. With the end time this is the "time of day" phone numbers no longer carry.',
+            description='Start of the time of day the rule applies, HH:MM; * for all day. With the end time this is the "time of day" phone numbers no longer carry. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_matching_end_time: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-end-time",
-            description="End of the time of day the rule applies, HH:MM; * for all day.",
+            description='End of the time of day the rule applies, HH:MM; * for all day. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_application: Annotated[
         str | None,
         Field(
@@ -2405,15 +2597,16 @@ class DialRuleCreate(BaseModel):
         ),
     ] = None
     dial_rule_parameter: Annotated[
-        str | None, Field(alias="dial-rule-parameter", description="A parameter for the application.")
-    ] = ""
+        str | None,
+        Field(alias="dial-rule-parameter", description='A parameter for the application. Server default: "".'),
+    ] = None
     dial_rule_translation_destination_scheme: Annotated[
-        DialRuleTranslationDestinationScheme | None,
+        DialRuleCreateDialRuleTranslationDestinationScheme | None,
         Field(
             alias="dial-rule-translation-destination-scheme",
-            description="The scheme of the translated destination; [*] keeps the one dialled.",
+            description='The scheme of the translated destination; [*] keeps the one dialled. Server default: "[*]".',
         ),
-    ] = DialRuleTranslationDestinationScheme.FIELD___
+    ] = None
     dial_rule_translation_destination_user: Annotated[
         str | None,
         Field(
@@ -2425,36 +2618,60 @@ class DialRuleCreate(BaseModel):
         str | None,
         Field(
             alias="dial-rule-translation-destination-host",
-            description="The translated destination host: the domain or a connection; [*] keeps the one dialled.",
+            description='The translated destination host: the domain or a connection; [*] keeps the one dialled. Server default: "[*]".',
         ),
-    ] = "[*]"
+    ] = None
     dial_rule_translation_source_scheme: Annotated[
-        DialRuleTranslationSourceScheme | None,
+        DialRuleCreateDialRuleTranslationSourceScheme | None,
         Field(
             alias="dial-rule-translation-source-scheme",
-            description="The scheme of the translated source; [*] keeps the caller's.",
+            description='The scheme of the translated source; [*] keeps the caller\'s. Server default: "[*]".',
         ),
-    ] = DialRuleTranslationSourceScheme.FIELD___
+    ] = None
     dial_rule_translation_source_user: Annotated[
         str | None,
         Field(
             alias="dial-rule-translation-source-user",
-            description="The translated source (caller) user; [*] keeps the caller's.",
+            description='The translated source (caller) user; [*] keeps the caller\'s. Server default: "[*]".',
         ),
-    ] = "[*]"
+    ] = None
     dial_rule_translation_source_host: Annotated[
         str | None,
         Field(
-            alias="dial-rule-translation-source-host", description="The translated source host; [*] keeps the caller's."
+            alias="dial-rule-translation-source-host",
+            description='The translated source host; [*] keeps the caller\'s. Server default: "[*]".',
         ),
-    ] = "[*]"
+    ] = None
     dial_rule_translation_source_name: Annotated[
         str | None,
-        Field(alias="dial-rule-translation-source-name", description="The caller ID name sent on, such as sales_[*]."),
-    ] = "[*]"
+        Field(
+            alias="dial-rule-translation-source-name",
+            description='The caller ID name sent on, such as sales_[*]. Server default: "[*]".',
+        ),
+    ] = None
     dial_rule_description: Annotated[
         str | None, Field(alias="dial-rule-description", description="A description of the rule.")
     ] = None
+
+
+class DialRuleUpdateDialRuleTranslationDestinationScheme(StrEnum):
+    """
+    The scheme of the translated destination; [*] keeps the one dialled. Server default: "[*]".
+    """
+
+    FIELD___ = "[*]"
+    SIP_ = "sip:"
+    FIELD_NULL_ = "<Null>"
+
+
+class DialRuleUpdateDialRuleTranslationSourceScheme(StrEnum):
+    """
+    The scheme of the translated source; [*] keeps the caller's. Server default: "[*]".
+    """
+
+    FIELD___ = "[*]"
+    SIP_ = "sip:"
+    FIELD_NULL_ = "<Null>"
 
 
 class DialRuleUpdate(BaseModel):
@@ -2462,7 +2679,7 @@ class DialRuleUpdate(BaseModel):
     The body that updates a dial rule: only the fields given are changed.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     dial_rule_matching_to_uri: Annotated[
         str | None,
         Field(
@@ -2471,49 +2688,49 @@ class DialRuleUpdate(BaseModel):
             min_length=1,
         ),
     ] = None
-    enabled: Annotated[YesNo | None, Field(description="Whether the rule is in service.")] = YesNo.YES
+    enabled: Annotated[YesNo | None, Field(description='Whether the rule is in service. Server default: "yes".')] = None
     dial_rule_matching_from_uri: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-from-uri",
-            description='The source match: with the destination match, the caller (or forwarding party) the rule applies to; * for any. This is the "source" phone numbers no longer carry.',
+            description='The source match: with the destination match, the caller (or forwarding party) the rule applies to; * for any. This is the "source" phone numbers no longer carry. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_matching_day_of_week: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-day-of-week",
-            description="The days of the week the rule applies: a day 0 (Sunday) to 6 (Saturday), or a range in square brackets such as [1-5]; * for every day.",
+            description='The days of the week the rule applies: a day 0 (Sunday) to 6 (Saturday), or a range in square brackets such as [1-5]; * for every day. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_matching_start_date: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-start-date",
-            description='First day of the rule\'s valid date range, YYYY-MM-DD; * for no range. With the end date this is the "valid range" phone numbers no longer carry.',
+            description='First day of the rule\'s valid date range, YYYY-MM-DD; * for no range. With the end date this is the "valid range" phone numbers no longer carry. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_matching_end_date: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-end-date",
-            description="Last day of the rule's valid date range, YYYY-MM-DD; * for no range.",
+            description='Last day of the rule\'s valid date range, YYYY-MM-DD; * for no range. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_matching_start_time: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-start-time",
-            description='Start of the time of day the rule applies, HH:MM; * for all day. With the end time this is the "time of day" phone numbers no longer carry.',
+            description='Start of the time of day the rule applies, HH:MM; * for all day. With the end time this is the "time of day" phone numbers no longer carry. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_matching_end_time: Annotated[
         str | None,
         Field(
             alias="dial-rule-matching-end-time",
-            description="End of the time of day the rule applies, HH:MM; * for all day.",
+            description='End of the time of day the rule applies, HH:MM; * for all day. Server default: "*".',
         ),
-    ] = "*"
+    ] = None
     dial_rule_application: Annotated[
         str | None,
         Field(
@@ -2522,15 +2739,16 @@ class DialRuleUpdate(BaseModel):
         ),
     ] = None
     dial_rule_parameter: Annotated[
-        str | None, Field(alias="dial-rule-parameter", description="A parameter for the application.")
-    ] = ""
+        str | None,
+        Field(alias="dial-rule-parameter", description='A parameter for the application. Server default: "".'),
+    ] = None
     dial_rule_translation_destination_scheme: Annotated[
-        DialRuleTranslationDestinationScheme | None,
+        DialRuleUpdateDialRuleTranslationDestinationScheme | None,
         Field(
             alias="dial-rule-translation-destination-scheme",
-            description="The scheme of the translated destination; [*] keeps the one dialled.",
+            description='The scheme of the translated destination; [*] keeps the one dialled. Server default: "[*]".',
         ),
-    ] = DialRuleTranslationDestinationScheme.FIELD___
+    ] = None
     dial_rule_translation_destination_user: Annotated[
         str | None,
         Field(
@@ -2542,33 +2760,37 @@ class DialRuleUpdate(BaseModel):
         str | None,
         Field(
             alias="dial-rule-translation-destination-host",
-            description="The translated destination host: the domain or a connection; [*] keeps the one dialled.",
+            description='The translated destination host: the domain or a connection; [*] keeps the one dialled. Server default: "[*]".',
         ),
-    ] = "[*]"
+    ] = None
     dial_rule_translation_source_scheme: Annotated[
-        DialRuleTranslationSourceScheme | None,
+        DialRuleUpdateDialRuleTranslationSourceScheme | None,
         Field(
             alias="dial-rule-translation-source-scheme",
-            description="The scheme of the translated source; [*] keeps the caller's.",
+            description='The scheme of the translated source; [*] keeps the caller\'s. Server default: "[*]".',
         ),
-    ] = DialRuleTranslationSourceScheme.FIELD___
+    ] = None
     dial_rule_translation_source_user: Annotated[
         str | None,
         Field(
             alias="dial-rule-translation-source-user",
-            description="The translated source (caller) user; [*] keeps the caller's.",
+            description='The translated source (caller) user; [*] keeps the caller\'s. Server default: "[*]".',
         ),
-    ] = "[*]"
+    ] = None
     dial_rule_translation_source_host: Annotated[
         str | None,
         Field(
-            alias="dial-rule-translation-source-host", description="The translated source host; [*] keeps the caller's."
+            alias="dial-rule-translation-source-host",
+            description='The translated source host; [*] keeps the caller\'s. Server default: "[*]".',
         ),
-    ] = "[*]"
+    ] = None
     dial_rule_translation_source_name: Annotated[
         str | None,
-        Field(alias="dial-rule-translation-source-name", description="The caller ID name sent on, such as sales_[*]."),
-    ] = "[*]"
+        Field(
+            alias="dial-rule-translation-source-name",
+            description='The caller ID name sent on, such as sales_[*]. Server default: "[*]".',
+        ),
+    ] = None
     dial_rule_description: Annotated[
         str | None, Field(alias="dial-rule-description", description="A description of the rule.")
     ] = None
@@ -2622,7 +2844,7 @@ class DeleteOptions(BaseModel):
     The optional body of a delete: synchronous yes answers 200 with the deleted object.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
 
 
 class AudioTtsRequest(BaseModel):
@@ -2630,7 +2852,7 @@ class AudioTtsRequest(BaseModel):
     Makes the audio with the built-in text to speech (TTS) from the script. Language and voice default to those in the UI configs when left out.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     index: Annotated[
         int | None,
         Field(description="The file's index; on create it may be left out and the API picks the next free one.", ge=0),
@@ -2656,7 +2878,7 @@ class AudioBase64Request(BaseModel):
     Uploads the audio as a Base64 string inside the JSON body.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     index: Annotated[
         int | None,
         Field(description="The file's index; on create it may be left out and the API picks the next free one.", ge=0),
@@ -2672,8 +2894,11 @@ class AudioBase64Request(BaseModel):
     ]
     encoding: Annotated[str | None, Field(description="The media type of the encoded file, such as audio/wav.")] = None
     convert: Annotated[
-        YesNo | None, Field(description="Converts the file from another accepted format into the playback format.")
-    ] = YesNo.NO
+        YesNo | None,
+        Field(
+            description='Converts the file from another accepted format into the playback format. Server default: "no".'
+        ),
+    ] = None
 
 
 class AudioUploadForm(BaseModel):
@@ -2681,15 +2906,18 @@ class AudioUploadForm(BaseModel):
     Uploads the audio as a file in a multipart/form-data post.
     """
 
-    synchronous: Synchronous | None = Synchronous.NO
+    synchronous: Synchronous | None = None
     index: Annotated[
         int | None,
         Field(description="The file's index; on create it may be left out and the API picks the next free one.", ge=0),
     ] = None
     script: Annotated[str | None, Field(description="A description of the audio, or what it says.")] = None
     convert: Annotated[
-        YesNo | None, Field(description="Converts the file from another accepted format into the playback format.")
-    ] = YesNo.NO
+        YesNo | None,
+        Field(
+            description='Converts the file from another accepted format into the playback format. Server default: "no".'
+        ),
+    ] = None
     file: Annotated[bytes, Field(description="The audio file.")]
 
 
@@ -2700,9 +2928,9 @@ class AudioJsonRequest(RootModel[AudioTtsRequest | AudioBase64Request]):
     ]
 
 
-class GrantType(StrEnum):
+class AccessTokenRequestGrantType(StrEnum):
     """
-    password to sign in with a user's login and password; refresh_token to renew a token.
+    password to sign in with a user's login and password; refresh_token to renew a token. Server default: "password".
     """
 
     PASSWORD = "password"
@@ -2715,8 +2943,10 @@ class AccessTokenRequest(BaseModel):
     """
 
     grant_type: Annotated[
-        GrantType,
-        Field(description="password to sign in with a user's login and password; refresh_token to renew a token."),
+        AccessTokenRequestGrantType,
+        Field(
+            description='password to sign in with a user\'s login and password; refresh_token to renew a token. Server default: "password".'
+        ),
     ]
     client_id: Annotated[str, Field(description="The client id issued to the developer.", min_length=1)]
     client_secret: Annotated[str, Field(description="The client secret that goes with client_id.", min_length=1)]

@@ -16,6 +16,7 @@ from ._errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RedirectError,
     ServerError,
     UnprocessableEntityError,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimiter",
+    "RedirectError",
     "Retry",
     "Secret",
     "ServerError",

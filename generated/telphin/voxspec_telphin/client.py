@@ -24,10 +24,11 @@ from ._errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RedirectError,
     ServerError,
     UnprocessableEntityError,
 )
-from ._http import AsyncBase, ErrorShape, Operation, Paging, SyncBase
+from ._http import AsyncBase, ErrorShape, Operation, Paging, SyncBase, segment
 from ._policy import NO_RETRY, RateLimiter, Retry
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimiter",
+    "RedirectError",
     "Retry",
     "Secret",
     "ServerError",
@@ -56,846 +58,766 @@ DEFAULT_RETRY = Retry()
 # The vendor's documented limit as (requests, window seconds); `rate_limit=True` enforces it client-side.
 RATE_LIMIT: tuple[int, int] | None = None
 SCHEMES = (
-    Scheme("oauth2", "oauth2", "Authorization", "https://apiproxy.telphin.ru/oauth/token"),
-    Scheme("bearerAuth", "bearer", "Authorization"),
-    Scheme("basicAuth", "basic", "Authorization"),
+    Scheme(
+        name="oauth2", kind="oauth2", param_name="Authorization", token_url="https://apiproxy.telphin.ru/oauth/token"
+    ),
+    Scheme(name="bearerAuth", kind="bearer", param_name="Authorization"),
+    Scheme(name="basicAuth", kind="basic", param_name="Authorization"),
 )
-ERROR_SHAPE = ErrorShape(None, "message")
+ERROR_SHAPE = ErrorShape(code_field=None, message_field="message")
 OPERATIONS = {
     "list_registration_statuses": Operation(
-        "list_registration_statuses",
-        "GET",
-        "/extension/registration/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="list_registration_statuses",
+        method="GET",
+        path="/extension/registration/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "list_agents": Operation(
-        "list_agents",
-        "GET",
-        "/extension/{extension_id}/agent/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="list_agents",
+        method="GET",
+        path="/extension/{extension_id}/agent/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "create_agent": Operation(
-        "create_agent",
-        "POST",
-        "/extension/{extension_id}/agent/",
-        (("oauth2",), ("bearerAuth",)),
-        False,
-        None,
+        operation_id="create_agent",
+        method="POST",
+        path="/extension/{extension_id}/agent/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=False,
     ),
     "get_agent": Operation(
-        "get_agent",
-        "GET",
-        "/extension/{extension_id}/agent/{agent_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_agent",
+        method="GET",
+        path="/extension/{extension_id}/agent/{agent_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_agent": Operation(
-        "update_agent",
-        "PUT",
-        "/extension/{extension_id}/agent/{agent_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_agent",
+        method="PUT",
+        path="/extension/{extension_id}/agent/{agent_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "delete_agent": Operation(
-        "delete_agent",
-        "DELETE",
-        "/extension/{extension_id}/agent/{agent_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="delete_agent",
+        method="DELETE",
+        path="/extension/{extension_id}/agent/{agent_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "list_aliases": Operation(
-        "list_aliases",
-        "GET",
-        "/extension/{extension_id}/alias/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
-        paging=Paging("page", None, None, "page", "per_page", None),
+        operation_id="list_aliases",
+        method="GET",
+        path="/extension/{extension_id}/alias/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="page",
+            size="per_page",
+            items=None,
+        ),
     ),
     "get_ani": Operation(
-        "get_ani",
-        "GET",
-        "/extension/{extension_id}/ani/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_ani",
+        method="GET",
+        path="/extension/{extension_id}/ani/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_ani": Operation(
-        "update_ani",
-        "PUT",
-        "/extension/{extension_id}/ani/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_ani",
+        method="PUT",
+        path="/extension/{extension_id}/ani/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "create_callback": Operation(
-        "create_callback",
-        "POST",
-        "/extension/{extension_id}/callback/",
-        (("oauth2",), ("bearerAuth",)),
-        False,
-        None,
+        operation_id="create_callback",
+        method="POST",
+        path="/extension/{extension_id}/callback/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=False,
     ),
     "update_chat_messages": Operation(
-        "update_chat_messages",
-        "PUT",
-        "/extension/{extension_id}/chat/{chat_id}/messages/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_chat_messages",
+        method="PUT",
+        path="/extension/{extension_id}/chat/{chat_id}/messages/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "delete_chat_messages": Operation(
-        "delete_chat_messages",
-        "DELETE",
-        "/extension/{extension_id}/chat/{chat_id}/messages/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="delete_chat_messages",
+        method="DELETE",
+        path="/extension/{extension_id}/chat/{chat_id}/messages/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_conference": Operation(
-        "get_conference",
-        "GET",
-        "/extension/{extension_id}/conference/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_conference",
+        method="GET",
+        path="/extension/{extension_id}/conference/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_conference": Operation(
-        "update_conference",
-        "PUT",
-        "/extension/{extension_id}/conference/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_conference",
+        method="PUT",
+        path="/extension/{extension_id}/conference/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_conference_status": Operation(
-        "get_conference_status",
-        "GET",
-        "/extension/{extension_id}/conference/status/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_conference_status",
+        method="GET",
+        path="/extension/{extension_id}/conference/status/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "manage_conference": Operation(
-        "manage_conference",
-        "PUT",
-        "/extension/{extension_id}/conference/status/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="manage_conference",
+        method="PUT",
+        path="/extension/{extension_id}/conference/status/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "list_current_calls": Operation(
-        "list_current_calls",
-        "GET",
-        "/extension/{extension_id}/current_calls/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="list_current_calls",
+        method="GET",
+        path="/extension/{extension_id}/current_calls/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_current_call": Operation(
-        "get_current_call",
-        "GET",
-        "/extension/{extension_id}/current_calls/{call_api_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_current_call",
+        method="GET",
+        path="/extension/{extension_id}/current_calls/{call_api_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_current_call": Operation(
-        "update_current_call",
-        "PUT",
-        "/extension/{extension_id}/current_calls/{call_api_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_current_call",
+        method="PUT",
+        path="/extension/{extension_id}/current_calls/{call_api_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "delete_current_call": Operation(
-        "delete_current_call",
-        "DELETE",
-        "/extension/{extension_id}/current_calls/{call_api_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="delete_current_call",
+        method="DELETE",
+        path="/extension/{extension_id}/current_calls/{call_api_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "list_events": Operation(
-        "list_events",
-        "GET",
-        "/extension/{extension_id}/event/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="list_events",
+        method="GET",
+        path="/extension/{extension_id}/event/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "create_event": Operation(
-        "create_event",
-        "POST",
-        "/extension/{extension_id}/event/",
-        (("oauth2",), ("bearerAuth",)),
-        False,
-        None,
+        operation_id="create_event",
+        method="POST",
+        path="/extension/{extension_id}/event/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=False,
     ),
     "delete_events": Operation(
-        "delete_events",
-        "DELETE",
-        "/extension/{extension_id}/event/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="delete_events",
+        method="DELETE",
+        path="/extension/{extension_id}/event/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_event": Operation(
-        "get_event",
-        "GET",
-        "/extension/{extension_id}/event/{id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_event",
+        method="GET",
+        path="/extension/{extension_id}/event/{id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_event": Operation(
-        "update_event",
-        "PUT",
-        "/extension/{extension_id}/event/{id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_event",
+        method="PUT",
+        path="/extension/{extension_id}/event/{id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "delete_event": Operation(
-        "delete_event",
-        "DELETE",
-        "/extension/{extension_id}/event/{id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="delete_event",
+        method="DELETE",
+        path="/extension/{extension_id}/event/{id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_extension": Operation(
-        "get_extension",
-        "GET",
-        "/extension/{extension_id}/extension/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_extension",
+        method="GET",
+        path="/extension/{extension_id}/extension/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_fax_config": Operation(
-        "get_fax_config",
-        "GET",
-        "/extension/{extension_id}/fax/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_fax_config",
+        method="GET",
+        path="/extension/{extension_id}/fax/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_fax_config": Operation(
-        "update_fax_config",
-        "PUT",
-        "/extension/{extension_id}/fax/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_fax_config",
+        method="PUT",
+        path="/extension/{extension_id}/fax/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_incoming_fax": Operation(
-        "get_incoming_fax",
-        "GET",
-        "/extension/{extension_id}/fax/in/{fax_uuid}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_incoming_fax",
+        method="GET",
+        path="/extension/{extension_id}/fax/in/{fax_uuid}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "send_fax_message": Operation(
-        "send_fax_message",
-        "POST",
-        "/extension/{extension_id}/fax/out/",
-        (("oauth2",), ("bearerAuth",)),
-        False,
-        None,
+        operation_id="send_fax_message",
+        method="POST",
+        path="/extension/{extension_id}/fax/out/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=False,
     ),
     "update_fax_message": Operation(
-        "update_fax_message",
-        "PUT",
-        "/extension/{extension_id}/fax/out/{message_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_fax_message",
+        method="PUT",
+        path="/extension/{extension_id}/fax/out/{message_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "list_incoming_rules": Operation(
-        "list_incoming_rules",
-        "GET",
-        "/extension/{extension_id}/incom_rule/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="list_incoming_rules",
+        method="GET",
+        path="/extension/{extension_id}/incom_rule/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "create_incoming_rule": Operation(
-        "create_incoming_rule",
-        "POST",
-        "/extension/{extension_id}/incom_rule/",
-        (("oauth2",), ("bearerAuth",)),
-        False,
-        None,
+        operation_id="create_incoming_rule",
+        method="POST",
+        path="/extension/{extension_id}/incom_rule/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=False,
     ),
     "get_incoming_rule_order": Operation(
-        "get_incoming_rule_order",
-        "GET",
-        "/extension/{extension_id}/incom_rule/order/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_incoming_rule_order",
+        method="GET",
+        path="/extension/{extension_id}/incom_rule/order/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_incoming_rule_order": Operation(
-        "update_incoming_rule_order",
-        "PUT",
-        "/extension/{extension_id}/incom_rule/order/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_incoming_rule_order",
+        method="PUT",
+        path="/extension/{extension_id}/incom_rule/order/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_incoming_rule": Operation(
-        "get_incoming_rule",
-        "GET",
-        "/extension/{extension_id}/incom_rule/{rule_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_incoming_rule",
+        method="GET",
+        path="/extension/{extension_id}/incom_rule/{rule_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_incoming_rule": Operation(
-        "update_incoming_rule",
-        "PUT",
-        "/extension/{extension_id}/incom_rule/{rule_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_incoming_rule",
+        method="PUT",
+        path="/extension/{extension_id}/incom_rule/{rule_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "delete_incoming_rule": Operation(
-        "delete_incoming_rule",
-        "DELETE",
-        "/extension/{extension_id}/incom_rule/{rule_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="delete_incoming_rule",
+        method="DELETE",
+        path="/extension/{extension_id}/incom_rule/{rule_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "list_intervals": Operation(
-        "list_intervals",
-        "GET",
-        "/extension/{extension_id}/interval/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="list_intervals",
+        method="GET",
+        path="/extension/{extension_id}/interval/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "create_interval": Operation(
-        "create_interval",
-        "POST",
-        "/extension/{extension_id}/interval/",
-        (("oauth2",), ("bearerAuth",)),
-        False,
-        None,
+        operation_id="create_interval",
+        method="POST",
+        path="/extension/{extension_id}/interval/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=False,
     ),
     "get_interval": Operation(
-        "get_interval",
-        "GET",
-        "/extension/{extension_id}/interval/{interval_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_interval",
+        method="GET",
+        path="/extension/{extension_id}/interval/{interval_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_interval": Operation(
-        "update_interval",
-        "PUT",
-        "/extension/{extension_id}/interval/{interval_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_interval",
+        method="PUT",
+        path="/extension/{extension_id}/interval/{interval_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "delete_interval": Operation(
-        "delete_interval",
-        "DELETE",
-        "/extension/{extension_id}/interval/{interval_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="delete_interval",
+        method="DELETE",
+        path="/extension/{extension_id}/interval/{interval_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_ivr": Operation(
-        "get_ivr",
-        "GET",
-        "/extension/{extension_id}/ivr/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_ivr",
+        method="GET",
+        path="/extension/{extension_id}/ivr/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_ivr": Operation(
-        "update_ivr",
-        "PUT",
-        "/extension/{extension_id}/ivr/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_ivr",
+        method="PUT",
+        path="/extension/{extension_id}/ivr/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "list_ivr_contexts": Operation(
-        "list_ivr_contexts",
-        "GET",
-        "/extension/{extension_id}/ivr/context/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="list_ivr_contexts",
+        method="GET",
+        path="/extension/{extension_id}/ivr/context/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "create_ivr_context": Operation(
-        "create_ivr_context",
-        "POST",
-        "/extension/{extension_id}/ivr/context/",
-        (("oauth2",), ("bearerAuth",)),
-        False,
-        None,
+        operation_id="create_ivr_context",
+        method="POST",
+        path="/extension/{extension_id}/ivr/context/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=False,
     ),
     "get_ivr_context": Operation(
-        "get_ivr_context",
-        "GET",
-        "/extension/{extension_id}/ivr/context/{context_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_ivr_context",
+        method="GET",
+        path="/extension/{extension_id}/ivr/context/{context_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_ivr_context": Operation(
-        "update_ivr_context",
-        "PUT",
-        "/extension/{extension_id}/ivr/context/{context_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_ivr_context",
+        method="PUT",
+        path="/extension/{extension_id}/ivr/context/{context_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "delete_ivr_context": Operation(
-        "delete_ivr_context",
-        "DELETE",
-        "/extension/{extension_id}/ivr/context/{context_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="delete_ivr_context",
+        method="DELETE",
+        path="/extension/{extension_id}/ivr/context/{context_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "list_ivr_options": Operation(
-        "list_ivr_options",
-        "GET",
-        "/extension/{extension_id}/ivr/context/{context_id}/options/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="list_ivr_options",
+        method="GET",
+        path="/extension/{extension_id}/ivr/context/{context_id}/options/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "create_ivr_option": Operation(
-        "create_ivr_option",
-        "POST",
-        "/extension/{extension_id}/ivr/context/{context_id}/options/",
-        (("oauth2",), ("bearerAuth",)),
-        False,
-        None,
+        operation_id="create_ivr_option",
+        method="POST",
+        path="/extension/{extension_id}/ivr/context/{context_id}/options/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=False,
     ),
     "delete_ivr_option": Operation(
-        "delete_ivr_option",
-        "DELETE",
-        "/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="delete_ivr_option",
+        method="DELETE",
+        path="/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "list_ivr_rules": Operation(
-        "list_ivr_rules",
-        "GET",
-        "/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="list_ivr_rules",
+        method="GET",
+        path="/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "create_ivr_rule": Operation(
-        "create_ivr_rule",
-        "POST",
-        "/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/",
-        (("oauth2",), ("bearerAuth",)),
-        False,
-        None,
+        operation_id="create_ivr_rule",
+        method="POST",
+        path="/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=False,
     ),
     "get_ivr_rule_order": Operation(
-        "get_ivr_rule_order",
-        "GET",
-        "/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/order/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_ivr_rule_order",
+        method="GET",
+        path="/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/order/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_ivr_rule_order": Operation(
-        "update_ivr_rule_order",
-        "PUT",
-        "/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/order/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_ivr_rule_order",
+        method="PUT",
+        path="/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/order/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_ivr_rule": Operation(
-        "get_ivr_rule",
-        "GET",
-        "/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/{rule_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_ivr_rule",
+        method="GET",
+        path="/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/{rule_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_ivr_rule": Operation(
-        "update_ivr_rule",
-        "PUT",
-        "/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/{rule_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_ivr_rule",
+        method="PUT",
+        path="/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/{rule_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "delete_ivr_rule": Operation(
-        "delete_ivr_rule",
-        "DELETE",
-        "/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/{rule_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="delete_ivr_rule",
+        method="DELETE",
+        path="/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/{rule_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_ivr_scheme": Operation(
-        "get_ivr_scheme",
-        "GET",
-        "/extension/{extension_id}/ivr/scheme/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_ivr_scheme",
+        method="GET",
+        path="/extension/{extension_id}/ivr/scheme/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "list_mail_notifications": Operation(
-        "list_mail_notifications",
-        "GET",
-        "/extension/{extension_id}/mail_notification/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="list_mail_notifications",
+        method="GET",
+        path="/extension/{extension_id}/mail_notification/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "create_mail_notification": Operation(
-        "create_mail_notification",
-        "POST",
-        "/extension/{extension_id}/mail_notification/",
-        (("oauth2",), ("bearerAuth",)),
-        False,
-        None,
+        operation_id="create_mail_notification",
+        method="POST",
+        path="/extension/{extension_id}/mail_notification/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=False,
     ),
     "get_mail_notification": Operation(
-        "get_mail_notification",
-        "GET",
-        "/extension/{extension_id}/mail_notification/{id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_mail_notification",
+        method="GET",
+        path="/extension/{extension_id}/mail_notification/{id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_mail_notification": Operation(
-        "update_mail_notification",
-        "PUT",
-        "/extension/{extension_id}/mail_notification/{id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_mail_notification",
+        method="PUT",
+        path="/extension/{extension_id}/mail_notification/{id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "delete_mail_notification": Operation(
-        "delete_mail_notification",
-        "DELETE",
-        "/extension/{extension_id}/mail_notification/{id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="delete_mail_notification",
+        method="DELETE",
+        path="/extension/{extension_id}/mail_notification/{id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_phone": Operation(
-        "get_phone",
-        "GET",
-        "/extension/{extension_id}/phone/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_phone",
+        method="GET",
+        path="/extension/{extension_id}/phone/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_phone": Operation(
-        "update_phone",
-        "PUT",
-        "/extension/{extension_id}/phone/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_phone",
+        method="PUT",
+        path="/extension/{extension_id}/phone/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_queue": Operation(
-        "get_queue",
-        "GET",
-        "/extension/{extension_id}/queue/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_queue",
+        method="GET",
+        path="/extension/{extension_id}/queue/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_queue": Operation(
-        "update_queue",
-        "PUT",
-        "/extension/{extension_id}/queue/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_queue",
+        method="PUT",
+        path="/extension/{extension_id}/queue/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "list_queue_local_agents": Operation(
-        "list_queue_local_agents",
-        "GET",
-        "/extension/{extension_id}/queue/agents/local/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="list_queue_local_agents",
+        method="GET",
+        path="/extension/{extension_id}/queue/agents/local/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "create_queue_local_agent": Operation(
-        "create_queue_local_agent",
-        "POST",
-        "/extension/{extension_id}/queue/agents/local/",
-        (("oauth2",), ("bearerAuth",)),
-        False,
-        None,
+        operation_id="create_queue_local_agent",
+        method="POST",
+        path="/extension/{extension_id}/queue/agents/local/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=False,
     ),
     "get_queue_local_agent": Operation(
-        "get_queue_local_agent",
-        "GET",
-        "/extension/{extension_id}/queue/agents/local/{agent_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_queue_local_agent",
+        method="GET",
+        path="/extension/{extension_id}/queue/agents/local/{agent_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_queue_local_agent": Operation(
-        "update_queue_local_agent",
-        "PUT",
-        "/extension/{extension_id}/queue/agents/local/{agent_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_queue_local_agent",
+        method="PUT",
+        path="/extension/{extension_id}/queue/agents/local/{agent_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "delete_queue_local_agent": Operation(
-        "delete_queue_local_agent",
-        "DELETE",
-        "/extension/{extension_id}/queue/agents/local/{agent_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="delete_queue_local_agent",
+        method="DELETE",
+        path="/extension/{extension_id}/queue/agents/local/{agent_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "list_queue_remote_agents": Operation(
-        "list_queue_remote_agents",
-        "GET",
-        "/extension/{extension_id}/queue/agents/remote/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="list_queue_remote_agents",
+        method="GET",
+        path="/extension/{extension_id}/queue/agents/remote/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "create_queue_remote_agent": Operation(
-        "create_queue_remote_agent",
-        "POST",
-        "/extension/{extension_id}/queue/agents/remote/",
-        (("oauth2",), ("bearerAuth",)),
-        False,
-        None,
+        operation_id="create_queue_remote_agent",
+        method="POST",
+        path="/extension/{extension_id}/queue/agents/remote/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=False,
     ),
     "get_queue_remote_agent": Operation(
-        "get_queue_remote_agent",
-        "GET",
-        "/extension/{extension_id}/queue/agents/remote/{agent_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_queue_remote_agent",
+        method="GET",
+        path="/extension/{extension_id}/queue/agents/remote/{agent_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_queue_remote_agent": Operation(
-        "update_queue_remote_agent",
-        "PUT",
-        "/extension/{extension_id}/queue/agents/remote/{agent_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_queue_remote_agent",
+        method="PUT",
+        path="/extension/{extension_id}/queue/agents/remote/{agent_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "delete_queue_remote_agent": Operation(
-        "delete_queue_remote_agent",
-        "DELETE",
-        "/extension/{extension_id}/queue/agents/remote/{agent_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="delete_queue_remote_agent",
+        method="DELETE",
+        path="/extension/{extension_id}/queue/agents/remote/{agent_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_queue_status": Operation(
-        "get_queue_status",
-        "GET",
-        "/extension/{extension_id}/queue/status/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_queue_status",
+        method="GET",
+        path="/extension/{extension_id}/queue/status/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "list_queue_agent_statuses": Operation(
-        "list_queue_agent_statuses",
-        "GET",
-        "/extension/{extension_id}/queue/status/agents/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="list_queue_agent_statuses",
+        method="GET",
+        path="/extension/{extension_id}/queue/status/agents/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "list_queue_member_statuses": Operation(
-        "list_queue_member_statuses",
-        "GET",
-        "/extension/{extension_id}/queue/status/members/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="list_queue_member_statuses",
+        method="GET",
+        path="/extension/{extension_id}/queue/status/members/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "list_records": Operation(
-        "list_records",
-        "GET",
-        "/extension/{extension_id}/record/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
-        paging=Paging("page", None, None, "page", "per_page", None),
+        operation_id="list_records",
+        method="GET",
+        path="/extension/{extension_id}/record/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="page",
+            size="per_page",
+            items=None,
+        ),
     ),
     "get_record_stats": Operation(
-        "get_record_stats",
-        "GET",
-        "/extension/{extension_id}/record/stats/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_record_stats",
+        method="GET",
+        path="/extension/{extension_id}/record/stats/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_record": Operation(
-        "get_record",
-        "GET",
-        "/extension/{extension_id}/record/{record_uuid}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_record",
+        method="GET",
+        path="/extension/{extension_id}/record/{record_uuid}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "download_record": Operation(
-        "download_record",
-        "GET",
-        "/extension/{extension_id}/record/{record_uuid}/download/",
-        (("basicAuth",),),
-        True,
-        None,
+        operation_id="download_record",
+        method="GET",
+        path="/extension/{extension_id}/record/{record_uuid}/download/",
+        security=(("basicAuth",),),
+        idempotent=True,
     ),
     "get_record_storage_url": Operation(
-        "get_record_storage_url",
-        "GET",
-        "/extension/{extension_id}/record/{record_uuid}/storage_url/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_record_storage_url",
+        method="GET",
+        path="/extension/{extension_id}/record/{record_uuid}/storage_url/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_registration_status": Operation(
-        "get_registration_status",
-        "GET",
-        "/extension/{extension_id}/registration/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_registration_status",
+        method="GET",
+        path="/extension/{extension_id}/registration/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "delete_registrations": Operation(
-        "delete_registrations",
-        "DELETE",
-        "/extension/{extension_id}/registration/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="delete_registrations",
+        method="DELETE",
+        path="/extension/{extension_id}/registration/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "delete_registration": Operation(
-        "delete_registration",
-        "DELETE",
-        "/extension/{extension_id}/registration/{registration_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="delete_registration",
+        method="DELETE",
+        path="/extension/{extension_id}/registration/{registration_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "list_sounds": Operation(
-        "list_sounds",
-        "GET",
-        "/extension/{extension_id}/sound/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
-        paging=Paging("page", None, None, "page", "per_page", None),
+        operation_id="list_sounds",
+        method="GET",
+        path="/extension/{extension_id}/sound/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
+        paging=Paging(
+            style="page",
+            limit=None,
+            offset=None,
+            page="page",
+            size="per_page",
+            items=None,
+        ),
     ),
     "download_sound": Operation(
-        "download_sound",
-        "GET",
-        "/extension/{extension_id}/sound/{sound_id}/download/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="download_sound",
+        method="GET",
+        path="/extension/{extension_id}/sound/{sound_id}/download/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_speech_to_text": Operation(
-        "update_speech_to_text",
-        "PUT",
-        "/extension/{extension_id}/speech_to_text/{call_api_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_speech_to_text",
+        method="PUT",
+        path="/extension/{extension_id}/speech_to_text/{call_api_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "list_users": Operation(
-        "list_users",
-        "GET",
-        "/extension/{extension_id}/user/extension/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="list_users",
+        method="GET",
+        path="/extension/{extension_id}/user/extension/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "create_user": Operation(
-        "create_user",
-        "POST",
-        "/extension/{extension_id}/user/extension/",
-        (("oauth2",), ("bearerAuth",)),
-        False,
-        None,
+        operation_id="create_user",
+        method="POST",
+        path="/extension/{extension_id}/user/extension/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=False,
     ),
     "get_user": Operation(
-        "get_user",
-        "GET",
-        "/extension/{extension_id}/user/extension/{user_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_user",
+        method="GET",
+        path="/extension/{extension_id}/user/extension/{user_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_user": Operation(
-        "update_user",
-        "PUT",
-        "/extension/{extension_id}/user/extension/{user_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_user",
+        method="PUT",
+        path="/extension/{extension_id}/user/extension/{user_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "delete_user": Operation(
-        "delete_user",
-        "DELETE",
-        "/extension/{extension_id}/user/extension/{user_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="delete_user",
+        method="DELETE",
+        path="/extension/{extension_id}/user/extension/{user_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "update_valet_park": Operation(
-        "update_valet_park",
-        "PUT",
-        "/extension/{extension_id}/valet_park/{call_api_id}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="update_valet_park",
+        method="PUT",
+        path="/extension/{extension_id}/valet_park/{call_api_id}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_voicemail": Operation(
-        "get_voicemail",
-        "GET",
-        "/extension/{extension_id}/voicemail/{record_uuid}",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_voicemail",
+        method="GET",
+        path="/extension/{extension_id}/voicemail/{record_uuid}",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "get_voicemail_storage_url": Operation(
-        "get_voicemail_storage_url",
-        "GET",
-        "/extension/{extension_id}/voicemail/{record_uuid}/storage_url/",
-        (("oauth2",), ("bearerAuth",)),
-        True,
-        None,
+        operation_id="get_voicemail_storage_url",
+        method="GET",
+        path="/extension/{extension_id}/voicemail/{record_uuid}/storage_url/",
+        security=(("oauth2",), ("bearerAuth",)),
+        idempotent=True,
     ),
     "create_token": Operation(
-        "create_token",
-        "POST",
-        "/oauth/token",
-        (),
-        False,
-        "https://apiproxy.telphin.ru",
+        operation_id="create_token",
+        method="POST",
+        path="/oauth/token",
+        security=(),
+        idempotent=False,
+        server="https://apiproxy.telphin.ru",
     ),
 }
 
@@ -937,13 +859,16 @@ def _limiter(rate_limit: RateLimiter | bool) -> RateLimiter | None:
 class Client(SyncBase):
     """Synchronous client for the Telphin extension API.
 
-        Credentials are kept as `Secret`s and never appear in repr, logs or errors.
-        With `oauth2_client_id` and `oauth2_client_secret` the client fetches an OAuth2 token
-        (client credentials) and refreshes it before it expires or when the vendor answers 401.
-        `retry` retries idempotent calls on 429/502/503/504 and network errors, honouring `Retry-After`
-        (`Retry(non_idempotent=True)` opts POST/PATCH in, `retry=None` turns retries off). `rate_limit=True`
+    Credentials are kept as `Secret`s and never appear in repr, logs or errors.
+    With `oauth2_client_id` and `oauth2_client_secret` the client fetches an OAuth2 token
+    (client credentials) and refreshes it before it expires or when the vendor answers 401.
+    `retry` retries idempotent calls on 429/502/503/504 and network errors, honouring `Retry-After`
+    (`Retry(non_idempotent=True)` opts POST/PATCH in, `retry=None` turns retries off). `rate_limit=True`
     needs a `RateLimiter`: the vendor documents no limit.
-        Pass `transport=` (for instance `httpx.MockTransport`) to run in-process.
+    Path parameters are percent-encoded as one path segment each, so no value changes which endpoint is called.
+    Redirects are followed only within the same origin; one to another scheme, host or port raises
+    `RedirectError`, so no credential ever reaches a host other than the one it was meant for.
+    Pass `transport=` (for instance `httpx.MockTransport`) to run in-process.
     """
 
     def __init__(
@@ -973,7 +898,9 @@ class Client(SyncBase):
         super().__init__(
             base_url, DEFAULT_BASE_URL, credentials, ERROR_SHAPE, headers, retry or NO_RETRY, _limiter(rate_limit)
         )
-        self._http = httpx.Client(timeout=timeout, transport=transport)
+        # The send loop follows same-origin redirects itself; httpx would carry custom credential headers,
+        # query keys and request cookies to any host, and the OAuth2 token request must not move at all.
+        self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
 
     def close(self) -> None:
         self._http.close()
@@ -1030,7 +957,7 @@ class Client(SyncBase):
             OPERATIONS["list_agents"],
             self._build(
                 OPERATIONS["list_agents"],
-                f"/extension/{extension_id}/agent/",
+                f"/extension/{segment(extension_id)}/agent/",
                 {},
                 {},
             ),
@@ -1051,13 +978,14 @@ class Client(SyncBase):
         Add new agent.
 
         Args:
+            body: Fields of a new agent: `models.AgentCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.Agent = self._call(
             OPERATIONS["create_agent"],
             self._build(
                 OPERATIONS["create_agent"],
-                f"/extension/{extension_id}/agent/",
+                f"/extension/{segment(extension_id)}/agent/",
                 {},
                 {},
                 json_body=body,
@@ -1086,7 +1014,7 @@ class Client(SyncBase):
             OPERATIONS["get_agent"],
             self._build(
                 OPERATIONS["get_agent"],
-                f"/extension/{extension_id}/agent/{agent_id}",
+                f"/extension/{segment(extension_id)}/agent/{segment(agent_id)}",
                 {},
                 {},
             ),
@@ -1110,12 +1038,13 @@ class Client(SyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             agent_id: Agent id.
+            body: Agent fields to change: `models.AgentUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.Agent = self._call(
             OPERATIONS["update_agent"],
             self._build(
                 OPERATIONS["update_agent"],
-                f"/extension/{extension_id}/agent/{agent_id}",
+                f"/extension/{segment(extension_id)}/agent/{segment(agent_id)}",
                 {},
                 {},
                 json_body=body,
@@ -1146,7 +1075,7 @@ class Client(SyncBase):
             OPERATIONS["delete_agent"],
             self._build(
                 OPERATIONS["delete_agent"],
-                f"/extension/{extension_id}/agent/{agent_id}",
+                f"/extension/{segment(extension_id)}/agent/{segment(agent_id)}",
                 {
                     "remove_from_queues": remove_from_queues,
                 },
@@ -1184,7 +1113,7 @@ class Client(SyncBase):
             OPERATIONS["list_aliases"],
             self._build(
                 OPERATIONS["list_aliases"],
-                f"/extension/{extension_id}/alias/",
+                f"/extension/{segment(extension_id)}/alias/",
                 {
                     "page": page,
                     "per_page": per_page,
@@ -1211,12 +1140,14 @@ class Client(SyncBase):
         """Every item of `list_aliases`, fetching page after page (`page` counting up, `per_page` items a page).
 
         Takes the same arguments as `list_aliases`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_aliases"],
             self._build(
                 OPERATIONS["list_aliases"],
-                f"/extension/{extension_id}/alias/",
+                f"/extension/{segment(extension_id)}/alias/",
                 {
                     "page": page,
                     "per_page": per_page,
@@ -1247,7 +1178,7 @@ class Client(SyncBase):
             OPERATIONS["get_ani"],
             self._build(
                 OPERATIONS["get_ani"],
-                f"/extension/{extension_id}/ani/",
+                f"/extension/{segment(extension_id)}/ani/",
                 {},
                 {},
             ),
@@ -1268,13 +1199,14 @@ class Client(SyncBase):
         Update extension ani.
 
         Args:
+            body: The new ANI of the extension: `models.AniUpdate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.Ani = self._call(
             OPERATIONS["update_ani"],
             self._build(
                 OPERATIONS["update_ani"],
-                f"/extension/{extension_id}/ani/",
+                f"/extension/{segment(extension_id)}/ani/",
                 {},
                 {},
                 json_body=body,
@@ -1296,13 +1228,14 @@ class Client(SyncBase):
         Create callback.
 
         Args:
+            body: A callback call to start: `models.CallbackCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.Callback = self._call(
             OPERATIONS["create_callback"],
             self._build(
                 OPERATIONS["create_callback"],
-                f"/extension/{extension_id}/callback/",
+                f"/extension/{segment(extension_id)}/callback/",
                 {},
                 {},
                 json_body=body,
@@ -1327,12 +1260,13 @@ class Client(SyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             chat_id: Chat id.
+            body: Change to apply to all messages of the chat: `models.ChatMessagesUpdate`, or a mapping of its fields. Left out when None.
         """
         result: list[models.ChatMessage] = self._call(
             OPERATIONS["update_chat_messages"],
             self._build(
                 OPERATIONS["update_chat_messages"],
-                f"/extension/{extension_id}/chat/{chat_id}/messages/",
+                f"/extension/{segment(extension_id)}/chat/{segment(chat_id)}/messages/",
                 {},
                 {},
                 json_body=body,
@@ -1361,7 +1295,7 @@ class Client(SyncBase):
             OPERATIONS["delete_chat_messages"],
             self._build(
                 OPERATIONS["delete_chat_messages"],
-                f"/extension/{extension_id}/chat/{chat_id}/messages/",
+                f"/extension/{segment(extension_id)}/chat/{segment(chat_id)}/messages/",
                 {},
                 {},
             ),
@@ -1387,7 +1321,7 @@ class Client(SyncBase):
             OPERATIONS["get_conference"],
             self._build(
                 OPERATIONS["get_conference"],
-                f"/extension/{extension_id}/conference/",
+                f"/extension/{segment(extension_id)}/conference/",
                 {},
                 {},
             ),
@@ -1409,12 +1343,13 @@ class Client(SyncBase):
 
         Args:
             extension_id: Extension id (typed string in the document).
+            body: Conference configuration fields to change: `models.ConferenceUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.Conference = self._call(
             OPERATIONS["update_conference"],
             self._build(
                 OPERATIONS["update_conference"],
-                f"/extension/{extension_id}/conference/",
+                f"/extension/{segment(extension_id)}/conference/",
                 {},
                 {},
                 json_body=body,
@@ -1443,7 +1378,7 @@ class Client(SyncBase):
             OPERATIONS["get_conference_status"],
             self._build(
                 OPERATIONS["get_conference_status"],
-                f"/extension/{extension_id}/conference/status/",
+                f"/extension/{segment(extension_id)}/conference/status/",
                 {
                     "action": action,
                 },
@@ -1467,12 +1402,13 @@ class Client(SyncBase):
 
         Args:
             extension_id: Extension id (typed string in the document).
+            body: Actions on the running conference: `models.ConferenceManage`, or a mapping of its fields. Left out when None.
         """
         result: models.UndocumentedResult = self._call(
             OPERATIONS["manage_conference"],
             self._build(
                 OPERATIONS["manage_conference"],
-                f"/extension/{extension_id}/conference/status/",
+                f"/extension/{segment(extension_id)}/conference/status/",
                 {},
                 {},
                 json_body=body,
@@ -1499,7 +1435,7 @@ class Client(SyncBase):
             OPERATIONS["list_current_calls"],
             self._build(
                 OPERATIONS["list_current_calls"],
-                f"/extension/{extension_id}/current_calls/",
+                f"/extension/{segment(extension_id)}/current_calls/",
                 {},
                 {},
             ),
@@ -1527,7 +1463,7 @@ class Client(SyncBase):
             OPERATIONS["get_current_call"],
             self._build(
                 OPERATIONS["get_current_call"],
-                f"/extension/{extension_id}/current_calls/{call_api_id}",
+                f"/extension/{segment(extension_id)}/current_calls/{segment(call_api_id)}",
                 {},
                 {},
             ),
@@ -1549,6 +1485,7 @@ class Client(SyncBase):
         Update call.
 
         Args:
+            body: Action on an active call: `models.CurrentCallUpdate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
             call_api_id: Call id (call_api_id) of an active call.
         """
@@ -1556,7 +1493,7 @@ class Client(SyncBase):
             OPERATIONS["update_current_call"],
             self._build(
                 OPERATIONS["update_current_call"],
-                f"/extension/{extension_id}/current_calls/{call_api_id}",
+                f"/extension/{segment(extension_id)}/current_calls/{segment(call_api_id)}",
                 {},
                 {},
                 json_body=body,
@@ -1585,7 +1522,7 @@ class Client(SyncBase):
             OPERATIONS["delete_current_call"],
             self._build(
                 OPERATIONS["delete_current_call"],
-                f"/extension/{extension_id}/current_calls/{call_api_id}",
+                f"/extension/{segment(extension_id)}/current_calls/{segment(call_api_id)}",
                 {},
                 {},
             ),
@@ -1611,7 +1548,7 @@ class Client(SyncBase):
             OPERATIONS["list_events"],
             self._build(
                 OPERATIONS["list_events"],
-                f"/extension/{extension_id}/event/",
+                f"/extension/{segment(extension_id)}/event/",
                 {},
                 {},
             ),
@@ -1632,13 +1569,14 @@ class Client(SyncBase):
         Add extension event.
 
         Args:
+            body: A new event subscription: `models.EventCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.Event = self._call(
             OPERATIONS["create_event"],
             self._build(
                 OPERATIONS["create_event"],
-                f"/extension/{extension_id}/event/",
+                f"/extension/{segment(extension_id)}/event/",
                 {},
                 {},
                 json_body=body,
@@ -1665,7 +1603,7 @@ class Client(SyncBase):
             OPERATIONS["delete_events"],
             self._build(
                 OPERATIONS["delete_events"],
-                f"/extension/{extension_id}/event/",
+                f"/extension/{segment(extension_id)}/event/",
                 {},
                 {},
             ),
@@ -1693,7 +1631,7 @@ class Client(SyncBase):
             OPERATIONS["get_event"],
             self._build(
                 OPERATIONS["get_event"],
-                f"/extension/{extension_id}/event/{id}",
+                f"/extension/{segment(extension_id)}/event/{segment(id)}",
                 {},
                 {},
             ),
@@ -1717,12 +1655,13 @@ class Client(SyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             id: Resource id.
+            body: Event subscription fields to change: `models.EventUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.Event = self._call(
             OPERATIONS["update_event"],
             self._build(
                 OPERATIONS["update_event"],
-                f"/extension/{extension_id}/event/{id}",
+                f"/extension/{segment(extension_id)}/event/{segment(id)}",
                 {},
                 {},
                 json_body=body,
@@ -1751,7 +1690,7 @@ class Client(SyncBase):
             OPERATIONS["delete_event"],
             self._build(
                 OPERATIONS["delete_event"],
-                f"/extension/{extension_id}/event/{id}",
+                f"/extension/{segment(extension_id)}/event/{segment(id)}",
                 {},
                 {},
             ),
@@ -1777,7 +1716,7 @@ class Client(SyncBase):
             OPERATIONS["get_extension"],
             self._build(
                 OPERATIONS["get_extension"],
-                f"/extension/{extension_id}/extension/",
+                f"/extension/{segment(extension_id)}/extension/",
                 {},
                 {},
             ),
@@ -1803,7 +1742,7 @@ class Client(SyncBase):
             OPERATIONS["get_fax_config"],
             self._build(
                 OPERATIONS["get_fax_config"],
-                f"/extension/{extension_id}/fax/",
+                f"/extension/{segment(extension_id)}/fax/",
                 {},
                 {},
             ),
@@ -1825,12 +1764,13 @@ class Client(SyncBase):
 
         Args:
             extension_id: Extension id (typed string in the document).
+            body: Fax configuration fields to change: `models.FaxConfigUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.FaxConfig = self._call(
             OPERATIONS["update_fax_config"],
             self._build(
                 OPERATIONS["update_fax_config"],
-                f"/extension/{extension_id}/fax/",
+                f"/extension/{segment(extension_id)}/fax/",
                 {},
                 {},
                 json_body=body,
@@ -1859,7 +1799,7 @@ class Client(SyncBase):
             OPERATIONS["get_incoming_fax"],
             self._build(
                 OPERATIONS["get_incoming_fax"],
-                f"/extension/{extension_id}/fax/in/{fax_uuid}",
+                f"/extension/{segment(extension_id)}/fax/in/{segment(fax_uuid)}",
                 {},
                 {},
             ),
@@ -1889,7 +1829,7 @@ class Client(SyncBase):
             OPERATIONS["send_fax_message"],
             self._build(
                 OPERATIONS["send_fax_message"],
-                f"/extension/{extension_id}/fax/out/",
+                f"/extension/{segment(extension_id)}/fax/out/",
                 {},
                 {},
                 form={
@@ -1925,7 +1865,7 @@ class Client(SyncBase):
             OPERATIONS["update_fax_message"],
             self._build(
                 OPERATIONS["update_fax_message"],
-                f"/extension/{extension_id}/fax/out/{message_id}",
+                f"/extension/{segment(extension_id)}/fax/out/{segment(message_id)}",
                 {
                     "action": action,
                 },
@@ -1953,7 +1893,7 @@ class Client(SyncBase):
             OPERATIONS["list_incoming_rules"],
             self._build(
                 OPERATIONS["list_incoming_rules"],
-                f"/extension/{extension_id}/incom_rule/",
+                f"/extension/{segment(extension_id)}/incom_rule/",
                 {},
                 {},
             ),
@@ -1974,13 +1914,14 @@ class Client(SyncBase):
         Add extension incoming call rule.
 
         Args:
+            body: A new incoming call rule: `models.IncomingRuleCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.IncomingRule = self._call(
             OPERATIONS["create_incoming_rule"],
             self._build(
                 OPERATIONS["create_incoming_rule"],
-                f"/extension/{extension_id}/incom_rule/",
+                f"/extension/{segment(extension_id)}/incom_rule/",
                 {},
                 {},
                 json_body=body,
@@ -2007,7 +1948,7 @@ class Client(SyncBase):
             OPERATIONS["get_incoming_rule_order"],
             self._build(
                 OPERATIONS["get_incoming_rule_order"],
-                f"/extension/{extension_id}/incom_rule/order/",
+                f"/extension/{segment(extension_id)}/incom_rule/order/",
                 {},
                 {},
             ),
@@ -2028,13 +1969,14 @@ class Client(SyncBase):
         Update current rules order.
 
         Args:
+            body: All rule ids in the order wanted: `models.RulesOrderUpdate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.RulesOrder = self._call(
             OPERATIONS["update_incoming_rule_order"],
             self._build(
                 OPERATIONS["update_incoming_rule_order"],
-                f"/extension/{extension_id}/incom_rule/order/",
+                f"/extension/{segment(extension_id)}/incom_rule/order/",
                 {},
                 {},
                 json_body=body,
@@ -2063,7 +2005,7 @@ class Client(SyncBase):
             OPERATIONS["get_incoming_rule"],
             self._build(
                 OPERATIONS["get_incoming_rule"],
-                f"/extension/{extension_id}/incom_rule/{rule_id}",
+                f"/extension/{segment(extension_id)}/incom_rule/{segment(rule_id)}",
                 {},
                 {},
             ),
@@ -2087,12 +2029,13 @@ class Client(SyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             rule_id: Rule id.
+            body: Incoming call rule fields to change: `models.IncomingRuleUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.IncomingRule = self._call(
             OPERATIONS["update_incoming_rule"],
             self._build(
                 OPERATIONS["update_incoming_rule"],
-                f"/extension/{extension_id}/incom_rule/{rule_id}",
+                f"/extension/{segment(extension_id)}/incom_rule/{segment(rule_id)}",
                 {},
                 {},
                 json_body=body,
@@ -2121,7 +2064,7 @@ class Client(SyncBase):
             OPERATIONS["delete_incoming_rule"],
             self._build(
                 OPERATIONS["delete_incoming_rule"],
-                f"/extension/{extension_id}/incom_rule/{rule_id}",
+                f"/extension/{segment(extension_id)}/incom_rule/{segment(rule_id)}",
                 {},
                 {},
             ),
@@ -2147,7 +2090,7 @@ class Client(SyncBase):
             OPERATIONS["list_intervals"],
             self._build(
                 OPERATIONS["list_intervals"],
-                f"/extension/{extension_id}/interval/",
+                f"/extension/{segment(extension_id)}/interval/",
                 {},
                 {},
             ),
@@ -2168,13 +2111,14 @@ class Client(SyncBase):
         Add interval.
 
         Args:
+            body: A time interval to create or replace (POST and PUT take the same fields, all required): `models.IntervalWrite`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.Interval = self._call(
             OPERATIONS["create_interval"],
             self._build(
                 OPERATIONS["create_interval"],
-                f"/extension/{extension_id}/interval/",
+                f"/extension/{segment(extension_id)}/interval/",
                 {},
                 {},
                 json_body=body,
@@ -2203,7 +2147,7 @@ class Client(SyncBase):
             OPERATIONS["get_interval"],
             self._build(
                 OPERATIONS["get_interval"],
-                f"/extension/{extension_id}/interval/{interval_id}",
+                f"/extension/{segment(extension_id)}/interval/{segment(interval_id)}",
                 {},
                 {},
             ),
@@ -2225,6 +2169,7 @@ class Client(SyncBase):
         Update interval.
 
         Args:
+            body: A time interval to create or replace (POST and PUT take the same fields, all required): `models.IntervalWrite`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
             interval_id: Interval id.
         """
@@ -2232,7 +2177,7 @@ class Client(SyncBase):
             OPERATIONS["update_interval"],
             self._build(
                 OPERATIONS["update_interval"],
-                f"/extension/{extension_id}/interval/{interval_id}",
+                f"/extension/{segment(extension_id)}/interval/{segment(interval_id)}",
                 {},
                 {},
                 json_body=body,
@@ -2261,7 +2206,7 @@ class Client(SyncBase):
             OPERATIONS["delete_interval"],
             self._build(
                 OPERATIONS["delete_interval"],
-                f"/extension/{extension_id}/interval/{interval_id}",
+                f"/extension/{segment(extension_id)}/interval/{segment(interval_id)}",
                 {},
                 {},
             ),
@@ -2287,7 +2232,7 @@ class Client(SyncBase):
             OPERATIONS["get_ivr"],
             self._build(
                 OPERATIONS["get_ivr"],
-                f"/extension/{extension_id}/ivr/",
+                f"/extension/{segment(extension_id)}/ivr/",
                 {},
                 {},
             ),
@@ -2309,12 +2254,13 @@ class Client(SyncBase):
 
         Args:
             extension_id: Extension id (typed string in the document).
+            body: IVR configuration fields to change: `models.IvrConfigUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.IvrConfig = self._call(
             OPERATIONS["update_ivr"],
             self._build(
                 OPERATIONS["update_ivr"],
-                f"/extension/{extension_id}/ivr/",
+                f"/extension/{segment(extension_id)}/ivr/",
                 {},
                 {},
                 json_body=body,
@@ -2341,7 +2287,7 @@ class Client(SyncBase):
             OPERATIONS["list_ivr_contexts"],
             self._build(
                 OPERATIONS["list_ivr_contexts"],
-                f"/extension/{extension_id}/ivr/context/",
+                f"/extension/{segment(extension_id)}/ivr/context/",
                 {},
                 {},
             ),
@@ -2362,13 +2308,14 @@ class Client(SyncBase):
         Add ivr context.
 
         Args:
+            body: A new IVR context: `models.IvrContextCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.IvrContext = self._call(
             OPERATIONS["create_ivr_context"],
             self._build(
                 OPERATIONS["create_ivr_context"],
-                f"/extension/{extension_id}/ivr/context/",
+                f"/extension/{segment(extension_id)}/ivr/context/",
                 {},
                 {},
                 json_body=body,
@@ -2397,7 +2344,7 @@ class Client(SyncBase):
             OPERATIONS["get_ivr_context"],
             self._build(
                 OPERATIONS["get_ivr_context"],
-                f"/extension/{extension_id}/ivr/context/{context_id}",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}",
                 {},
                 {},
             ),
@@ -2421,12 +2368,13 @@ class Client(SyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             context_id: IVR context id.
+            body: IVR context fields to change: `models.IvrContextUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.IvrContext = self._call(
             OPERATIONS["update_ivr_context"],
             self._build(
                 OPERATIONS["update_ivr_context"],
-                f"/extension/{extension_id}/ivr/context/{context_id}",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}",
                 {},
                 {},
                 json_body=body,
@@ -2455,7 +2403,7 @@ class Client(SyncBase):
             OPERATIONS["delete_ivr_context"],
             self._build(
                 OPERATIONS["delete_ivr_context"],
-                f"/extension/{extension_id}/ivr/context/{context_id}",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}",
                 {},
                 {},
             ),
@@ -2483,7 +2431,7 @@ class Client(SyncBase):
             OPERATIONS["list_ivr_options"],
             self._build(
                 OPERATIONS["list_ivr_options"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/",
                 {},
                 {},
             ),
@@ -2505,6 +2453,7 @@ class Client(SyncBase):
         Add context option.
 
         Args:
+            body: A new option of an IVR context: `models.IvrOptionCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
             context_id: IVR context id.
         """
@@ -2512,7 +2461,7 @@ class Client(SyncBase):
             OPERATIONS["create_ivr_option"],
             self._build(
                 OPERATIONS["create_ivr_option"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/",
                 {},
                 {},
                 json_body=body,
@@ -2543,7 +2492,7 @@ class Client(SyncBase):
             OPERATIONS["delete_ivr_option"],
             self._build(
                 OPERATIONS["delete_ivr_option"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/{segment(option_digits)}",
                 {},
                 {},
             ),
@@ -2573,7 +2522,7 @@ class Client(SyncBase):
             OPERATIONS["list_ivr_rules"],
             self._build(
                 OPERATIONS["list_ivr_rules"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/{segment(option_digits)}/rules/",
                 {},
                 {},
             ),
@@ -2596,6 +2545,7 @@ class Client(SyncBase):
         Add context rule.
 
         Args:
+            body: A new rule of an IVR context option: `models.IvrRuleCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
             context_id: IVR context id.
             option_digits: Digits of the IVR context option.
@@ -2604,7 +2554,7 @@ class Client(SyncBase):
             OPERATIONS["create_ivr_rule"],
             self._build(
                 OPERATIONS["create_ivr_rule"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/{segment(option_digits)}/rules/",
                 {},
                 {},
                 json_body=body,
@@ -2635,7 +2585,7 @@ class Client(SyncBase):
             OPERATIONS["get_ivr_rule_order"],
             self._build(
                 OPERATIONS["get_ivr_rule_order"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/order/",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/{segment(option_digits)}/rules/order/",
                 {},
                 {},
             ),
@@ -2658,6 +2608,7 @@ class Client(SyncBase):
         Udpate context option rules order.
 
         Args:
+            body: All rule ids in the order wanted: `models.RulesOrderUpdate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
             context_id: IVR context id.
             option_digits: Digits of the IVR context option.
@@ -2666,7 +2617,7 @@ class Client(SyncBase):
             OPERATIONS["update_ivr_rule_order"],
             self._build(
                 OPERATIONS["update_ivr_rule_order"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/order/",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/{segment(option_digits)}/rules/order/",
                 {},
                 {},
                 json_body=body,
@@ -2699,7 +2650,7 @@ class Client(SyncBase):
             OPERATIONS["get_ivr_rule"],
             self._build(
                 OPERATIONS["get_ivr_rule"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/{rule_id}",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/{segment(option_digits)}/rules/{segment(rule_id)}",
                 {},
                 {},
             ),
@@ -2727,12 +2678,13 @@ class Client(SyncBase):
             context_id: IVR context id.
             option_digits: Digits of the IVR context option.
             rule_id: Rule id.
+            body: IVR rule fields to change: `models.IvrRuleUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.IvrRule = self._call(
             OPERATIONS["update_ivr_rule"],
             self._build(
                 OPERATIONS["update_ivr_rule"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/{rule_id}",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/{segment(option_digits)}/rules/{segment(rule_id)}",
                 {},
                 {},
                 json_body=body,
@@ -2765,7 +2717,7 @@ class Client(SyncBase):
             OPERATIONS["delete_ivr_rule"],
             self._build(
                 OPERATIONS["delete_ivr_rule"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/{rule_id}",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/{segment(option_digits)}/rules/{segment(rule_id)}",
                 {},
                 {},
             ),
@@ -2791,7 +2743,7 @@ class Client(SyncBase):
             OPERATIONS["get_ivr_scheme"],
             self._build(
                 OPERATIONS["get_ivr_scheme"],
-                f"/extension/{extension_id}/ivr/scheme/",
+                f"/extension/{segment(extension_id)}/ivr/scheme/",
                 {},
                 {},
             ),
@@ -2817,7 +2769,7 @@ class Client(SyncBase):
             OPERATIONS["list_mail_notifications"],
             self._build(
                 OPERATIONS["list_mail_notifications"],
-                f"/extension/{extension_id}/mail_notification/",
+                f"/extension/{segment(extension_id)}/mail_notification/",
                 {},
                 {},
             ),
@@ -2838,13 +2790,14 @@ class Client(SyncBase):
         Add extension notification.
 
         Args:
+            body: A new e-mail notification: `models.MailNotificationCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.MailNotification = self._call(
             OPERATIONS["create_mail_notification"],
             self._build(
                 OPERATIONS["create_mail_notification"],
-                f"/extension/{extension_id}/mail_notification/",
+                f"/extension/{segment(extension_id)}/mail_notification/",
                 {},
                 {},
                 json_body=body,
@@ -2873,7 +2826,7 @@ class Client(SyncBase):
             OPERATIONS["get_mail_notification"],
             self._build(
                 OPERATIONS["get_mail_notification"],
-                f"/extension/{extension_id}/mail_notification/{id}",
+                f"/extension/{segment(extension_id)}/mail_notification/{segment(id)}",
                 {},
                 {},
             ),
@@ -2897,12 +2850,13 @@ class Client(SyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             id: Resource id.
+            body: E-mail notification fields to change: `models.MailNotificationUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.MailNotification = self._call(
             OPERATIONS["update_mail_notification"],
             self._build(
                 OPERATIONS["update_mail_notification"],
-                f"/extension/{extension_id}/mail_notification/{id}",
+                f"/extension/{segment(extension_id)}/mail_notification/{segment(id)}",
                 {},
                 {},
                 json_body=body,
@@ -2931,7 +2885,7 @@ class Client(SyncBase):
             OPERATIONS["delete_mail_notification"],
             self._build(
                 OPERATIONS["delete_mail_notification"],
-                f"/extension/{extension_id}/mail_notification/{id}",
+                f"/extension/{segment(extension_id)}/mail_notification/{segment(id)}",
                 {},
                 {},
             ),
@@ -2957,7 +2911,7 @@ class Client(SyncBase):
             OPERATIONS["get_phone"],
             self._build(
                 OPERATIONS["get_phone"],
-                f"/extension/{extension_id}/phone/",
+                f"/extension/{segment(extension_id)}/phone/",
                 {},
                 {},
             ),
@@ -2979,12 +2933,13 @@ class Client(SyncBase):
 
         Args:
             extension_id: Extension id (typed string in the document).
+            body: Phone configuration fields to change: `models.PhoneUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.Phone = self._call(
             OPERATIONS["update_phone"],
             self._build(
                 OPERATIONS["update_phone"],
-                f"/extension/{extension_id}/phone/",
+                f"/extension/{segment(extension_id)}/phone/",
                 {},
                 {},
                 json_body=body,
@@ -3011,7 +2966,7 @@ class Client(SyncBase):
             OPERATIONS["get_queue"],
             self._build(
                 OPERATIONS["get_queue"],
-                f"/extension/{extension_id}/queue/",
+                f"/extension/{segment(extension_id)}/queue/",
                 {},
                 {},
             ),
@@ -3033,12 +2988,13 @@ class Client(SyncBase):
 
         Args:
             extension_id: Extension id (typed string in the document).
+            body: Queue configuration fields to change: `models.QueueUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.Queue = self._call(
             OPERATIONS["update_queue"],
             self._build(
                 OPERATIONS["update_queue"],
-                f"/extension/{extension_id}/queue/",
+                f"/extension/{segment(extension_id)}/queue/",
                 {},
                 {},
                 json_body=body,
@@ -3065,7 +3021,7 @@ class Client(SyncBase):
             OPERATIONS["list_queue_local_agents"],
             self._build(
                 OPERATIONS["list_queue_local_agents"],
-                f"/extension/{extension_id}/queue/agents/local/",
+                f"/extension/{segment(extension_id)}/queue/agents/local/",
                 {},
                 {},
             ),
@@ -3086,13 +3042,14 @@ class Client(SyncBase):
         Add agent to queue.
 
         Args:
+            body: An agent to add to a queue, or a queue to add to an agent: `models.QueueAgentCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.QueueAgent = self._call(
             OPERATIONS["create_queue_local_agent"],
             self._build(
                 OPERATIONS["create_queue_local_agent"],
-                f"/extension/{extension_id}/queue/agents/local/",
+                f"/extension/{segment(extension_id)}/queue/agents/local/",
                 {},
                 {},
                 json_body=body,
@@ -3121,7 +3078,7 @@ class Client(SyncBase):
             OPERATIONS["get_queue_local_agent"],
             self._build(
                 OPERATIONS["get_queue_local_agent"],
-                f"/extension/{extension_id}/queue/agents/local/{agent_id}",
+                f"/extension/{segment(extension_id)}/queue/agents/local/{segment(agent_id)}",
                 {},
                 {},
             ),
@@ -3145,12 +3102,13 @@ class Client(SyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             agent_id: Agent id.
+            body: Queue agent fields to change: `models.QueueAgentUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.QueueAgent = self._call(
             OPERATIONS["update_queue_local_agent"],
             self._build(
                 OPERATIONS["update_queue_local_agent"],
-                f"/extension/{extension_id}/queue/agents/local/{agent_id}",
+                f"/extension/{segment(extension_id)}/queue/agents/local/{segment(agent_id)}",
                 {},
                 {},
                 json_body=body,
@@ -3179,7 +3137,7 @@ class Client(SyncBase):
             OPERATIONS["delete_queue_local_agent"],
             self._build(
                 OPERATIONS["delete_queue_local_agent"],
-                f"/extension/{extension_id}/queue/agents/local/{agent_id}",
+                f"/extension/{segment(extension_id)}/queue/agents/local/{segment(agent_id)}",
                 {},
                 {},
             ),
@@ -3205,7 +3163,7 @@ class Client(SyncBase):
             OPERATIONS["list_queue_remote_agents"],
             self._build(
                 OPERATIONS["list_queue_remote_agents"],
-                f"/extension/{extension_id}/queue/agents/remote/",
+                f"/extension/{segment(extension_id)}/queue/agents/remote/",
                 {},
                 {},
             ),
@@ -3226,13 +3184,14 @@ class Client(SyncBase):
         Add queue to agent.
 
         Args:
+            body: An agent to add to a queue, or a queue to add to an agent: `models.QueueAgentCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.QueueAgent = self._call(
             OPERATIONS["create_queue_remote_agent"],
             self._build(
                 OPERATIONS["create_queue_remote_agent"],
-                f"/extension/{extension_id}/queue/agents/remote/",
+                f"/extension/{segment(extension_id)}/queue/agents/remote/",
                 {},
                 {},
                 json_body=body,
@@ -3261,7 +3220,7 @@ class Client(SyncBase):
             OPERATIONS["get_queue_remote_agent"],
             self._build(
                 OPERATIONS["get_queue_remote_agent"],
-                f"/extension/{extension_id}/queue/agents/remote/{agent_id}",
+                f"/extension/{segment(extension_id)}/queue/agents/remote/{segment(agent_id)}",
                 {},
                 {},
             ),
@@ -3285,12 +3244,13 @@ class Client(SyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             agent_id: Agent id.
+            body: Queue agent fields to change: `models.QueueAgentUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.QueueAgent = self._call(
             OPERATIONS["update_queue_remote_agent"],
             self._build(
                 OPERATIONS["update_queue_remote_agent"],
-                f"/extension/{extension_id}/queue/agents/remote/{agent_id}",
+                f"/extension/{segment(extension_id)}/queue/agents/remote/{segment(agent_id)}",
                 {},
                 {},
                 json_body=body,
@@ -3319,7 +3279,7 @@ class Client(SyncBase):
             OPERATIONS["delete_queue_remote_agent"],
             self._build(
                 OPERATIONS["delete_queue_remote_agent"],
-                f"/extension/{extension_id}/queue/agents/remote/{agent_id}",
+                f"/extension/{segment(extension_id)}/queue/agents/remote/{segment(agent_id)}",
                 {},
                 {},
             ),
@@ -3345,7 +3305,7 @@ class Client(SyncBase):
             OPERATIONS["get_queue_status"],
             self._build(
                 OPERATIONS["get_queue_status"],
-                f"/extension/{extension_id}/queue/status/",
+                f"/extension/{segment(extension_id)}/queue/status/",
                 {},
                 {},
             ),
@@ -3371,7 +3331,7 @@ class Client(SyncBase):
             OPERATIONS["list_queue_agent_statuses"],
             self._build(
                 OPERATIONS["list_queue_agent_statuses"],
-                f"/extension/{extension_id}/queue/status/agents/",
+                f"/extension/{segment(extension_id)}/queue/status/agents/",
                 {},
                 {},
             ),
@@ -3397,7 +3357,7 @@ class Client(SyncBase):
             OPERATIONS["list_queue_member_statuses"],
             self._build(
                 OPERATIONS["list_queue_member_statuses"],
-                f"/extension/{extension_id}/queue/status/members/",
+                f"/extension/{segment(extension_id)}/queue/status/members/",
                 {},
                 {},
             ),
@@ -3433,7 +3393,7 @@ class Client(SyncBase):
             OPERATIONS["list_records"],
             self._build(
                 OPERATIONS["list_records"],
-                f"/extension/{extension_id}/record/",
+                f"/extension/{segment(extension_id)}/record/",
                 {
                     "page": page,
                     "per_page": per_page,
@@ -3460,12 +3420,14 @@ class Client(SyncBase):
         """Every item of `list_records`, fetching page after page (`page` counting up, `per_page` items a page).
 
         Takes the same arguments as `list_records`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_records"],
             self._build(
                 OPERATIONS["list_records"],
-                f"/extension/{extension_id}/record/",
+                f"/extension/{segment(extension_id)}/record/",
                 {
                     "page": page,
                     "per_page": per_page,
@@ -3500,7 +3462,7 @@ class Client(SyncBase):
             OPERATIONS["get_record_stats"],
             self._build(
                 OPERATIONS["get_record_stats"],
-                f"/extension/{extension_id}/record/stats/",
+                f"/extension/{segment(extension_id)}/record/stats/",
                 {
                     "start_datetime": start_datetime,
                     "end_datetime": end_datetime,
@@ -3531,7 +3493,7 @@ class Client(SyncBase):
             OPERATIONS["get_record"],
             self._build(
                 OPERATIONS["get_record"],
-                f"/extension/{extension_id}/record/{record_uuid}",
+                f"/extension/{segment(extension_id)}/record/{segment(record_uuid)}",
                 {},
                 {},
             ),
@@ -3559,7 +3521,7 @@ class Client(SyncBase):
             OPERATIONS["download_record"],
             self._build(
                 OPERATIONS["download_record"],
-                f"/extension/{extension_id}/record/{record_uuid}/download/",
+                f"/extension/{segment(extension_id)}/record/{segment(record_uuid)}/download/",
                 {},
                 {},
             ),
@@ -3587,7 +3549,7 @@ class Client(SyncBase):
             OPERATIONS["get_record_storage_url"],
             self._build(
                 OPERATIONS["get_record_storage_url"],
-                f"/extension/{extension_id}/record/{record_uuid}/storage_url/",
+                f"/extension/{segment(extension_id)}/record/{segment(record_uuid)}/storage_url/",
                 {},
                 {},
             ),
@@ -3613,7 +3575,7 @@ class Client(SyncBase):
             OPERATIONS["get_registration_status"],
             self._build(
                 OPERATIONS["get_registration_status"],
-                f"/extension/{extension_id}/registration/",
+                f"/extension/{segment(extension_id)}/registration/",
                 {},
                 {},
             ),
@@ -3639,7 +3601,7 @@ class Client(SyncBase):
             OPERATIONS["delete_registrations"],
             self._build(
                 OPERATIONS["delete_registrations"],
-                f"/extension/{extension_id}/registration/",
+                f"/extension/{segment(extension_id)}/registration/",
                 {},
                 {},
             ),
@@ -3667,7 +3629,7 @@ class Client(SyncBase):
             OPERATIONS["delete_registration"],
             self._build(
                 OPERATIONS["delete_registration"],
-                f"/extension/{extension_id}/registration/{registration_id}",
+                f"/extension/{segment(extension_id)}/registration/{segment(registration_id)}",
                 {},
                 {},
             ),
@@ -3701,7 +3663,7 @@ class Client(SyncBase):
             OPERATIONS["list_sounds"],
             self._build(
                 OPERATIONS["list_sounds"],
-                f"/extension/{extension_id}/sound/",
+                f"/extension/{segment(extension_id)}/sound/",
                 {
                     "page": page,
                     "per_page": per_page,
@@ -3726,12 +3688,14 @@ class Client(SyncBase):
         """Every item of `list_sounds`, fetching page after page (`page` counting up, `per_page` items a page).
 
         Takes the same arguments as `list_sounds`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_sounds"],
             self._build(
                 OPERATIONS["list_sounds"],
-                f"/extension/{extension_id}/sound/",
+                f"/extension/{segment(extension_id)}/sound/",
                 {
                     "page": page,
                     "per_page": per_page,
@@ -3763,7 +3727,7 @@ class Client(SyncBase):
             OPERATIONS["download_sound"],
             self._build(
                 OPERATIONS["download_sound"],
-                f"/extension/{extension_id}/sound/{sound_id}/download/",
+                f"/extension/{segment(extension_id)}/sound/{segment(sound_id)}/download/",
                 {},
                 {},
             ),
@@ -3785,6 +3749,7 @@ class Client(SyncBase):
         Update call with speech to text.
 
         Args:
+            body: Start or stop speech recognition on a call: `models.SpeechToTextUpdate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
             call_api_id: Call id (call_api_id) of an active call.
         """
@@ -3792,7 +3757,7 @@ class Client(SyncBase):
             OPERATIONS["update_speech_to_text"],
             self._build(
                 OPERATIONS["update_speech_to_text"],
-                f"/extension/{extension_id}/speech_to_text/{call_api_id}",
+                f"/extension/{segment(extension_id)}/speech_to_text/{segment(call_api_id)}",
                 {},
                 {},
                 json_body=body,
@@ -3835,7 +3800,7 @@ class Client(SyncBase):
             OPERATIONS["list_users"],
             self._build(
                 OPERATIONS["list_users"],
-                f"/extension/{extension_id}/user/extension/",
+                f"/extension/{segment(extension_id)}/user/extension/",
                 {
                     "id": id,
                     "login": login,
@@ -3865,13 +3830,14 @@ class Client(SyncBase):
         Add new user extension.
 
         Args:
+            body: A new user of an extension: `models.UserCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.User = self._call(
             OPERATIONS["create_user"],
             self._build(
                 OPERATIONS["create_user"],
-                f"/extension/{extension_id}/user/extension/",
+                f"/extension/{segment(extension_id)}/user/extension/",
                 {},
                 {},
                 json_body=body,
@@ -3900,7 +3866,7 @@ class Client(SyncBase):
             OPERATIONS["get_user"],
             self._build(
                 OPERATIONS["get_user"],
-                f"/extension/{extension_id}/user/extension/{user_id}",
+                f"/extension/{segment(extension_id)}/user/extension/{segment(user_id)}",
                 {},
                 {},
             ),
@@ -3924,12 +3890,13 @@ class Client(SyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             user_id: User id.
+            body: User fields to change: `models.UserUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.User = self._call(
             OPERATIONS["update_user"],
             self._build(
                 OPERATIONS["update_user"],
-                f"/extension/{extension_id}/user/extension/{user_id}",
+                f"/extension/{segment(extension_id)}/user/extension/{segment(user_id)}",
                 {},
                 {},
                 json_body=body,
@@ -3958,7 +3925,7 @@ class Client(SyncBase):
             OPERATIONS["delete_user"],
             self._build(
                 OPERATIONS["delete_user"],
-                f"/extension/{extension_id}/user/extension/{user_id}",
+                f"/extension/{segment(extension_id)}/user/extension/{segment(user_id)}",
                 {},
                 {},
             ),
@@ -3980,6 +3947,7 @@ class Client(SyncBase):
         Update call with valet_parking.
 
         Args:
+            body: Valet parking action on a call: `models.ValetParkUpdate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
             call_api_id: Call id (call_api_id) of an active call.
         """
@@ -3987,7 +3955,7 @@ class Client(SyncBase):
             OPERATIONS["update_valet_park"],
             self._build(
                 OPERATIONS["update_valet_park"],
-                f"/extension/{extension_id}/valet_park/{call_api_id}",
+                f"/extension/{segment(extension_id)}/valet_park/{segment(call_api_id)}",
                 {},
                 {},
                 json_body=body,
@@ -4016,7 +3984,7 @@ class Client(SyncBase):
             OPERATIONS["get_voicemail"],
             self._build(
                 OPERATIONS["get_voicemail"],
-                f"/extension/{extension_id}/voicemail/{record_uuid}",
+                f"/extension/{segment(extension_id)}/voicemail/{segment(record_uuid)}",
                 {},
                 {},
             ),
@@ -4044,7 +4012,7 @@ class Client(SyncBase):
             OPERATIONS["get_voicemail_storage_url"],
             self._build(
                 OPERATIONS["get_voicemail_storage_url"],
-                f"/extension/{extension_id}/voicemail/{record_uuid}/storage_url/",
+                f"/extension/{segment(extension_id)}/voicemail/{segment(record_uuid)}/storage_url/",
                 {},
                 {},
             ),
@@ -4118,7 +4086,9 @@ class AsyncClient(AsyncBase):
         super().__init__(
             base_url, DEFAULT_BASE_URL, credentials, ERROR_SHAPE, headers, retry or NO_RETRY, _limiter(rate_limit)
         )
-        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        # The send loop follows same-origin redirects itself; httpx would carry custom credential headers,
+        # query keys and request cookies to any host, and the OAuth2 token request must not move at all.
+        self._http = httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -4175,7 +4145,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_agents"],
             self._build(
                 OPERATIONS["list_agents"],
-                f"/extension/{extension_id}/agent/",
+                f"/extension/{segment(extension_id)}/agent/",
                 {},
                 {},
             ),
@@ -4196,13 +4166,14 @@ class AsyncClient(AsyncBase):
         Add new agent.
 
         Args:
+            body: Fields of a new agent: `models.AgentCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.Agent = await self._call(
             OPERATIONS["create_agent"],
             self._build(
                 OPERATIONS["create_agent"],
-                f"/extension/{extension_id}/agent/",
+                f"/extension/{segment(extension_id)}/agent/",
                 {},
                 {},
                 json_body=body,
@@ -4231,7 +4202,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_agent"],
             self._build(
                 OPERATIONS["get_agent"],
-                f"/extension/{extension_id}/agent/{agent_id}",
+                f"/extension/{segment(extension_id)}/agent/{segment(agent_id)}",
                 {},
                 {},
             ),
@@ -4255,12 +4226,13 @@ class AsyncClient(AsyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             agent_id: Agent id.
+            body: Agent fields to change: `models.AgentUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.Agent = await self._call(
             OPERATIONS["update_agent"],
             self._build(
                 OPERATIONS["update_agent"],
-                f"/extension/{extension_id}/agent/{agent_id}",
+                f"/extension/{segment(extension_id)}/agent/{segment(agent_id)}",
                 {},
                 {},
                 json_body=body,
@@ -4291,7 +4263,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_agent"],
             self._build(
                 OPERATIONS["delete_agent"],
-                f"/extension/{extension_id}/agent/{agent_id}",
+                f"/extension/{segment(extension_id)}/agent/{segment(agent_id)}",
                 {
                     "remove_from_queues": remove_from_queues,
                 },
@@ -4329,7 +4301,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_aliases"],
             self._build(
                 OPERATIONS["list_aliases"],
-                f"/extension/{extension_id}/alias/",
+                f"/extension/{segment(extension_id)}/alias/",
                 {
                     "page": page,
                     "per_page": per_page,
@@ -4356,12 +4328,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_aliases`, fetching page after page (`page` counting up, `per_page` items a page).
 
         Takes the same arguments as `list_aliases`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_aliases"],
             self._build(
                 OPERATIONS["list_aliases"],
-                f"/extension/{extension_id}/alias/",
+                f"/extension/{segment(extension_id)}/alias/",
                 {
                     "page": page,
                     "per_page": per_page,
@@ -4392,7 +4366,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_ani"],
             self._build(
                 OPERATIONS["get_ani"],
-                f"/extension/{extension_id}/ani/",
+                f"/extension/{segment(extension_id)}/ani/",
                 {},
                 {},
             ),
@@ -4413,13 +4387,14 @@ class AsyncClient(AsyncBase):
         Update extension ani.
 
         Args:
+            body: The new ANI of the extension: `models.AniUpdate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.Ani = await self._call(
             OPERATIONS["update_ani"],
             self._build(
                 OPERATIONS["update_ani"],
-                f"/extension/{extension_id}/ani/",
+                f"/extension/{segment(extension_id)}/ani/",
                 {},
                 {},
                 json_body=body,
@@ -4441,13 +4416,14 @@ class AsyncClient(AsyncBase):
         Create callback.
 
         Args:
+            body: A callback call to start: `models.CallbackCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.Callback = await self._call(
             OPERATIONS["create_callback"],
             self._build(
                 OPERATIONS["create_callback"],
-                f"/extension/{extension_id}/callback/",
+                f"/extension/{segment(extension_id)}/callback/",
                 {},
                 {},
                 json_body=body,
@@ -4472,12 +4448,13 @@ class AsyncClient(AsyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             chat_id: Chat id.
+            body: Change to apply to all messages of the chat: `models.ChatMessagesUpdate`, or a mapping of its fields. Left out when None.
         """
         result: list[models.ChatMessage] = await self._call(
             OPERATIONS["update_chat_messages"],
             self._build(
                 OPERATIONS["update_chat_messages"],
-                f"/extension/{extension_id}/chat/{chat_id}/messages/",
+                f"/extension/{segment(extension_id)}/chat/{segment(chat_id)}/messages/",
                 {},
                 {},
                 json_body=body,
@@ -4506,7 +4483,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_chat_messages"],
             self._build(
                 OPERATIONS["delete_chat_messages"],
-                f"/extension/{extension_id}/chat/{chat_id}/messages/",
+                f"/extension/{segment(extension_id)}/chat/{segment(chat_id)}/messages/",
                 {},
                 {},
             ),
@@ -4532,7 +4509,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_conference"],
             self._build(
                 OPERATIONS["get_conference"],
-                f"/extension/{extension_id}/conference/",
+                f"/extension/{segment(extension_id)}/conference/",
                 {},
                 {},
             ),
@@ -4554,12 +4531,13 @@ class AsyncClient(AsyncBase):
 
         Args:
             extension_id: Extension id (typed string in the document).
+            body: Conference configuration fields to change: `models.ConferenceUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.Conference = await self._call(
             OPERATIONS["update_conference"],
             self._build(
                 OPERATIONS["update_conference"],
-                f"/extension/{extension_id}/conference/",
+                f"/extension/{segment(extension_id)}/conference/",
                 {},
                 {},
                 json_body=body,
@@ -4588,7 +4566,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_conference_status"],
             self._build(
                 OPERATIONS["get_conference_status"],
-                f"/extension/{extension_id}/conference/status/",
+                f"/extension/{segment(extension_id)}/conference/status/",
                 {
                     "action": action,
                 },
@@ -4612,12 +4590,13 @@ class AsyncClient(AsyncBase):
 
         Args:
             extension_id: Extension id (typed string in the document).
+            body: Actions on the running conference: `models.ConferenceManage`, or a mapping of its fields. Left out when None.
         """
         result: models.UndocumentedResult = await self._call(
             OPERATIONS["manage_conference"],
             self._build(
                 OPERATIONS["manage_conference"],
-                f"/extension/{extension_id}/conference/status/",
+                f"/extension/{segment(extension_id)}/conference/status/",
                 {},
                 {},
                 json_body=body,
@@ -4644,7 +4623,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_current_calls"],
             self._build(
                 OPERATIONS["list_current_calls"],
-                f"/extension/{extension_id}/current_calls/",
+                f"/extension/{segment(extension_id)}/current_calls/",
                 {},
                 {},
             ),
@@ -4672,7 +4651,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_current_call"],
             self._build(
                 OPERATIONS["get_current_call"],
-                f"/extension/{extension_id}/current_calls/{call_api_id}",
+                f"/extension/{segment(extension_id)}/current_calls/{segment(call_api_id)}",
                 {},
                 {},
             ),
@@ -4694,6 +4673,7 @@ class AsyncClient(AsyncBase):
         Update call.
 
         Args:
+            body: Action on an active call: `models.CurrentCallUpdate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
             call_api_id: Call id (call_api_id) of an active call.
         """
@@ -4701,7 +4681,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_current_call"],
             self._build(
                 OPERATIONS["update_current_call"],
-                f"/extension/{extension_id}/current_calls/{call_api_id}",
+                f"/extension/{segment(extension_id)}/current_calls/{segment(call_api_id)}",
                 {},
                 {},
                 json_body=body,
@@ -4730,7 +4710,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_current_call"],
             self._build(
                 OPERATIONS["delete_current_call"],
-                f"/extension/{extension_id}/current_calls/{call_api_id}",
+                f"/extension/{segment(extension_id)}/current_calls/{segment(call_api_id)}",
                 {},
                 {},
             ),
@@ -4756,7 +4736,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_events"],
             self._build(
                 OPERATIONS["list_events"],
-                f"/extension/{extension_id}/event/",
+                f"/extension/{segment(extension_id)}/event/",
                 {},
                 {},
             ),
@@ -4777,13 +4757,14 @@ class AsyncClient(AsyncBase):
         Add extension event.
 
         Args:
+            body: A new event subscription: `models.EventCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.Event = await self._call(
             OPERATIONS["create_event"],
             self._build(
                 OPERATIONS["create_event"],
-                f"/extension/{extension_id}/event/",
+                f"/extension/{segment(extension_id)}/event/",
                 {},
                 {},
                 json_body=body,
@@ -4810,7 +4791,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_events"],
             self._build(
                 OPERATIONS["delete_events"],
-                f"/extension/{extension_id}/event/",
+                f"/extension/{segment(extension_id)}/event/",
                 {},
                 {},
             ),
@@ -4838,7 +4819,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_event"],
             self._build(
                 OPERATIONS["get_event"],
-                f"/extension/{extension_id}/event/{id}",
+                f"/extension/{segment(extension_id)}/event/{segment(id)}",
                 {},
                 {},
             ),
@@ -4862,12 +4843,13 @@ class AsyncClient(AsyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             id: Resource id.
+            body: Event subscription fields to change: `models.EventUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.Event = await self._call(
             OPERATIONS["update_event"],
             self._build(
                 OPERATIONS["update_event"],
-                f"/extension/{extension_id}/event/{id}",
+                f"/extension/{segment(extension_id)}/event/{segment(id)}",
                 {},
                 {},
                 json_body=body,
@@ -4896,7 +4878,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_event"],
             self._build(
                 OPERATIONS["delete_event"],
-                f"/extension/{extension_id}/event/{id}",
+                f"/extension/{segment(extension_id)}/event/{segment(id)}",
                 {},
                 {},
             ),
@@ -4922,7 +4904,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_extension"],
             self._build(
                 OPERATIONS["get_extension"],
-                f"/extension/{extension_id}/extension/",
+                f"/extension/{segment(extension_id)}/extension/",
                 {},
                 {},
             ),
@@ -4948,7 +4930,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_fax_config"],
             self._build(
                 OPERATIONS["get_fax_config"],
-                f"/extension/{extension_id}/fax/",
+                f"/extension/{segment(extension_id)}/fax/",
                 {},
                 {},
             ),
@@ -4970,12 +4952,13 @@ class AsyncClient(AsyncBase):
 
         Args:
             extension_id: Extension id (typed string in the document).
+            body: Fax configuration fields to change: `models.FaxConfigUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.FaxConfig = await self._call(
             OPERATIONS["update_fax_config"],
             self._build(
                 OPERATIONS["update_fax_config"],
-                f"/extension/{extension_id}/fax/",
+                f"/extension/{segment(extension_id)}/fax/",
                 {},
                 {},
                 json_body=body,
@@ -5004,7 +4987,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_incoming_fax"],
             self._build(
                 OPERATIONS["get_incoming_fax"],
-                f"/extension/{extension_id}/fax/in/{fax_uuid}",
+                f"/extension/{segment(extension_id)}/fax/in/{segment(fax_uuid)}",
                 {},
                 {},
             ),
@@ -5034,7 +5017,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["send_fax_message"],
             self._build(
                 OPERATIONS["send_fax_message"],
-                f"/extension/{extension_id}/fax/out/",
+                f"/extension/{segment(extension_id)}/fax/out/",
                 {},
                 {},
                 form={
@@ -5070,7 +5053,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_fax_message"],
             self._build(
                 OPERATIONS["update_fax_message"],
-                f"/extension/{extension_id}/fax/out/{message_id}",
+                f"/extension/{segment(extension_id)}/fax/out/{segment(message_id)}",
                 {
                     "action": action,
                 },
@@ -5098,7 +5081,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_incoming_rules"],
             self._build(
                 OPERATIONS["list_incoming_rules"],
-                f"/extension/{extension_id}/incom_rule/",
+                f"/extension/{segment(extension_id)}/incom_rule/",
                 {},
                 {},
             ),
@@ -5119,13 +5102,14 @@ class AsyncClient(AsyncBase):
         Add extension incoming call rule.
 
         Args:
+            body: A new incoming call rule: `models.IncomingRuleCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.IncomingRule = await self._call(
             OPERATIONS["create_incoming_rule"],
             self._build(
                 OPERATIONS["create_incoming_rule"],
-                f"/extension/{extension_id}/incom_rule/",
+                f"/extension/{segment(extension_id)}/incom_rule/",
                 {},
                 {},
                 json_body=body,
@@ -5152,7 +5136,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_incoming_rule_order"],
             self._build(
                 OPERATIONS["get_incoming_rule_order"],
-                f"/extension/{extension_id}/incom_rule/order/",
+                f"/extension/{segment(extension_id)}/incom_rule/order/",
                 {},
                 {},
             ),
@@ -5173,13 +5157,14 @@ class AsyncClient(AsyncBase):
         Update current rules order.
 
         Args:
+            body: All rule ids in the order wanted: `models.RulesOrderUpdate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.RulesOrder = await self._call(
             OPERATIONS["update_incoming_rule_order"],
             self._build(
                 OPERATIONS["update_incoming_rule_order"],
-                f"/extension/{extension_id}/incom_rule/order/",
+                f"/extension/{segment(extension_id)}/incom_rule/order/",
                 {},
                 {},
                 json_body=body,
@@ -5208,7 +5193,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_incoming_rule"],
             self._build(
                 OPERATIONS["get_incoming_rule"],
-                f"/extension/{extension_id}/incom_rule/{rule_id}",
+                f"/extension/{segment(extension_id)}/incom_rule/{segment(rule_id)}",
                 {},
                 {},
             ),
@@ -5232,12 +5217,13 @@ class AsyncClient(AsyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             rule_id: Rule id.
+            body: Incoming call rule fields to change: `models.IncomingRuleUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.IncomingRule = await self._call(
             OPERATIONS["update_incoming_rule"],
             self._build(
                 OPERATIONS["update_incoming_rule"],
-                f"/extension/{extension_id}/incom_rule/{rule_id}",
+                f"/extension/{segment(extension_id)}/incom_rule/{segment(rule_id)}",
                 {},
                 {},
                 json_body=body,
@@ -5266,7 +5252,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_incoming_rule"],
             self._build(
                 OPERATIONS["delete_incoming_rule"],
-                f"/extension/{extension_id}/incom_rule/{rule_id}",
+                f"/extension/{segment(extension_id)}/incom_rule/{segment(rule_id)}",
                 {},
                 {},
             ),
@@ -5292,7 +5278,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_intervals"],
             self._build(
                 OPERATIONS["list_intervals"],
-                f"/extension/{extension_id}/interval/",
+                f"/extension/{segment(extension_id)}/interval/",
                 {},
                 {},
             ),
@@ -5313,13 +5299,14 @@ class AsyncClient(AsyncBase):
         Add interval.
 
         Args:
+            body: A time interval to create or replace (POST and PUT take the same fields, all required): `models.IntervalWrite`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.Interval = await self._call(
             OPERATIONS["create_interval"],
             self._build(
                 OPERATIONS["create_interval"],
-                f"/extension/{extension_id}/interval/",
+                f"/extension/{segment(extension_id)}/interval/",
                 {},
                 {},
                 json_body=body,
@@ -5348,7 +5335,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_interval"],
             self._build(
                 OPERATIONS["get_interval"],
-                f"/extension/{extension_id}/interval/{interval_id}",
+                f"/extension/{segment(extension_id)}/interval/{segment(interval_id)}",
                 {},
                 {},
             ),
@@ -5370,6 +5357,7 @@ class AsyncClient(AsyncBase):
         Update interval.
 
         Args:
+            body: A time interval to create or replace (POST and PUT take the same fields, all required): `models.IntervalWrite`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
             interval_id: Interval id.
         """
@@ -5377,7 +5365,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_interval"],
             self._build(
                 OPERATIONS["update_interval"],
-                f"/extension/{extension_id}/interval/{interval_id}",
+                f"/extension/{segment(extension_id)}/interval/{segment(interval_id)}",
                 {},
                 {},
                 json_body=body,
@@ -5406,7 +5394,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_interval"],
             self._build(
                 OPERATIONS["delete_interval"],
-                f"/extension/{extension_id}/interval/{interval_id}",
+                f"/extension/{segment(extension_id)}/interval/{segment(interval_id)}",
                 {},
                 {},
             ),
@@ -5432,7 +5420,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_ivr"],
             self._build(
                 OPERATIONS["get_ivr"],
-                f"/extension/{extension_id}/ivr/",
+                f"/extension/{segment(extension_id)}/ivr/",
                 {},
                 {},
             ),
@@ -5454,12 +5442,13 @@ class AsyncClient(AsyncBase):
 
         Args:
             extension_id: Extension id (typed string in the document).
+            body: IVR configuration fields to change: `models.IvrConfigUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.IvrConfig = await self._call(
             OPERATIONS["update_ivr"],
             self._build(
                 OPERATIONS["update_ivr"],
-                f"/extension/{extension_id}/ivr/",
+                f"/extension/{segment(extension_id)}/ivr/",
                 {},
                 {},
                 json_body=body,
@@ -5486,7 +5475,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_ivr_contexts"],
             self._build(
                 OPERATIONS["list_ivr_contexts"],
-                f"/extension/{extension_id}/ivr/context/",
+                f"/extension/{segment(extension_id)}/ivr/context/",
                 {},
                 {},
             ),
@@ -5507,13 +5496,14 @@ class AsyncClient(AsyncBase):
         Add ivr context.
 
         Args:
+            body: A new IVR context: `models.IvrContextCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.IvrContext = await self._call(
             OPERATIONS["create_ivr_context"],
             self._build(
                 OPERATIONS["create_ivr_context"],
-                f"/extension/{extension_id}/ivr/context/",
+                f"/extension/{segment(extension_id)}/ivr/context/",
                 {},
                 {},
                 json_body=body,
@@ -5542,7 +5532,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_ivr_context"],
             self._build(
                 OPERATIONS["get_ivr_context"],
-                f"/extension/{extension_id}/ivr/context/{context_id}",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}",
                 {},
                 {},
             ),
@@ -5566,12 +5556,13 @@ class AsyncClient(AsyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             context_id: IVR context id.
+            body: IVR context fields to change: `models.IvrContextUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.IvrContext = await self._call(
             OPERATIONS["update_ivr_context"],
             self._build(
                 OPERATIONS["update_ivr_context"],
-                f"/extension/{extension_id}/ivr/context/{context_id}",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}",
                 {},
                 {},
                 json_body=body,
@@ -5600,7 +5591,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_ivr_context"],
             self._build(
                 OPERATIONS["delete_ivr_context"],
-                f"/extension/{extension_id}/ivr/context/{context_id}",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}",
                 {},
                 {},
             ),
@@ -5628,7 +5619,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_ivr_options"],
             self._build(
                 OPERATIONS["list_ivr_options"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/",
                 {},
                 {},
             ),
@@ -5650,6 +5641,7 @@ class AsyncClient(AsyncBase):
         Add context option.
 
         Args:
+            body: A new option of an IVR context: `models.IvrOptionCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
             context_id: IVR context id.
         """
@@ -5657,7 +5649,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["create_ivr_option"],
             self._build(
                 OPERATIONS["create_ivr_option"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/",
                 {},
                 {},
                 json_body=body,
@@ -5688,7 +5680,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_ivr_option"],
             self._build(
                 OPERATIONS["delete_ivr_option"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/{segment(option_digits)}",
                 {},
                 {},
             ),
@@ -5718,7 +5710,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_ivr_rules"],
             self._build(
                 OPERATIONS["list_ivr_rules"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/{segment(option_digits)}/rules/",
                 {},
                 {},
             ),
@@ -5741,6 +5733,7 @@ class AsyncClient(AsyncBase):
         Add context rule.
 
         Args:
+            body: A new rule of an IVR context option: `models.IvrRuleCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
             context_id: IVR context id.
             option_digits: Digits of the IVR context option.
@@ -5749,7 +5742,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["create_ivr_rule"],
             self._build(
                 OPERATIONS["create_ivr_rule"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/{segment(option_digits)}/rules/",
                 {},
                 {},
                 json_body=body,
@@ -5780,7 +5773,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_ivr_rule_order"],
             self._build(
                 OPERATIONS["get_ivr_rule_order"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/order/",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/{segment(option_digits)}/rules/order/",
                 {},
                 {},
             ),
@@ -5803,6 +5796,7 @@ class AsyncClient(AsyncBase):
         Udpate context option rules order.
 
         Args:
+            body: All rule ids in the order wanted: `models.RulesOrderUpdate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
             context_id: IVR context id.
             option_digits: Digits of the IVR context option.
@@ -5811,7 +5805,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_ivr_rule_order"],
             self._build(
                 OPERATIONS["update_ivr_rule_order"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/order/",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/{segment(option_digits)}/rules/order/",
                 {},
                 {},
                 json_body=body,
@@ -5844,7 +5838,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_ivr_rule"],
             self._build(
                 OPERATIONS["get_ivr_rule"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/{rule_id}",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/{segment(option_digits)}/rules/{segment(rule_id)}",
                 {},
                 {},
             ),
@@ -5872,12 +5866,13 @@ class AsyncClient(AsyncBase):
             context_id: IVR context id.
             option_digits: Digits of the IVR context option.
             rule_id: Rule id.
+            body: IVR rule fields to change: `models.IvrRuleUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.IvrRule = await self._call(
             OPERATIONS["update_ivr_rule"],
             self._build(
                 OPERATIONS["update_ivr_rule"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/{rule_id}",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/{segment(option_digits)}/rules/{segment(rule_id)}",
                 {},
                 {},
                 json_body=body,
@@ -5910,7 +5905,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_ivr_rule"],
             self._build(
                 OPERATIONS["delete_ivr_rule"],
-                f"/extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/{rule_id}",
+                f"/extension/{segment(extension_id)}/ivr/context/{segment(context_id)}/options/{segment(option_digits)}/rules/{segment(rule_id)}",
                 {},
                 {},
             ),
@@ -5936,7 +5931,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_ivr_scheme"],
             self._build(
                 OPERATIONS["get_ivr_scheme"],
-                f"/extension/{extension_id}/ivr/scheme/",
+                f"/extension/{segment(extension_id)}/ivr/scheme/",
                 {},
                 {},
             ),
@@ -5962,7 +5957,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_mail_notifications"],
             self._build(
                 OPERATIONS["list_mail_notifications"],
-                f"/extension/{extension_id}/mail_notification/",
+                f"/extension/{segment(extension_id)}/mail_notification/",
                 {},
                 {},
             ),
@@ -5983,13 +5978,14 @@ class AsyncClient(AsyncBase):
         Add extension notification.
 
         Args:
+            body: A new e-mail notification: `models.MailNotificationCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.MailNotification = await self._call(
             OPERATIONS["create_mail_notification"],
             self._build(
                 OPERATIONS["create_mail_notification"],
-                f"/extension/{extension_id}/mail_notification/",
+                f"/extension/{segment(extension_id)}/mail_notification/",
                 {},
                 {},
                 json_body=body,
@@ -6018,7 +6014,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_mail_notification"],
             self._build(
                 OPERATIONS["get_mail_notification"],
-                f"/extension/{extension_id}/mail_notification/{id}",
+                f"/extension/{segment(extension_id)}/mail_notification/{segment(id)}",
                 {},
                 {},
             ),
@@ -6042,12 +6038,13 @@ class AsyncClient(AsyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             id: Resource id.
+            body: E-mail notification fields to change: `models.MailNotificationUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.MailNotification = await self._call(
             OPERATIONS["update_mail_notification"],
             self._build(
                 OPERATIONS["update_mail_notification"],
-                f"/extension/{extension_id}/mail_notification/{id}",
+                f"/extension/{segment(extension_id)}/mail_notification/{segment(id)}",
                 {},
                 {},
                 json_body=body,
@@ -6076,7 +6073,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_mail_notification"],
             self._build(
                 OPERATIONS["delete_mail_notification"],
-                f"/extension/{extension_id}/mail_notification/{id}",
+                f"/extension/{segment(extension_id)}/mail_notification/{segment(id)}",
                 {},
                 {},
             ),
@@ -6102,7 +6099,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_phone"],
             self._build(
                 OPERATIONS["get_phone"],
-                f"/extension/{extension_id}/phone/",
+                f"/extension/{segment(extension_id)}/phone/",
                 {},
                 {},
             ),
@@ -6124,12 +6121,13 @@ class AsyncClient(AsyncBase):
 
         Args:
             extension_id: Extension id (typed string in the document).
+            body: Phone configuration fields to change: `models.PhoneUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.Phone = await self._call(
             OPERATIONS["update_phone"],
             self._build(
                 OPERATIONS["update_phone"],
-                f"/extension/{extension_id}/phone/",
+                f"/extension/{segment(extension_id)}/phone/",
                 {},
                 {},
                 json_body=body,
@@ -6156,7 +6154,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_queue"],
             self._build(
                 OPERATIONS["get_queue"],
-                f"/extension/{extension_id}/queue/",
+                f"/extension/{segment(extension_id)}/queue/",
                 {},
                 {},
             ),
@@ -6178,12 +6176,13 @@ class AsyncClient(AsyncBase):
 
         Args:
             extension_id: Extension id (typed string in the document).
+            body: Queue configuration fields to change: `models.QueueUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.Queue = await self._call(
             OPERATIONS["update_queue"],
             self._build(
                 OPERATIONS["update_queue"],
-                f"/extension/{extension_id}/queue/",
+                f"/extension/{segment(extension_id)}/queue/",
                 {},
                 {},
                 json_body=body,
@@ -6210,7 +6209,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_queue_local_agents"],
             self._build(
                 OPERATIONS["list_queue_local_agents"],
-                f"/extension/{extension_id}/queue/agents/local/",
+                f"/extension/{segment(extension_id)}/queue/agents/local/",
                 {},
                 {},
             ),
@@ -6231,13 +6230,14 @@ class AsyncClient(AsyncBase):
         Add agent to queue.
 
         Args:
+            body: An agent to add to a queue, or a queue to add to an agent: `models.QueueAgentCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.QueueAgent = await self._call(
             OPERATIONS["create_queue_local_agent"],
             self._build(
                 OPERATIONS["create_queue_local_agent"],
-                f"/extension/{extension_id}/queue/agents/local/",
+                f"/extension/{segment(extension_id)}/queue/agents/local/",
                 {},
                 {},
                 json_body=body,
@@ -6266,7 +6266,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_queue_local_agent"],
             self._build(
                 OPERATIONS["get_queue_local_agent"],
-                f"/extension/{extension_id}/queue/agents/local/{agent_id}",
+                f"/extension/{segment(extension_id)}/queue/agents/local/{segment(agent_id)}",
                 {},
                 {},
             ),
@@ -6290,12 +6290,13 @@ class AsyncClient(AsyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             agent_id: Agent id.
+            body: Queue agent fields to change: `models.QueueAgentUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.QueueAgent = await self._call(
             OPERATIONS["update_queue_local_agent"],
             self._build(
                 OPERATIONS["update_queue_local_agent"],
-                f"/extension/{extension_id}/queue/agents/local/{agent_id}",
+                f"/extension/{segment(extension_id)}/queue/agents/local/{segment(agent_id)}",
                 {},
                 {},
                 json_body=body,
@@ -6324,7 +6325,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_queue_local_agent"],
             self._build(
                 OPERATIONS["delete_queue_local_agent"],
-                f"/extension/{extension_id}/queue/agents/local/{agent_id}",
+                f"/extension/{segment(extension_id)}/queue/agents/local/{segment(agent_id)}",
                 {},
                 {},
             ),
@@ -6350,7 +6351,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_queue_remote_agents"],
             self._build(
                 OPERATIONS["list_queue_remote_agents"],
-                f"/extension/{extension_id}/queue/agents/remote/",
+                f"/extension/{segment(extension_id)}/queue/agents/remote/",
                 {},
                 {},
             ),
@@ -6371,13 +6372,14 @@ class AsyncClient(AsyncBase):
         Add queue to agent.
 
         Args:
+            body: An agent to add to a queue, or a queue to add to an agent: `models.QueueAgentCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.QueueAgent = await self._call(
             OPERATIONS["create_queue_remote_agent"],
             self._build(
                 OPERATIONS["create_queue_remote_agent"],
-                f"/extension/{extension_id}/queue/agents/remote/",
+                f"/extension/{segment(extension_id)}/queue/agents/remote/",
                 {},
                 {},
                 json_body=body,
@@ -6406,7 +6408,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_queue_remote_agent"],
             self._build(
                 OPERATIONS["get_queue_remote_agent"],
-                f"/extension/{extension_id}/queue/agents/remote/{agent_id}",
+                f"/extension/{segment(extension_id)}/queue/agents/remote/{segment(agent_id)}",
                 {},
                 {},
             ),
@@ -6430,12 +6432,13 @@ class AsyncClient(AsyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             agent_id: Agent id.
+            body: Queue agent fields to change: `models.QueueAgentUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.QueueAgent = await self._call(
             OPERATIONS["update_queue_remote_agent"],
             self._build(
                 OPERATIONS["update_queue_remote_agent"],
-                f"/extension/{extension_id}/queue/agents/remote/{agent_id}",
+                f"/extension/{segment(extension_id)}/queue/agents/remote/{segment(agent_id)}",
                 {},
                 {},
                 json_body=body,
@@ -6464,7 +6467,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_queue_remote_agent"],
             self._build(
                 OPERATIONS["delete_queue_remote_agent"],
-                f"/extension/{extension_id}/queue/agents/remote/{agent_id}",
+                f"/extension/{segment(extension_id)}/queue/agents/remote/{segment(agent_id)}",
                 {},
                 {},
             ),
@@ -6490,7 +6493,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_queue_status"],
             self._build(
                 OPERATIONS["get_queue_status"],
-                f"/extension/{extension_id}/queue/status/",
+                f"/extension/{segment(extension_id)}/queue/status/",
                 {},
                 {},
             ),
@@ -6516,7 +6519,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_queue_agent_statuses"],
             self._build(
                 OPERATIONS["list_queue_agent_statuses"],
-                f"/extension/{extension_id}/queue/status/agents/",
+                f"/extension/{segment(extension_id)}/queue/status/agents/",
                 {},
                 {},
             ),
@@ -6542,7 +6545,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_queue_member_statuses"],
             self._build(
                 OPERATIONS["list_queue_member_statuses"],
-                f"/extension/{extension_id}/queue/status/members/",
+                f"/extension/{segment(extension_id)}/queue/status/members/",
                 {},
                 {},
             ),
@@ -6578,7 +6581,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_records"],
             self._build(
                 OPERATIONS["list_records"],
-                f"/extension/{extension_id}/record/",
+                f"/extension/{segment(extension_id)}/record/",
                 {
                     "page": page,
                     "per_page": per_page,
@@ -6605,12 +6608,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_records`, fetching page after page (`page` counting up, `per_page` items a page).
 
         Takes the same arguments as `list_records`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_records"],
             self._build(
                 OPERATIONS["list_records"],
-                f"/extension/{extension_id}/record/",
+                f"/extension/{segment(extension_id)}/record/",
                 {
                     "page": page,
                     "per_page": per_page,
@@ -6645,7 +6650,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_record_stats"],
             self._build(
                 OPERATIONS["get_record_stats"],
-                f"/extension/{extension_id}/record/stats/",
+                f"/extension/{segment(extension_id)}/record/stats/",
                 {
                     "start_datetime": start_datetime,
                     "end_datetime": end_datetime,
@@ -6676,7 +6681,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_record"],
             self._build(
                 OPERATIONS["get_record"],
-                f"/extension/{extension_id}/record/{record_uuid}",
+                f"/extension/{segment(extension_id)}/record/{segment(record_uuid)}",
                 {},
                 {},
             ),
@@ -6704,7 +6709,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["download_record"],
             self._build(
                 OPERATIONS["download_record"],
-                f"/extension/{extension_id}/record/{record_uuid}/download/",
+                f"/extension/{segment(extension_id)}/record/{segment(record_uuid)}/download/",
                 {},
                 {},
             ),
@@ -6732,7 +6737,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_record_storage_url"],
             self._build(
                 OPERATIONS["get_record_storage_url"],
-                f"/extension/{extension_id}/record/{record_uuid}/storage_url/",
+                f"/extension/{segment(extension_id)}/record/{segment(record_uuid)}/storage_url/",
                 {},
                 {},
             ),
@@ -6758,7 +6763,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_registration_status"],
             self._build(
                 OPERATIONS["get_registration_status"],
-                f"/extension/{extension_id}/registration/",
+                f"/extension/{segment(extension_id)}/registration/",
                 {},
                 {},
             ),
@@ -6784,7 +6789,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_registrations"],
             self._build(
                 OPERATIONS["delete_registrations"],
-                f"/extension/{extension_id}/registration/",
+                f"/extension/{segment(extension_id)}/registration/",
                 {},
                 {},
             ),
@@ -6812,7 +6817,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_registration"],
             self._build(
                 OPERATIONS["delete_registration"],
-                f"/extension/{extension_id}/registration/{registration_id}",
+                f"/extension/{segment(extension_id)}/registration/{segment(registration_id)}",
                 {},
                 {},
             ),
@@ -6846,7 +6851,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_sounds"],
             self._build(
                 OPERATIONS["list_sounds"],
-                f"/extension/{extension_id}/sound/",
+                f"/extension/{segment(extension_id)}/sound/",
                 {
                     "page": page,
                     "per_page": per_page,
@@ -6871,12 +6876,14 @@ class AsyncClient(AsyncBase):
         """Every item of `list_sounds`, fetching page after page (`page` counting up, `per_page` items a page).
 
         Takes the same arguments as `list_sounds`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_sounds"],
             self._build(
                 OPERATIONS["list_sounds"],
-                f"/extension/{extension_id}/sound/",
+                f"/extension/{segment(extension_id)}/sound/",
                 {
                     "page": page,
                     "per_page": per_page,
@@ -6908,7 +6915,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["download_sound"],
             self._build(
                 OPERATIONS["download_sound"],
-                f"/extension/{extension_id}/sound/{sound_id}/download/",
+                f"/extension/{segment(extension_id)}/sound/{segment(sound_id)}/download/",
                 {},
                 {},
             ),
@@ -6930,6 +6937,7 @@ class AsyncClient(AsyncBase):
         Update call with speech to text.
 
         Args:
+            body: Start or stop speech recognition on a call: `models.SpeechToTextUpdate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
             call_api_id: Call id (call_api_id) of an active call.
         """
@@ -6937,7 +6945,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_speech_to_text"],
             self._build(
                 OPERATIONS["update_speech_to_text"],
-                f"/extension/{extension_id}/speech_to_text/{call_api_id}",
+                f"/extension/{segment(extension_id)}/speech_to_text/{segment(call_api_id)}",
                 {},
                 {},
                 json_body=body,
@@ -6980,7 +6988,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["list_users"],
             self._build(
                 OPERATIONS["list_users"],
-                f"/extension/{extension_id}/user/extension/",
+                f"/extension/{segment(extension_id)}/user/extension/",
                 {
                     "id": id,
                     "login": login,
@@ -7010,13 +7018,14 @@ class AsyncClient(AsyncBase):
         Add new user extension.
 
         Args:
+            body: A new user of an extension: `models.UserCreate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
         """
         result: models.User = await self._call(
             OPERATIONS["create_user"],
             self._build(
                 OPERATIONS["create_user"],
-                f"/extension/{extension_id}/user/extension/",
+                f"/extension/{segment(extension_id)}/user/extension/",
                 {},
                 {},
                 json_body=body,
@@ -7045,7 +7054,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_user"],
             self._build(
                 OPERATIONS["get_user"],
-                f"/extension/{extension_id}/user/extension/{user_id}",
+                f"/extension/{segment(extension_id)}/user/extension/{segment(user_id)}",
                 {},
                 {},
             ),
@@ -7069,12 +7078,13 @@ class AsyncClient(AsyncBase):
         Args:
             extension_id: Extension id (typed string in the document).
             user_id: User id.
+            body: User fields to change: `models.UserUpdate`, or a mapping of its fields. Left out when None.
         """
         result: models.User = await self._call(
             OPERATIONS["update_user"],
             self._build(
                 OPERATIONS["update_user"],
-                f"/extension/{extension_id}/user/extension/{user_id}",
+                f"/extension/{segment(extension_id)}/user/extension/{segment(user_id)}",
                 {},
                 {},
                 json_body=body,
@@ -7103,7 +7113,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["delete_user"],
             self._build(
                 OPERATIONS["delete_user"],
-                f"/extension/{extension_id}/user/extension/{user_id}",
+                f"/extension/{segment(extension_id)}/user/extension/{segment(user_id)}",
                 {},
                 {},
             ),
@@ -7125,6 +7135,7 @@ class AsyncClient(AsyncBase):
         Update call with valet_parking.
 
         Args:
+            body: Valet parking action on a call: `models.ValetParkUpdate`, or a mapping of its fields.
             extension_id: Extension id (typed string in the document).
             call_api_id: Call id (call_api_id) of an active call.
         """
@@ -7132,7 +7143,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["update_valet_park"],
             self._build(
                 OPERATIONS["update_valet_park"],
-                f"/extension/{extension_id}/valet_park/{call_api_id}",
+                f"/extension/{segment(extension_id)}/valet_park/{segment(call_api_id)}",
                 {},
                 {},
                 json_body=body,
@@ -7161,7 +7172,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_voicemail"],
             self._build(
                 OPERATIONS["get_voicemail"],
-                f"/extension/{extension_id}/voicemail/{record_uuid}",
+                f"/extension/{segment(extension_id)}/voicemail/{segment(record_uuid)}",
                 {},
                 {},
             ),
@@ -7189,7 +7200,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_voicemail_storage_url"],
             self._build(
                 OPERATIONS["get_voicemail_storage_url"],
-                f"/extension/{extension_id}/voicemail/{record_uuid}/storage_url/",
+                f"/extension/{segment(extension_id)}/voicemail/{segment(record_uuid)}/storage_url/",
                 {},
                 {},
             ),

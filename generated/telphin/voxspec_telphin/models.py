@@ -25,7 +25,7 @@ class Agent(BaseModel):
         int | None,
         Field(description="If the agent does not answer the call, we wait this defined time before trying him again."),
     ] = None
-    call_timeout: Annotated[int | None, Field(description="Agent call timeout.")] = 60
+    call_timeout: Annotated[int | None, Field(description="Agent call timeout. Server default: 60.")] = None
     wrap_up_time: Annotated[
         int | None,
         Field(description="Allow an agent to have a delay when finishing a call before receiving another one."),
@@ -38,9 +38,9 @@ class Agent(BaseModel):
     id: Annotated[int | None, Field(description="Resource id.")] = None
 
 
-class Status(StrEnum):
+class AgentCreateStatus(StrEnum):
     """
-    Agent status. One of 'logged_out', 'available'.
+    Agent status. One of 'logged_out', 'available'. Server default: "available".
     """
 
     LOGGED_OUT = "logged_out"
@@ -52,28 +52,47 @@ class AgentCreate(BaseModel):
     Fields of a new agent.
     """
 
-    status: Annotated[Status | None, Field(description="Agent status. One of 'logged_out', 'available'.")] = (
-        Status.AVAILABLE
-    )
+    status: Annotated[
+        AgentCreateStatus | None,
+        Field(description="Agent status. One of 'logged_out', 'available'. Server default: \"available\"."),
+    ] = None
     agent_sound_id: int | None = None
     name: Annotated[str, Field(description="Agent name.")]
     busy_delay_time: Annotated[
         int | None,
-        Field(description="If the agent is on do not disturb, we wait this defined time before trying him again."),
-    ] = 10
+        Field(
+            description="If the agent is on do not disturb, we wait this defined time before trying him again. Server default: 10."
+        ),
+    ] = None
     no_answer_delay_time: Annotated[
         int | None,
-        Field(description="If the agent does not answer the call, we wait this defined time before trying him again."),
-    ] = 10
+        Field(
+            description="If the agent does not answer the call, we wait this defined time before trying him again. Server default: 10."
+        ),
+    ] = None
     call_timeout: Annotated[int | None, Field(description="Agent call timeout.")] = None
     wrap_up_time: Annotated[
         int | None,
-        Field(description="Allow an agent to have a delay when finishing a call before receiving another one."),
-    ] = 0
+        Field(
+            description="Allow an agent to have a delay when finishing a call before receiving another one. Server default: 0."
+        ),
+    ] = None
     reject_delay_time: Annotated[
-        int | None, Field(description="If the agent press the reject on their phone, we wait this defined time amount.")
-    ] = 10
+        int | None,
+        Field(
+            description="If the agent press the reject on their phone, we wait this defined time amount. Server default: 10."
+        ),
+    ] = None
     extra_params: str | None = None
+
+
+class AgentUpdateStatus(StrEnum):
+    """
+    Agent status. One of 'logged_out', 'available'.
+    """
+
+    LOGGED_OUT = "logged_out"
+    AVAILABLE = "available"
 
 
 class AgentUpdate(BaseModel):
@@ -81,9 +100,9 @@ class AgentUpdate(BaseModel):
     Agent fields to change.
     """
 
-    status: Annotated[Status | None, Field(description="Agent status. One of 'logged_out', 'available'.")] = (
-        Status.AVAILABLE
-    )
+    status: Annotated[
+        AgentUpdateStatus | None, Field(description="Agent status. One of 'logged_out', 'available'.")
+    ] = None
     agent_sound_id: int | None = None
     name: Annotated[str | None, Field(description="Agent name.")] = None
     busy_delay_time: Annotated[
@@ -150,8 +169,10 @@ class CallbackCreate(BaseModel):
 
     allow_public_transfer: Annotated[
         bool | None,
-        Field(description="Restrict or permit transfer of a phone call made to a phone number external to the system."),
-    ] = False
+        Field(
+            description="Restrict or permit transfer of a phone call made to a phone number external to the system. Server default: false."
+        ),
+    ] = None
     transfer_after_dst_hangup: Annotated[
         str | None, Field(description="Will transfer src on number if other side hang up.")
     ] = None
@@ -215,10 +236,10 @@ class Conference(BaseModel):
     pin: str | None = None
     max_members: int | None = None
     music_on_hold_sound: int | None = None
-    announce_caller_name: bool | None = False
+    announce_caller_name: Annotated[bool | None, Field(description="Server default: false.")] = None
     enter_sound: int | None = None
-    record_enabled: bool | None = False
-    mute_non_moderator: bool | None = False
+    record_enabled: Annotated[bool | None, Field(description="Server default: false.")] = None
+    mute_non_moderator: Annotated[bool | None, Field(description="Server default: false.")] = None
 
 
 class ConferenceManage(BaseModel):
@@ -258,7 +279,7 @@ class CurrentCall(BaseModel):
     called_number: str | None = None
     record_uuid: str | None = None
     init_time_gmt: str | None = None
-    real_call: bool | None = True
+    real_call: Annotated[bool | None, Field(description="Server default: true.")] = None
     call_flow: str | None = None
     called_did: str | None = None
     callback_id: str | None = None
@@ -277,7 +298,7 @@ class CurrentCallList(BaseModel):
     call_list: list[CurrentCall] | None = None
 
 
-class Action(StrEnum):
+class CurrentCallUpdateAction(StrEnum):
     """
     One of 'eavesdrop', 'whisper', 'conference', 'transfer', 'attended_transfer', 'hold', 'offhold', 'park', 'pickup'.
     """
@@ -299,7 +320,7 @@ class CurrentCallUpdate(BaseModel):
     """
 
     action: Annotated[
-        Action,
+        CurrentCallUpdateAction,
         Field(
             description="One of 'eavesdrop', 'whisper', 'conference', 'transfer', 'attended_transfer', 'hold', 'offhold', 'park', 'pickup'."
         ),
@@ -333,7 +354,7 @@ class Event(BaseModel):
     id: Annotated[int | None, Field(description="Resource id.")] = None
 
 
-class EventType(StrEnum):
+class EventCreateEventType(StrEnum):
     """
     Call event type. One of 'dial-in', 'dial-out', 'hangup', 'answer', 'message-in', 'message-out', 'message-out-status', 'voicemail'.
     """
@@ -348,7 +369,7 @@ class EventType(StrEnum):
     VOICEMAIL = "voicemail"
 
 
-class Method(StrEnum):
+class EventCreateMethod(StrEnum):
     """
     Http request method. One of 'GET', 'POST'.
     """
@@ -364,12 +385,36 @@ class EventCreate(BaseModel):
 
     url: Annotated[str, Field(description="Request url.")]
     event_type: Annotated[
-        EventType,
+        EventCreateEventType,
         Field(
             description="Call event type. One of 'dial-in', 'dial-out', 'hangup', 'answer', 'message-in', 'message-out', 'message-out-status', 'voicemail'."
         ),
     ]
-    method: Annotated[Method, Field(description="Http request method. One of 'GET', 'POST'.")]
+    method: Annotated[EventCreateMethod, Field(description="Http request method. One of 'GET', 'POST'.")]
+
+
+class EventUpdateEventType(StrEnum):
+    """
+    Call event type. One of 'dial-in', 'dial-out', 'hangup', 'answer', 'message-in', 'message-out', 'message-out-status', 'voicemail'.
+    """
+
+    DIAL_IN = "dial-in"
+    DIAL_OUT = "dial-out"
+    HANGUP = "hangup"
+    ANSWER = "answer"
+    MESSAGE_IN = "message-in"
+    MESSAGE_OUT = "message-out"
+    MESSAGE_OUT_STATUS = "message-out-status"
+    VOICEMAIL = "voicemail"
+
+
+class EventUpdateMethod(StrEnum):
+    """
+    Http request method. One of 'GET', 'POST'.
+    """
+
+    GET = "GET"
+    POST = "POST"
 
 
 class EventUpdate(BaseModel):
@@ -379,12 +424,12 @@ class EventUpdate(BaseModel):
 
     url: Annotated[str | None, Field(description="Request url.")] = None
     event_type: Annotated[
-        EventType | None,
+        EventUpdateEventType | None,
         Field(
             description="Call event type. One of 'dial-in', 'dial-out', 'hangup', 'answer', 'message-in', 'message-out', 'message-out-status', 'voicemail'."
         ),
     ] = None
-    method: Annotated[Method | None, Field(description="Http request method. One of 'GET', 'POST'.")] = None
+    method: Annotated[EventUpdateMethod | None, Field(description="Http request method. One of 'GET', 'POST'.")] = None
 
 
 class Extension(BaseModel):
@@ -415,7 +460,7 @@ class FaxConfig(BaseModel):
     Fax configuration of an extension.
     """
 
-    fax_in_format: str | None = "tiff"
+    fax_in_format: Annotated[str | None, Field(description='Server default: "tiff".')] = None
     fax_mailto: str | None = None
     fax_out_greeting: int | None = None
     email_to_fax_accept: list[str] | None = None
@@ -455,19 +500,9 @@ class PhoneNumberValue(RootModel[int]):
     ]
 
 
-class ExtensionCallStatus(StrEnum):
+class IncomingRuleExtensionCallStatus(StrEnum):
     """
-    One of 'no_answer', 'busy', 'any'.
-    """
-
-    NO_ANSWER = "no_answer"
-    BUSY = "busy"
-    ANY = "any"
-
-
-class CallStatus(StrEnum):
-    """
-    One of 'no_answer', 'busy', 'any'.
+    One of 'no_answer', 'busy', 'any'. Server default: "any".
     """
 
     NO_ANSWER = "no_answer"
@@ -475,9 +510,19 @@ class CallStatus(StrEnum):
     ANY = "any"
 
 
-class ExtensionStatus(StrEnum):
+class IncomingRuleCallStatus(StrEnum):
     """
-    One of 'registered', 'unreachable', 'any'.
+    One of 'no_answer', 'busy', 'any'. Server default: "any".
+    """
+
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    ANY = "any"
+
+
+class IncomingRuleExtensionStatus(StrEnum):
+    """
+    One of 'registered', 'unreachable', 'any'. Server default: "any".
     """
 
     REGISTERED = "registered"
@@ -491,15 +536,20 @@ class IncomingRule(BaseModel):
     """
 
     allow_public_transfer: Annotated[
-        bool | None, Field(description="Allow public called destinations to transfer calls.")
-    ] = False
+        bool | None, Field(description="Allow public called destinations to transfer calls. Server default: false.")
+    ] = None
     extension_call_status: Annotated[
-        ExtensionCallStatus | None, Field(description="One of 'no_answer', 'busy', 'any'.")
-    ] = ExtensionCallStatus.ANY
-    call_status: Annotated[CallStatus | None, Field(description="One of 'no_answer', 'busy', 'any'.")] = CallStatus.ANY
+        IncomingRuleExtensionCallStatus | None,
+        Field(description="One of 'no_answer', 'busy', 'any'. Server default: \"any\"."),
+    ] = None
+    call_status: Annotated[
+        IncomingRuleCallStatus | None, Field(description="One of 'no_answer', 'busy', 'any'. Server default: \"any\".")
+    ] = None
     playfile_sound: Annotated[int | None, Field(description="Sound id for playfile rule.")] = None
-    enable_call_screening: Annotated[bool | None, Field(description="Enable call screening for transfer call.")] = False
-    enabled: Annotated[bool | None, Field(description="Rule is active.")] = True
+    enable_call_screening: Annotated[
+        bool | None, Field(description="Enable call screening for transfer call. Server default: false.")
+    ] = None
+    enabled: Annotated[bool | None, Field(description="Rule is active. Server default: true.")] = None
     interval: Annotated[int | None, Field(description="Time interval id.")] = None
     caller_id_action: Annotated[
         str | None, Field(description="Caller id matching method. One of 'matches', 'not_matches', 'anonymous', 'any'.")
@@ -508,14 +558,16 @@ class IncomingRule(BaseModel):
     caller_id: Annotated[str | None, Field(description="Caller id.")] = None
     id: Annotated[int | None, Field(description="Resource id.")] = None
     extension_status: Annotated[
-        ExtensionStatus | None, Field(description="One of 'registered', 'unreachable', 'any'.")
-    ] = ExtensionStatus.ANY
+        IncomingRuleExtensionStatus | None,
+        Field(description="One of 'registered', 'unreachable', 'any'. Server default: \"any\"."),
+    ] = None
     transfer_timeout: Annotated[
         int | None, Field(description="Ring to transfer destination this count of seconds.")
     ] = None
     ignore_early_media: Annotated[
-        bool | None, Field(description="While transfer play ring back tones instead of early media.")
-    ] = True
+        bool | None,
+        Field(description="While transfer play ring back tones instead of early media. Server default: true."),
+    ] = None
     transfer_dst: Annotated[
         str | None, Field(description="Transfer destination for transfer rule. multiple destinations divided by space.")
     ] = None
@@ -529,24 +581,15 @@ class IncomingRule(BaseModel):
         ),
     ] = None
     final: Annotated[
-        bool | None, Field(description="If rule is final, next rules will be not executed if call failed.")
-    ] = True
+        bool | None,
+        Field(description="If rule is final, next rules will be not executed if call failed. Server default: true."),
+    ] = None
     name: Annotated[str | None, Field(description="Rule name.")] = None
 
 
-class ExtensionCallStatus1(StrEnum):
+class IncomingRuleCreateExtensionCallStatus(StrEnum):
     """
-    Extension call status. One of 'no_answer', 'busy', 'any'.
-    """
-
-    NO_ANSWER = "no_answer"
-    BUSY = "busy"
-    ANY = "any"
-
-
-class CallStatus1(StrEnum):
-    """
-    Call status. One of 'no_answer', 'busy', 'any'.
+    Extension call status. One of 'no_answer', 'busy', 'any'. Server default: "any".
     """
 
     NO_ANSWER = "no_answer"
@@ -554,9 +597,19 @@ class CallStatus1(StrEnum):
     ANY = "any"
 
 
-class CallerIdAction(StrEnum):
+class IncomingRuleCreateCallStatus(StrEnum):
     """
-    Caller id matching method. One of 'matches', 'not_matches', 'anonymous', 'any'.
+    Call status. One of 'no_answer', 'busy', 'any'. Server default: "any".
+    """
+
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    ANY = "any"
+
+
+class IncomingRuleCreateCallerIdAction(StrEnum):
+    """
+    Caller id matching method. One of 'matches', 'not_matches', 'anonymous', 'any'. Server default: "any".
     """
 
     MATCHES = "matches"
@@ -565,9 +618,9 @@ class CallerIdAction(StrEnum):
     ANY = "any"
 
 
-class ExtensionStatus1(StrEnum):
+class IncomingRuleCreateExtensionStatus(StrEnum):
     """
-    Extension status. One of 'registered', 'unreachable', 'any'.
+    Extension status. One of 'registered', 'unreachable', 'any'. Server default: "any".
     """
 
     REGISTERED = "registered"
@@ -575,7 +628,7 @@ class ExtensionStatus1(StrEnum):
     ANY = "any"
 
 
-class Type(StrEnum):
+class IncomingRuleCreateType(StrEnum):
     """
     Rule type. One of 'busy', 'transfer', 'hangup', 'playfile', 'voicemail', 'cascade', 'simple_transfer', 'simple_cascade'.
     """
@@ -596,49 +649,114 @@ class IncomingRuleCreate(BaseModel):
     """
 
     allow_public_transfer: Annotated[
-        bool | None, Field(description="Allow public called destinations to transfer calls.")
-    ] = False
+        bool | None, Field(description="Allow public called destinations to transfer calls. Server default: false.")
+    ] = None
     extension_call_status: Annotated[
-        ExtensionCallStatus1 | None, Field(description="Extension call status. One of 'no_answer', 'busy', 'any'.")
-    ] = ExtensionCallStatus1.ANY
-    call_status: Annotated[CallStatus1 | None, Field(description="Call status. One of 'no_answer', 'busy', 'any'.")] = (
-        CallStatus1.ANY
-    )
+        IncomingRuleCreateExtensionCallStatus | None,
+        Field(description="Extension call status. One of 'no_answer', 'busy', 'any'. Server default: \"any\"."),
+    ] = None
+    call_status: Annotated[
+        IncomingRuleCreateCallStatus | None,
+        Field(description="Call status. One of 'no_answer', 'busy', 'any'. Server default: \"any\"."),
+    ] = None
     transfer_dst: Annotated[
         str | None, Field(description="Transfer destination for transfer rule. multiple destinations divided by space.")
     ] = None
-    enable_call_screening: Annotated[bool | None, Field(description="Enable call screening for transfer call.")] = False
-    enabled: Annotated[bool | None, Field(description="Rule is active.")] = True
+    enable_call_screening: Annotated[
+        bool | None, Field(description="Enable call screening for transfer call. Server default: false.")
+    ] = None
+    enabled: Annotated[bool | None, Field(description="Rule is active. Server default: true.")] = None
     interval: Annotated[int | None, Field(description="Time interval id.")] = None
     caller_id_action: Annotated[
-        CallerIdAction | None,
-        Field(description="Caller id matching method. One of 'matches', 'not_matches', 'anonymous', 'any'."),
-    ] = CallerIdAction.ANY
+        IncomingRuleCreateCallerIdAction | None,
+        Field(
+            description="Caller id matching method. One of 'matches', 'not_matches', 'anonymous', 'any'. Server default: \"any\"."
+        ),
+    ] = None
     control_code: Annotated[str | None, Field(description="Rule control code.")] = None
     caller_id: Annotated[str | None, Field(description="Caller id.")] = None
     ignore_early_media: Annotated[
-        bool | None, Field(description="While transfer play ring back tones instead of early media.")
-    ] = True
+        bool | None,
+        Field(description="While transfer play ring back tones instead of early media. Server default: true."),
+    ] = None
     extension_status: Annotated[
-        ExtensionStatus1 | None, Field(description="Extension status. One of 'registered', 'unreachable', 'any'.")
-    ] = ExtensionStatus1.ANY
+        IncomingRuleCreateExtensionStatus | None,
+        Field(description="Extension status. One of 'registered', 'unreachable', 'any'. Server default: \"any\"."),
+    ] = None
     transfer_timeout: Annotated[
-        int | None, Field(description="Ring to transfer destination this count of seconds.")
-    ] = 60
+        int | None, Field(description="Ring to transfer destination this count of seconds. Server default: 60.")
+    ] = None
     playfile_sound: Annotated[int | None, Field(description="Sound id for playfile rule.")] = None
     cascade_numbers: Annotated[list[CascadeNumber] | None, Field(description="List of elements for cascade rule.")] = (
         None
     )
     type: Annotated[
-        Type,
+        IncomingRuleCreateType,
         Field(
             description="Rule type. One of 'busy', 'transfer', 'hangup', 'playfile', 'voicemail', 'cascade', 'simple_transfer', 'simple_cascade'."
         ),
     ]
     final: Annotated[
-        bool | None, Field(description="If rule is final, next rules will be not executed if call failed.")
-    ] = True
+        bool | None,
+        Field(description="If rule is final, next rules will be not executed if call failed. Server default: true."),
+    ] = None
     name: Annotated[str | None, Field(description="Rule name.")] = None
+
+
+class IncomingRuleUpdateExtensionCallStatus(StrEnum):
+    """
+    Extension call status. One of 'no_answer', 'busy', 'any'.
+    """
+
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    ANY = "any"
+
+
+class IncomingRuleUpdateCallStatus(StrEnum):
+    """
+    Call status. One of 'no_answer', 'busy', 'any'.
+    """
+
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    ANY = "any"
+
+
+class IncomingRuleUpdateCallerIdAction(StrEnum):
+    """
+    Caller id matching method. One of 'matches', 'not_matches', 'anonymous', 'any'.
+    """
+
+    MATCHES = "matches"
+    NOT_MATCHES = "not_matches"
+    ANONYMOUS = "anonymous"
+    ANY = "any"
+
+
+class IncomingRuleUpdateExtensionStatus(StrEnum):
+    """
+    Extension status. One of 'registered', 'unreachable', 'any'.
+    """
+
+    REGISTERED = "registered"
+    UNREACHABLE = "unreachable"
+    ANY = "any"
+
+
+class IncomingRuleUpdateType(StrEnum):
+    """
+    Rule type. One of 'busy', 'transfer', 'hangup', 'playfile', 'voicemail', 'cascade', 'simple_transfer', 'simple_cascade'.
+    """
+
+    BUSY = "busy"
+    TRANSFER = "transfer"
+    HANGUP = "hangup"
+    PLAYFILE = "playfile"
+    VOICEMAIL = "voicemail"
+    CASCADE = "cascade"
+    SIMPLE_TRANSFER = "simple_transfer"
+    SIMPLE_CASCADE = "simple_cascade"
 
 
 class IncomingRuleUpdate(BaseModel):
@@ -650,11 +768,12 @@ class IncomingRuleUpdate(BaseModel):
         bool | None, Field(description="Allow public called destinations to transfer calls.")
     ] = None
     extension_call_status: Annotated[
-        ExtensionCallStatus1 | None, Field(description="Extension call status. One of 'no_answer', 'busy', 'any'.")
-    ] = ExtensionCallStatus1.ANY
-    call_status: Annotated[CallStatus1 | None, Field(description="Call status. One of 'no_answer', 'busy', 'any'.")] = (
-        CallStatus1.ANY
-    )
+        IncomingRuleUpdateExtensionCallStatus | None,
+        Field(description="Extension call status. One of 'no_answer', 'busy', 'any'."),
+    ] = None
+    call_status: Annotated[
+        IncomingRuleUpdateCallStatus | None, Field(description="Call status. One of 'no_answer', 'busy', 'any'.")
+    ] = None
     transfer_dst: Annotated[
         str | None, Field(description="Transfer destination for transfer rule. multiple destinations divided by space.")
     ] = None
@@ -662,17 +781,18 @@ class IncomingRuleUpdate(BaseModel):
     enabled: Annotated[bool | None, Field(description="Rule is active.")] = None
     interval: Annotated[int | None, Field(description="Time interval id.")] = None
     caller_id_action: Annotated[
-        CallerIdAction | None,
+        IncomingRuleUpdateCallerIdAction | None,
         Field(description="Caller id matching method. One of 'matches', 'not_matches', 'anonymous', 'any'."),
-    ] = CallerIdAction.ANY
+    ] = None
     control_code: Annotated[str | None, Field(description="Rule control code.")] = None
     caller_id: Annotated[str | None, Field(description="Caller id.")] = None
     ignore_early_media: Annotated[
         bool | None, Field(description="While transfer play ring back tones instead of early media.")
     ] = None
     extension_status: Annotated[
-        ExtensionStatus1 | None, Field(description="Extension status. One of 'registered', 'unreachable', 'any'.")
-    ] = ExtensionStatus1.ANY
+        IncomingRuleUpdateExtensionStatus | None,
+        Field(description="Extension status. One of 'registered', 'unreachable', 'any'."),
+    ] = None
     transfer_timeout: Annotated[
         int | None, Field(description="Ring to transfer destination this count of seconds.")
     ] = None
@@ -681,7 +801,7 @@ class IncomingRuleUpdate(BaseModel):
         None
     )
     type: Annotated[
-        Type | None,
+        IncomingRuleUpdateType | None,
         Field(
             description="Rule type. One of 'busy', 'transfer', 'hangup', 'playfile', 'voicemail', 'cascade', 'simple_transfer', 'simple_cascade'."
         ),
@@ -720,18 +840,21 @@ class IvrConfig(BaseModel):
     lifetime_exp_transfer_dst: Annotated[
         str | None, Field(description="Transfer destination while lifetime expires.")
     ] = None
-    vm_enabled: Annotated[bool | None, Field(description="Voicemail enabled.")] = False
+    vm_enabled: Annotated[bool | None, Field(description="Voicemail enabled. Server default: false.")] = None
     vm_greeting: Annotated[int | None, Field(description="Voicemail greeting sound id.")] = None
     vm_profile: Annotated[
-        str | None, Field(description="Voicemail configuration. One of 'default', 'record_silence'.")
-    ] = "default"
+        str | None,
+        Field(description="Voicemail configuration. One of 'default', 'record_silence'. Server default: \"default\"."),
+    ] = None
     lifetime: Annotated[int | None, Field(description="Ivr call lifetime in seconds.")] = None
-    vm_attach_file: Annotated[bool | None, Field(description="Attach voicemail message to notification email.")] = True
+    vm_attach_file: Annotated[
+        bool | None, Field(description="Attach voicemail message to notification email. Server default: true.")
+    ] = None
     sleep_time: Annotated[int | None, Field(description="Milliseconds before entry context starts.")] = None
     vm_mailto: Annotated[str | None, Field(description="Email address for voicemail notifications.")] = None
 
 
-class LifetimeExpAction(StrEnum):
+class IvrConfigUpdateLifetimeExpAction(StrEnum):
     """
     Action after lifetime expires. One of 'hangup', 'transfer'.
     """
@@ -740,7 +863,7 @@ class LifetimeExpAction(StrEnum):
     TRANSFER = "transfer"
 
 
-class VmProfile(StrEnum):
+class IvrConfigUpdateVmProfile(StrEnum):
     """
     Voicemail configuration. One of 'default', 'record_silence'.
     """
@@ -755,7 +878,8 @@ class IvrConfigUpdate(BaseModel):
     """
 
     lifetime_exp_action: Annotated[
-        LifetimeExpAction | None, Field(description="Action after lifetime expires. One of 'hangup', 'transfer'.")
+        IvrConfigUpdateLifetimeExpAction | None,
+        Field(description="Action after lifetime expires. One of 'hangup', 'transfer'."),
     ] = None
     entry_context: Annotated[int | None, Field(description="Context with starts when ivr called.")] = None
     lifetime_exp_transfer_dst: Annotated[
@@ -764,7 +888,8 @@ class IvrConfigUpdate(BaseModel):
     vm_enabled: Annotated[bool | None, Field(description="Voicemail enabled.")] = None
     vm_greeting: Annotated[int | None, Field(description="Voicemail greeting sound id.")] = None
     vm_profile: Annotated[
-        VmProfile | None, Field(description="Voicemail configuration. One of 'default', 'record_silence'.")
+        IvrConfigUpdateVmProfile | None,
+        Field(description="Voicemail configuration. One of 'default', 'record_silence'."),
     ] = None
     lifetime: Annotated[int | None, Field(description="Ivr call lifetime in seconds.")] = None
     vm_attach_file: Annotated[bool | None, Field(description="Attach voicemail message to notification email.")] = None
@@ -798,11 +923,16 @@ class IvrContextCreate(BaseModel):
 
     name: Annotated[str, Field(description="Context name.")]
     inter_digit_timeout: Annotated[
-        int | None, Field(description="Number of milliseconds to wait conform entered digits (between digits).")
-    ] = 2000
-    timeout: Annotated[int | None, Field(description="Number of milliseconds to wait for a selection.")] = 5000
+        int | None,
+        Field(
+            description="Number of milliseconds to wait conform entered digits (between digits). Server default: 2000."
+        ),
+    ] = None
+    timeout: Annotated[
+        int | None, Field(description="Number of milliseconds to wait for a selection. Server default: 5000.")
+    ] = None
     extra_params: str | None = None
-    allow_any_dial: Annotated[bool | None, Field(description="Allow dial any extension.")] = False
+    allow_any_dial: Annotated[bool | None, Field(description="Allow dial any extension. Server default: false.")] = None
     digit_len: Annotated[
         int | None, Field(description="Maximum number of digits to collect before searching for a matching menu entry.")
     ] = None
@@ -843,7 +973,17 @@ class IvrOptionCreate(BaseModel):
     digits: str
 
 
-class PlayDigitsMethod(Enum):
+class IvrRuleCreateCallStatus(StrEnum):
+    """
+    Call status. One of 'no_answer', 'busy', 'any'. Server default: "any".
+    """
+
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    ANY = "any"
+
+
+class IvrRuleCreatePlayDigitsMethod(Enum):
     """
     Playing method to play digits. One of 'pronounced', 'iterated', 'None'.
     """
@@ -854,9 +994,9 @@ class PlayDigitsMethod(Enum):
     NONE_TYPE_NONE = None
 
 
-class CallInteractiveMethod(Enum):
+class IvrRuleCreateCallInteractiveMethod(Enum):
     """
-    Call interactive method. One of 'GET', 'POST', 'None'.
+    Call interactive method. One of 'GET', 'POST', 'None'. Server default: "GET".
     """
 
     GET = "GET"
@@ -865,16 +1005,27 @@ class CallInteractiveMethod(Enum):
     NONE_TYPE_NONE = None
 
 
-class HangupCause(StrEnum):
+class IvrRuleCreateCallerIdAction(StrEnum):
     """
-    One of 'normal', 'busy'.
+    Caller id matching method. One of 'matches', 'not_matches', 'anonymous', 'any'. Server default: "any".
+    """
+
+    MATCHES = "matches"
+    NOT_MATCHES = "not_matches"
+    ANONYMOUS = "anonymous"
+    ANY = "any"
+
+
+class IvrRuleCreateHangupCause(StrEnum):
+    """
+    One of 'normal', 'busy'. Server default: "normal".
     """
 
     NORMAL = "normal"
     BUSY = "busy"
 
 
-class SoundType(Enum):
+class IvrRuleCreateSoundType(Enum):
     """
     Sound type. One of 'background', 'foreground', 'None'.
     """
@@ -885,7 +1036,95 @@ class SoundType(Enum):
     NONE_TYPE_NONE = None
 
 
-class Action1(StrEnum):
+class IvrRuleCreateAction(StrEnum):
+    """
+    Rule action. One of 'transfer', 'hangup', 'play_sound', 'play_silence', 'jump_to_context', 'play_digits', 'call_interactive', 'transfer_from_variable', 'set_variable', 'voicemail', 'simple_transfer', 'set_caller_id_name', 'set_caller_id_number', 'record_digits', 'play_digits_from_variable', 'quality_rate', 'voice_helper', 'start_record'.
+    """
+
+    TRANSFER = "transfer"
+    HANGUP = "hangup"
+    PLAY_SOUND = "play_sound"
+    PLAY_SILENCE = "play_silence"
+    JUMP_TO_CONTEXT = "jump_to_context"
+    PLAY_DIGITS = "play_digits"
+    CALL_INTERACTIVE = "call_interactive"
+    TRANSFER_FROM_VARIABLE = "transfer_from_variable"
+    SET_VARIABLE = "set_variable"
+    VOICEMAIL = "voicemail"
+    SIMPLE_TRANSFER = "simple_transfer"
+    SET_CALLER_ID_NAME = "set_caller_id_name"
+    SET_CALLER_ID_NUMBER = "set_caller_id_number"
+    RECORD_DIGITS = "record_digits"
+    PLAY_DIGITS_FROM_VARIABLE = "play_digits_from_variable"
+    QUALITY_RATE = "quality_rate"
+    VOICE_HELPER = "voice_helper"
+    START_RECORD = "start_record"
+
+
+class IvrRuleUpdateCallStatus(StrEnum):
+    """
+    Call status. One of 'no_answer', 'busy', 'any'.
+    """
+
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    ANY = "any"
+
+
+class IvrRuleUpdatePlayDigitsMethod(Enum):
+    """
+    Playing method to play digits. One of 'pronounced', 'iterated', 'None'.
+    """
+
+    PRONOUNCED = "pronounced"
+    ITERATED = "iterated"
+    NONE = "None"
+    NONE_TYPE_NONE = None
+
+
+class IvrRuleUpdateCallInteractiveMethod(Enum):
+    """
+    Call interactive method. One of 'GET', 'POST', 'None'.
+    """
+
+    GET = "GET"
+    POST = "POST"
+    NONE = "None"
+    NONE_TYPE_NONE = None
+
+
+class IvrRuleUpdateCallerIdAction(StrEnum):
+    """
+    Caller id matching method. One of 'matches', 'not_matches', 'anonymous', 'any'.
+    """
+
+    MATCHES = "matches"
+    NOT_MATCHES = "not_matches"
+    ANONYMOUS = "anonymous"
+    ANY = "any"
+
+
+class IvrRuleUpdateHangupCause(StrEnum):
+    """
+    One of 'normal', 'busy'.
+    """
+
+    NORMAL = "normal"
+    BUSY = "busy"
+
+
+class IvrRuleUpdateSoundType(Enum):
+    """
+    Sound type. One of 'background', 'foreground', 'None'.
+    """
+
+    BACKGROUND = "background"
+    FOREGROUND = "foreground"
+    NONE = "None"
+    NONE_TYPE_NONE = None
+
+
+class IvrRuleUpdateAction(StrEnum):
     """
     Rule action. One of 'transfer', 'hangup', 'play_sound', 'play_silence', 'jump_to_context', 'play_digits', 'call_interactive', 'transfer_from_variable', 'set_variable', 'voicemail', 'simple_transfer', 'set_caller_id_name', 'set_caller_id_number', 'record_digits', 'play_digits_from_variable', 'quality_rate', 'voice_helper', 'start_record'.
     """
@@ -928,7 +1167,7 @@ class MailNotification(BaseModel):
     id: Annotated[int | None, Field(description="Resource id.")] = None
 
 
-class EventType2(StrEnum):
+class MailNotificationCreateEventType(StrEnum):
     """
     Notification type. One of 'call_failed_mail'.
     """
@@ -942,7 +1181,17 @@ class MailNotificationCreate(BaseModel):
     """
 
     mail: Annotated[str, Field(description="Email for notification.")]
-    event_type: Annotated[EventType2, Field(description="Notification type. One of 'call_failed_mail'.")]
+    event_type: Annotated[
+        MailNotificationCreateEventType, Field(description="Notification type. One of 'call_failed_mail'.")
+    ]
+
+
+class MailNotificationUpdateEventType(StrEnum):
+    """
+    Notification type. One of 'call_failed_mail'.
+    """
+
+    CALL_FAILED_MAIL = "call_failed_mail"
 
 
 class MailNotificationUpdate(BaseModel):
@@ -951,7 +1200,9 @@ class MailNotificationUpdate(BaseModel):
     """
 
     mail: Annotated[str | None, Field(description="Email for notification.")] = None
-    event_type: Annotated[EventType2 | None, Field(description="Notification type. One of 'call_failed_mail'.")] = None
+    event_type: Annotated[
+        MailNotificationUpdateEventType | None, Field(description="Notification type. One of 'call_failed_mail'.")
+    ] = None
 
 
 class Phone(BaseModel):
@@ -960,48 +1211,55 @@ class Phone(BaseModel):
     """
 
     auth_type: Annotated[str | None, Field(description="One of 'digest', 'network', 'both'.")] = None
-    vm_enabled: Annotated[bool | None, Field(description="Voicemail enabled.")] = False
+    vm_enabled: Annotated[bool | None, Field(description="Voicemail enabled. Server default: false.")] = None
     hold_music: Annotated[int | None, Field(description="Music on hold sound id.")] = None
     preserve_caller_id_number_att_tr: Annotated[
-        bool | None, Field(description="Preserve original caller id number on attended transfer.")
-    ] = False
+        bool | None,
+        Field(description="Preserve original caller id number on attended transfer. Server default: false."),
+    ] = None
     conference_pin: str | None = None
-    conference_end_on_exit: bool | None = True
+    conference_end_on_exit: Annotated[bool | None, Field(description="Server default: true.")] = None
     network_permission_group_id: int | None = None
     append_to_cid_name_on_transfer: Annotated[str | None, Field(description="Append to cid name on transfer.")] = None
     record_stereo: Annotated[str | None, Field(description="One of 'yes', 'no', 'None'.")] = None
     hangup_timeout: Annotated[
-        int | None, Field(description="Timeout in seconds before hangup if extension does not answer.")
-    ] = 60
+        int | None,
+        Field(description="Timeout in seconds before hangup if extension does not answer. Server default: 60."),
+    ] = None
     incoming_limit: int | None = None
     vm_mailto: Annotated[str | None, Field(description="Email address for voicemail notifications.")] = None
-    conference_announce_caller_name: bool | None = False
+    conference_announce_caller_name: Annotated[bool | None, Field(description="Server default: false.")] = None
     label: str | None = None
     vm_greeting: Annotated[int | None, Field(description="Voicemail greeting sound id.")] = None
-    record_enabled: Annotated[bool | None, Field(description="Call record enabled.")] = False
-    vm_attach_file: Annotated[bool | None, Field(description="Attach voicemail message to notification email.")] = True
+    record_enabled: Annotated[bool | None, Field(description="Call record enabled. Server default: false.")] = None
+    vm_attach_file: Annotated[
+        bool | None, Field(description="Attach voicemail message to notification email. Server default: true.")
+    ] = None
     intercom: int | None = None
     announce_sound_upon_incoming_call: int | None = None
     announce_sound_upon_outgoing_call: int | None = None
     transfer_caller_id_number: Annotated[str | None, Field(description="Transfer caller id number.")] = None
-    ignore_early_media: Annotated[bool | None, Field(description="Ignore early media.")] = False
+    ignore_early_media: Annotated[bool | None, Field(description="Ignore early media. Server default: false.")] = None
     vm_profile: Annotated[
-        str | None, Field(description="Voicemail configuration. One of 'default', 'record_silence'.")
-    ] = "default"
+        str | None,
+        Field(description="Voicemail configuration. One of 'default', 'record_silence'. Server default: \"default\"."),
+    ] = None
     static_reg_address: Annotated[str | None, Field(description="Static registration address:port.")] = None
     geo_list: str | None = None
     name: str | None = None
-    call_screening_enabled: Annotated[bool | None, Field(description="Call screening enabled.")] = False
+    call_screening_enabled: Annotated[
+        bool | None, Field(description="Call screening enabled. Server default: false.")
+    ] = None
     ringback_sound: Annotated[int | None, Field(description="Ringback sound id.")] = None
     record_format: Annotated[str | None, Field(description="One of 'mp3', 'wav', 'None'.")] = None
     replace_pin: str | None = None
-    record_transfer: bool | None = False
+    record_transfer: Annotated[bool | None, Field(description="Server default: false.")] = None
     external_number: str | None = None
 
 
-class AuthType(StrEnum):
+class PhoneUpdateAuthType(StrEnum):
     """
-    One of 'digest', 'network', 'both'.
+    One of 'digest', 'network', 'both'. Server default: "digest".
     """
 
     DIGEST = "digest"
@@ -1009,7 +1267,7 @@ class AuthType(StrEnum):
     BOTH = "both"
 
 
-class RecordStereo(Enum):
+class PhoneUpdateRecordStereo(Enum):
     """
     One of 'yes', 'no', 'None'.
     """
@@ -1020,7 +1278,16 @@ class RecordStereo(Enum):
     NONE_TYPE_NONE = None
 
 
-class RecordFormat(Enum):
+class PhoneUpdateVmProfile(StrEnum):
+    """
+    Voicemail configuration. One of 'default', 'record_silence'.
+    """
+
+    DEFAULT = "default"
+    RECORD_SILENCE = "record_silence"
+
+
+class PhoneUpdateRecordFormat(Enum):
     """
     One of 'mp3', 'wav', 'None'.
     """
@@ -1036,7 +1303,9 @@ class PhoneUpdate(BaseModel):
     Phone configuration fields to change.
     """
 
-    auth_type: Annotated[AuthType | None, Field(description="One of 'digest', 'network', 'both'.")] = AuthType.DIGEST
+    auth_type: Annotated[
+        PhoneUpdateAuthType | None, Field(description="One of 'digest', 'network', 'both'. Server default: \"digest\".")
+    ] = None
     vm_enabled: Annotated[bool | None, Field(description="Voicemail enabled.")] = None
     hold_music: Annotated[int | None, Field(description="Music on hold sound id.")] = None
     preserve_caller_id_number_att_tr: Annotated[
@@ -1046,7 +1315,7 @@ class PhoneUpdate(BaseModel):
     conference_end_on_exit: bool | None = None
     network_permission_group_id: int | None = None
     append_to_cid_name_on_transfer: Annotated[str | None, Field(description="Append to cid name on transfer.")] = None
-    record_stereo: Annotated[RecordStereo | None, Field(description="One of 'yes', 'no', 'None'.")] = None
+    record_stereo: Annotated[PhoneUpdateRecordStereo | None, Field(description="One of 'yes', 'no', 'None'.")] = None
     hangup_timeout: Annotated[
         int | None, Field(description="Timeout in seconds before hangup if extension does not answer.")
     ] = None
@@ -1062,7 +1331,7 @@ class PhoneUpdate(BaseModel):
     transfer_caller_id_number: Annotated[str | None, Field(description="Transfer caller id number.")] = None
     ignore_early_media: Annotated[bool | None, Field(description="Ignore early media.")] = None
     vm_profile: Annotated[
-        VmProfile | None, Field(description="Voicemail configuration. One of 'default', 'record_silence'.")
+        PhoneUpdateVmProfile | None, Field(description="Voicemail configuration. One of 'default', 'record_silence'.")
     ] = None
     static_reg_address: Annotated[
         str | None, Field(description="Static registration address:port.", pattern="^\\S+:[0-9]{1,5}$")
@@ -1071,7 +1340,7 @@ class PhoneUpdate(BaseModel):
     geo_list: str | None = None
     call_screening_enabled: Annotated[bool | None, Field(description="Call screening enabled.")] = None
     ringback_sound: Annotated[int | None, Field(description="Ringback sound id.")] = None
-    record_format: Annotated[RecordFormat | None, Field(description="One of 'mp3', 'wav', 'None'.")] = None
+    record_format: Annotated[PhoneUpdateRecordFormat | None, Field(description="One of 'mp3', 'wav', 'None'.")] = None
     replace_pin: str | None = None
     record_transfer: bool | None = None
     external_number: str | None = None
@@ -1094,13 +1363,17 @@ class Queue(BaseModel):
         int | None, Field(description="Queue member position announce frequency.")
     ] = None
     agent_hangup_action: Annotated[str | None, Field(description="One of 'None', 'transfer', 'quality_rate'.")] = None
-    skip_busy_agents: Annotated[bool | None, Field(description="Do not try to call busy agents.")] = False
+    skip_busy_agents: Annotated[
+        bool | None, Field(description="Do not try to call busy agents. Server default: false.")
+    ] = None
     vm_mailto: Annotated[str | None, Field(description="Email address for voicemail notifications.")] = None
     no_agent_timeout_transfer_dst: Annotated[
         str | None, Field(description="Transfer destination on no agent timeout.")
     ] = None
-    agent_report_wait_time: Annotated[bool | None, Field(description="Report how long caller was in a queue.")] = False
-    vm_enabled: Annotated[bool | None, Field(description="Voicemail enabled.")] = False
+    agent_report_wait_time: Annotated[
+        bool | None, Field(description="Report how long caller was in a queue. Server default: false.")
+    ] = None
+    vm_enabled: Annotated[bool | None, Field(description="Voicemail enabled. Server default: false.")] = None
     quality_rate_sound: int | None = None
     strategy: Annotated[
         str | None,
@@ -1112,23 +1385,32 @@ class Queue(BaseModel):
         int | None,
         Field(description="Try to connect caller to the same agent if connected in last try_same_agent_time seconds."),
     ] = None
-    record_enabled: Annotated[bool | None, Field(description="Queue calls recording enabled.")] = False
-    vm_attach_file: Annotated[bool | None, Field(description="Attach voicemail message to notification email.")] = True
+    record_enabled: Annotated[
+        bool | None, Field(description="Queue calls recording enabled. Server default: false.")
+    ] = None
+    vm_attach_file: Annotated[
+        bool | None, Field(description="Attach voicemail message to notification email. Server default: true.")
+    ] = None
     tier_rule_wait_multiply_level: Annotated[
         bool | None,
         Field(
-            description="If false, then once tier_rule_wait_second is passed, the caller is offered to all tiers in order (level/position). if true, the tier_rule_wait_second will be multiplied by the tier level."
+            description="If false, then once tier_rule_wait_second is passed, the caller is offered to all tiers in order (level/position). if true, the tier_rule_wait_second will be multiplied by the tier level. Server default: false."
         ),
-    ] = False
-    sound_type: Annotated[str | None, Field(description="Sound type. One of 'ring', 'music'.")] = "ring"
+    ] = None
+    sound_type: Annotated[
+        str | None, Field(description="Sound type. One of 'ring', 'music'. Server default: \"ring\".")
+    ] = None
     timeout_transfer_dst_sound: Annotated[
         int | None, Field(description="Sound id. plays before transfer to destination if timeout.")
     ] = None
-    tier_rules_apply: Annotated[bool | None, Field(description="Defines if we should apply tier rules.")] = False
-    disable_answer: Annotated[bool | None, Field(description="Disable answer in queue.")] = False
+    tier_rules_apply: Annotated[
+        bool | None, Field(description="Defines if we should apply tier rules. Server default: false.")
+    ] = None
+    disable_answer: Annotated[bool | None, Field(description="Disable answer in queue. Server default: false.")] = None
     vm_profile: Annotated[
-        str | None, Field(description="Voicemail configuration. One of 'default', 'record_silence'.")
-    ] = "default"
+        str | None,
+        Field(description="Voicemail configuration. One of 'default', 'record_silence'. Server default: \"default\"."),
+    ] = None
     vm_greeting: Annotated[int | None, Field(description="Voicemail greeting sound id.")] = None
     quality_rate_finish_sound: int | None = None
     announce_frequency: Annotated[
@@ -1137,12 +1419,15 @@ class Queue(BaseModel):
     exit_transfer_dst: Annotated[str | None, Field(description="Transfer destination on exit.")] = None
     tier_rule_wait_second: Annotated[
         int | None,
-        Field(description="The time in seconds that a caller is required to wait before advancing to the next tier."),
-    ] = 0
+        Field(
+            description="The time in seconds that a caller is required to wait before advancing to the next tier. Server default: 0."
+        ),
+    ] = None
     sound: Annotated[int | None, Field(description="Queue main sound id.")] = None
     exit_with_no_av_agents: Annotated[
-        bool | None, Field(description="Do not put call into the queue if there is no agents available.")
-    ] = False
+        bool | None,
+        Field(description="Do not put call into the queue if there is no agents available. Server default: false."),
+    ] = None
     exit_transfer_dst_sound: Annotated[
         int | None, Field(description="Sound id. plays before transfer to destination on caller exit.")
     ] = None
@@ -1163,12 +1448,12 @@ class QueueAgent(BaseModel):
     An agent in a queue (local) or a queue of an agent (remote).
     """
 
-    position: Annotated[int | None, Field(description="Agent position.")] = 0
+    position: Annotated[int | None, Field(description="Agent position. Server default: 0.")] = None
     agent_id: Annotated[
         int | None,
         Field(description="Agent id ('Agent extension id.' for local queue agents, 'Agent id.' for remote ones)."),
     ] = None
-    level: Annotated[int | None, Field(description="Agent level.")] = 0
+    level: Annotated[int | None, Field(description="Agent level. Server default: 0.")] = None
 
 
 class QueueAgentCreate(BaseModel):
@@ -1176,9 +1461,9 @@ class QueueAgentCreate(BaseModel):
     An agent to add to a queue, or a queue to add to an agent.
     """
 
-    position: Annotated[int | None, Field(description="Agent position.")] = 0
+    position: Annotated[int | None, Field(description="Agent position. Server default: 0.")] = None
     agent_id: Annotated[int, Field(description="Agent id.")]
-    level: Annotated[int | None, Field(description="Agent level.")] = 0
+    level: Annotated[int | None, Field(description="Agent level. Server default: 0.")] = None
 
 
 class QueueAgentStatus(BaseModel):
@@ -1221,12 +1506,12 @@ class QueueStatus(BaseModel):
     Live counters of a queue.
     """
 
-    answered_members: int | None = 0
-    waiting_members: int | None = 0
-    trying_members: int | None = 0
+    answered_members: Annotated[int | None, Field(description="Server default: 0.")] = None
+    waiting_members: Annotated[int | None, Field(description="Server default: 0.")] = None
+    trying_members: Annotated[int | None, Field(description="Server default: 0.")] = None
 
 
-class AgentHangupAction(Enum):
+class QueueUpdateAgentHangupAction(Enum):
     """
     One of 'None', 'transfer', 'quality_rate'.
     """
@@ -1237,9 +1522,9 @@ class AgentHangupAction(Enum):
     NONE_TYPE_NONE = None
 
 
-class Strategy(StrEnum):
+class QueueUpdateStrategy(StrEnum):
     """
-    Queue call strategy. One of 'ring-all', 'longest-idle-agent', 'round-robin', 'top-down', 'agent-with-least-talk-time', 'agent-with-fewest-calls', 'sequentially-by-agent-order', 'random'.
+    Queue call strategy. One of 'ring-all', 'longest-idle-agent', 'round-robin', 'top-down', 'agent-with-least-talk-time', 'agent-with-fewest-calls', 'sequentially-by-agent-order', 'random'. Server default: "round-robin".
     """
 
     RING_ALL = "ring-all"
@@ -1252,13 +1537,22 @@ class Strategy(StrEnum):
     RANDOM = "random"
 
 
-class SoundType2(StrEnum):
+class QueueUpdateSoundType(StrEnum):
     """
-    Sound type. One of 'ring', 'music'.
+    Sound type. One of 'ring', 'music'. Server default: "ring".
     """
 
     RING = "ring"
     MUSIC = "music"
+
+
+class QueueUpdateVmProfile(StrEnum):
+    """
+    Voicemail configuration. One of 'default', 'record_silence'.
+    """
+
+    DEFAULT = "default"
+    RECORD_SILENCE = "record_silence"
 
 
 class QueueUpdate(BaseModel):
@@ -1278,7 +1572,7 @@ class QueueUpdate(BaseModel):
         int | None, Field(description="Queue member position announce frequency.")
     ] = None
     agent_hangup_action: Annotated[
-        AgentHangupAction | None, Field(description="One of 'None', 'transfer', 'quality_rate'.")
+        QueueUpdateAgentHangupAction | None, Field(description="One of 'None', 'transfer', 'quality_rate'.")
     ] = None
     skip_busy_agents: Annotated[bool | None, Field(description="Do not try to call busy agents.")] = None
     vm_mailto: Annotated[str | None, Field(description="Email address for voicemail notifications.")] = None
@@ -1289,11 +1583,11 @@ class QueueUpdate(BaseModel):
     vm_enabled: Annotated[bool | None, Field(description="Voicemail enabled.")] = None
     quality_rate_sound: int | None = None
     strategy: Annotated[
-        Strategy | None,
+        QueueUpdateStrategy | None,
         Field(
-            description="Queue call strategy. One of 'ring-all', 'longest-idle-agent', 'round-robin', 'top-down', 'agent-with-least-talk-time', 'agent-with-fewest-calls', 'sequentially-by-agent-order', 'random'."
+            description="Queue call strategy. One of 'ring-all', 'longest-idle-agent', 'round-robin', 'top-down', 'agent-with-least-talk-time', 'agent-with-fewest-calls', 'sequentially-by-agent-order', 'random'. Server default: \"round-robin\"."
         ),
-    ] = Strategy.ROUND_ROBIN
+    ] = None
     try_same_agent_time: Annotated[
         int | None,
         Field(description="Try to connect caller to the same agent if connected in last try_same_agent_time seconds."),
@@ -1306,14 +1600,16 @@ class QueueUpdate(BaseModel):
             description="If false, then once tier_rule_wait_second is passed, the caller is offered to all tiers in order (level/position). if true, the tier_rule_wait_second will be multiplied by the tier level."
         ),
     ] = None
-    sound_type: Annotated[SoundType2 | None, Field(description="Sound type. One of 'ring', 'music'.")] = SoundType2.RING
+    sound_type: Annotated[
+        QueueUpdateSoundType | None, Field(description="Sound type. One of 'ring', 'music'. Server default: \"ring\".")
+    ] = None
     timeout_transfer_dst_sound: Annotated[
         int | None, Field(description="Sound id. plays before transfer to destination if timeout.")
     ] = None
     tier_rules_apply: Annotated[bool | None, Field(description="Defines if we should apply tier rules.")] = None
     disable_answer: Annotated[bool | None, Field(description="Disable answer in queue.")] = None
     vm_profile: Annotated[
-        VmProfile | None, Field(description="Voicemail configuration. One of 'default', 'record_silence'.")
+        QueueUpdateVmProfile | None, Field(description="Voicemail configuration. One of 'default', 'record_silence'.")
     ] = None
     vm_greeting: Annotated[int | None, Field(description="Voicemail greeting sound id.")] = None
     quality_rate_finish_sound: int | None = None
@@ -1403,9 +1699,9 @@ class RegistrationStatus(BaseModel):
     SIP registration status of one extension.
     """
 
-    registered: bool | None = False
+    registered: Annotated[bool | None, Field(description="Server default: false.")] = None
     extension_id: Annotated[int | None, Field(description="Extension id.")] = None
-    registrations: Annotated[list[Registration] | None, Field(validate_default=True)] = []
+    registrations: Annotated[list[Registration] | None, Field(description="Server default: [].")] = None
 
 
 class RulesOrder(BaseModel):
@@ -1413,7 +1709,9 @@ class RulesOrder(BaseModel):
     The order of rules, as a list of rule ids.
     """
 
-    rules_ids: Annotated[list[int] | None, Field(description="All rules ids in needed order.")] = []
+    rules_ids: Annotated[list[int] | None, Field(description="All rules ids in needed order. Server default: [].")] = (
+        None
+    )
 
 
 class RulesOrderUpdate(BaseModel):
@@ -1436,7 +1734,7 @@ class Sound(BaseModel):
     filename: str | None = None
 
 
-class Action3(StrEnum):
+class SpeechToTextUpdateAction(StrEnum):
     """
     One of 'start', 'stop'.
     """
@@ -1445,7 +1743,7 @@ class Action3(StrEnum):
     STOP = "stop"
 
 
-class Direction(StrEnum):
+class SpeechToTextUpdateDirection(StrEnum):
     """
     One of 'in', 'out'.
     """
@@ -1459,9 +1757,9 @@ class SpeechToTextUpdate(BaseModel):
     Start or stop speech recognition on a call.
     """
 
-    action: Annotated[Action3, Field(description="One of 'start', 'stop'.")]
+    action: Annotated[SpeechToTextUpdateAction, Field(description="One of 'start', 'stop'.")]
     url: Annotated[str | None, Field(description="Url to get events with recognized text.")] = None
-    direction: Annotated[Direction, Field(description="One of 'in', 'out'.")]
+    direction: Annotated[SpeechToTextUpdateDirection, Field(description="One of 'in', 'out'.")]
 
 
 class Token(BaseModel):
@@ -1474,7 +1772,7 @@ class Token(BaseModel):
     expires_in: Annotated[int, Field(description="Lifetime of the token in seconds (3600).")]
 
 
-class GrantType(StrEnum):
+class TokenRequestGrantType(StrEnum):
     """
     Always client_credentials.
     """
@@ -1487,7 +1785,7 @@ class TokenRequest(BaseModel):
     OAuth2 client credentials grant (public sources).
     """
 
-    grant_type: Annotated[GrantType, Field(description="Always client_credentials.")]
+    grant_type: Annotated[TokenRequestGrantType, Field(description="Always client_credentials.")]
     client_id: Annotated[str, Field(description="The application's client id.", min_length=1)]
     client_secret: Annotated[str, Field(description="The application's client secret.", min_length=1)]
 
@@ -1517,7 +1815,7 @@ class User(BaseModel):
     id: Annotated[int | None, Field(description="Resource id.")] = None
 
 
-class Status2(StrEnum):
+class UserCreateStatus(StrEnum):
     """
     User status. One of 'active', 'blocked'.
     """
@@ -1526,7 +1824,7 @@ class Status2(StrEnum):
     BLOCKED = "blocked"
 
 
-class Access(StrEnum):
+class UserCreateAccess(StrEnum):
     """
     User access type. One of 'full', 'read_only'.
     """
@@ -1543,16 +1841,38 @@ class UserCreate(BaseModel):
     comment: Annotated[
         str | None, Field(description="Comment on the user (the document's description reads 'User email.').")
     ] = None
-    status: Annotated[Status2 | None, Field(description="User status. One of 'active', 'blocked'.")] = None
+    status: Annotated[UserCreateStatus | None, Field(description="User status. One of 'active', 'blocked'.")] = None
     name: Annotated[str, Field(description="User name.")]
-    email_notify: Annotated[bool | None, Field(description="Send email with access data for new user.")] = False
-    access: Annotated[Access | None, Field(description="User access type. One of 'full', 'read_only'.")] = None
+    email_notify: Annotated[
+        bool | None, Field(description="Send email with access data for new user. Server default: false.")
+    ] = None
+    access: Annotated[UserCreateAccess | None, Field(description="User access type. One of 'full', 'read_only'.")] = (
+        None
+    )
     extra_params: Annotated[str | None, Field(description="User extra params.")] = None
     timezone: Annotated[str | None, Field(description="User timezone.")] = None
     login: Annotated[str, Field(description="User login.")]
     password: Annotated[str, Field(description="User password.")]
     email_for_notify: Annotated[str | None, Field(description="User email.")] = None
     email: Annotated[str, Field(description="User email.")]
+
+
+class UserUpdateStatus(StrEnum):
+    """
+    User status. One of 'active', 'blocked'.
+    """
+
+    ACTIVE = "active"
+    BLOCKED = "blocked"
+
+
+class UserUpdateAccess(StrEnum):
+    """
+    User access type. One of 'full', 'read_only'.
+    """
+
+    FULL = "full"
+    READ_ONLY = "read_only"
 
 
 class UserUpdate(BaseModel):
@@ -1563,16 +1883,18 @@ class UserUpdate(BaseModel):
     comment: Annotated[
         str | None, Field(description="Comment on the user (the document's description reads 'User email.').")
     ] = None
-    status: Annotated[Status2 | None, Field(description="User status. One of 'active', 'blocked'.")] = None
+    status: Annotated[UserUpdateStatus | None, Field(description="User status. One of 'active', 'blocked'.")] = None
     name: Annotated[str | None, Field(description="User name.")] = None
-    access: Annotated[Access | None, Field(description="User access type. One of 'full', 'read_only'.")] = None
+    access: Annotated[UserUpdateAccess | None, Field(description="User access type. One of 'full', 'read_only'.")] = (
+        None
+    )
     extra_params: Annotated[str | None, Field(description="User extra params.")] = None
     timezone: Annotated[str | None, Field(description="User timezone.")] = None
     password: Annotated[str | None, Field(description="User password.")] = None
     email: Annotated[str | None, Field(description="User email.")] = None
 
 
-class Action4(StrEnum):
+class ValetParkUpdateAction(StrEnum):
     """
     One of 'park', 'bridge', 'slots'.
     """
@@ -1587,7 +1909,7 @@ class ValetParkUpdate(BaseModel):
     Valet parking action on a call.
     """
 
-    action: Annotated[Action4, Field(description="One of 'park', 'bridge', 'slots'.")]
+    action: Annotated[ValetParkUpdateAction, Field(description="One of 'park', 'bridge', 'slots'.")]
     slot: int | None = None
 
 
@@ -1626,16 +1948,18 @@ class IvrRule(BaseModel):
     """
 
     transfer_variable: Annotated[str | None, Field(description="Variable name for transfer_from_variable.")] = None
-    call_status: Annotated[str | None, Field(description="Call status. One of 'no_answer', 'busy', 'any'.")] = "any"
+    call_status: Annotated[
+        str | None, Field(description="Call status. One of 'no_answer', 'busy', 'any'. Server default: \"any\".")
+    ] = None
     play_digits_method: Annotated[
         str | None, Field(description="Playing method to play digits. One of 'pronounced', 'iterated', 'None'.")
     ] = None
     voice_helper_classic_term: Annotated[
         bool | None,
         Field(
-            description="If true - classic ivr navigation from the keyboard will be enabled after recognition (if none of the matches were received earlier)."
+            description="If true - classic ivr navigation from the keyboard will be enabled after recognition (if none of the matches were received earlier). Server default: true."
         ),
-    ] = True
+    ] = None
     caller_id: Annotated[str | None, Field(description="Caller id.")] = None
     match_variable_value: Annotated[str | None, Field(description="Variable value for variable-based condition.")] = (
         None
@@ -1650,8 +1974,11 @@ class IvrRule(BaseModel):
     id: Annotated[int | None, Field(description="Resource id.")] = None
     record_digits_max: Annotated[int | None, Field(description="Maximum digits amount for record_digits.")] = None
     is_simple_transfer: Annotated[
-        bool | None, Field(description="If true - transfer to dst from variable will be simple, default false.")
-    ] = False
+        bool | None,
+        Field(
+            description="If true - transfer to dst from variable will be simple, default false. Server default: false."
+        ),
+    ] = None
     voice_helper_digits_max: Annotated[
         int | None, Field(description="Maximum digits to terminate listen voice and start recognize.")
     ] = None
@@ -1663,15 +1990,18 @@ class IvrRule(BaseModel):
     silence_time: Annotated[int | None, Field(description="Silence duration in milliseconds.")] = None
     set_variable_name: Annotated[str | None, Field(description="Variable name for set_variable.")] = None
     caller_id_number: Annotated[str | None, Field(description="Caller_id_number.")] = None
-    hangup_cause: Annotated[str | None, Field(description="One of 'normal', 'busy'.")] = "normal"
+    hangup_cause: Annotated[str | None, Field(description="One of 'normal', 'busy'. Server default: \"normal\".")] = (
+        None
+    )
     final: Annotated[
-        bool | None, Field(description="If rule is final, next rules will be not executed if call failed.")
-    ] = True
+        bool | None,
+        Field(description="If rule is final, next rules will be not executed if call failed. Server default: true."),
+    ] = None
     sound: Annotated[int | None, Field(description="Sound to play.")] = None
     sound_type: Annotated[str | None, Field(description="Sound type. One of 'background', 'foreground', 'None'.")] = (
         None
     )
-    max_rate: int | None = 5
+    max_rate: Annotated[int | None, Field(description="Server default: 5.")] = None
     call_interactive_url: Annotated[str | None, Field(description="Call interactive url.")] = None
     caller_id_name: Annotated[str | None, Field(description="Caller_id_name.")] = None
     voice_helper_rules: Annotated[
@@ -1685,8 +2015,10 @@ class IvrRule(BaseModel):
     record_digits_variable: Annotated[str | None, Field(description="Variable name for record_digits.")] = None
     play_sound_from_variable: Annotated[
         bool | None,
-        Field(description="Check if sound in variable- if so - file from variable will be played instead other sound."),
-    ] = False
+        Field(
+            description="Check if sound in variable- if so - file from variable will be played instead other sound. Server default: false."
+        ),
+    ] = None
     interval: Annotated[int | None, Field(description="Rule time interval.")] = None
     record_digits_timeout: Annotated[int | None, Field(description="Record digits timeout in milliseconds.")] = None
     transfer_dst: Annotated[str | None, Field(description="Transfer destination.")] = None
@@ -1708,11 +2040,12 @@ class IvrRuleCreate(BaseModel):
     """
 
     transfer_variable: Annotated[str | None, Field(description="Variable name for transfer_from_variable.")] = None
-    call_status: Annotated[CallStatus1 | None, Field(description="Call status. One of 'no_answer', 'busy', 'any'.")] = (
-        CallStatus1.ANY
-    )
+    call_status: Annotated[
+        IvrRuleCreateCallStatus | None,
+        Field(description="Call status. One of 'no_answer', 'busy', 'any'. Server default: \"any\"."),
+    ] = None
     play_digits_method: Annotated[
-        PlayDigitsMethod | None,
+        IvrRuleCreatePlayDigitsMethod | None,
         Field(description="Playing method to play digits. One of 'pronounced', 'iterated', 'None'."),
     ] = None
     voice_helper_classic_term: Annotated[
@@ -1727,34 +2060,43 @@ class IvrRuleCreate(BaseModel):
     )
     play_digits_variable: Annotated[str | None, Field(description="Variable name for play_digits_variable.")] = None
     call_interactive_method: Annotated[
-        CallInteractiveMethod | None, Field(description="Call interactive method. One of 'GET', 'POST', 'None'.")
-    ] = CallInteractiveMethod.GET
+        IvrRuleCreateCallInteractiveMethod | None,
+        Field(description="Call interactive method. One of 'GET', 'POST', 'None'. Server default: \"GET\"."),
+    ] = None
     voice_helper_timeout: Annotated[
         int | None, Field(description="Timeout in milliseconds before stop listen voice and start recognize.")
     ] = None
     record_digits_max: Annotated[int | None, Field(description="Maximum digits amount for record_digits.")] = None
     is_simple_transfer: Annotated[
-        bool | None, Field(description="If true - transfer to dst from variable will be simple, default false.")
-    ] = False
+        bool | None,
+        Field(
+            description="If true - transfer to dst from variable will be simple, default false. Server default: false."
+        ),
+    ] = None
     voice_helper_digits_max: Annotated[
         int | None, Field(description="Maximum digits to terminate listen voice and start recognize.")
     ] = None
     match_variable_name: Annotated[str | None, Field(description="Variable name for variable-based condition.")] = None
     caller_id_action: Annotated[
-        CallerIdAction | None,
-        Field(description="Caller id matching method. One of 'matches', 'not_matches', 'anonymous', 'any'."),
-    ] = CallerIdAction.ANY
+        IvrRuleCreateCallerIdAction | None,
+        Field(
+            description="Caller id matching method. One of 'matches', 'not_matches', 'anonymous', 'any'. Server default: \"any\"."
+        ),
+    ] = None
     context_option: Annotated[str | None, Field(description="Context option to jump.")] = None
     silence_time: Annotated[int | None, Field(description="Silence duration in milliseconds.")] = None
     set_variable_name: Annotated[str | None, Field(description="Variable name for set_variable.")] = None
     caller_id_number: Annotated[str | None, Field(description="Caller_id_number.")] = None
-    hangup_cause: Annotated[HangupCause | None, Field(description="One of 'normal', 'busy'.")] = HangupCause.NORMAL
+    hangup_cause: Annotated[
+        IvrRuleCreateHangupCause | None, Field(description="One of 'normal', 'busy'. Server default: \"normal\".")
+    ] = None
     final: Annotated[
-        bool | None, Field(description="If rule is final, next rules will be not executed if call failed.")
-    ] = True
+        bool | None,
+        Field(description="If rule is final, next rules will be not executed if call failed. Server default: true."),
+    ] = None
     sound: Annotated[int | None, Field(description="Sound to play.")] = None
     sound_type: Annotated[
-        SoundType | None, Field(description="Sound type. One of 'background', 'foreground', 'None'.")
+        IvrRuleCreateSoundType | None, Field(description="Sound type. One of 'background', 'foreground', 'None'.")
     ] = None
     max_rate: int | None = None
     call_interactive_url: Annotated[str | None, Field(description="Call interactive url.")] = None
@@ -1778,7 +2120,7 @@ class IvrRuleCreate(BaseModel):
     transfer_dst: Annotated[str | None, Field(description="Transfer destination.")] = None
     context: Annotated[int | None, Field(description="Context to jump.")] = None
     action: Annotated[
-        Action1,
+        IvrRuleCreateAction,
         Field(
             description="Rule action. One of 'transfer', 'hangup', 'play_sound', 'play_silence', 'jump_to_context', 'play_digits', 'call_interactive', 'transfer_from_variable', 'set_variable', 'voicemail', 'simple_transfer', 'set_caller_id_name', 'set_caller_id_number', 'record_digits', 'play_digits_from_variable', 'quality_rate', 'voice_helper', 'start_record'."
         ),
@@ -1794,11 +2136,11 @@ class IvrRuleUpdate(BaseModel):
     """
 
     transfer_variable: Annotated[str | None, Field(description="Variable name for transfer_from_variable.")] = None
-    call_status: Annotated[CallStatus1 | None, Field(description="Call status. One of 'no_answer', 'busy', 'any'.")] = (
-        CallStatus1.ANY
-    )
+    call_status: Annotated[
+        IvrRuleUpdateCallStatus | None, Field(description="Call status. One of 'no_answer', 'busy', 'any'.")
+    ] = None
     play_digits_method: Annotated[
-        PlayDigitsMethod | None,
+        IvrRuleUpdatePlayDigitsMethod | None,
         Field(description="Playing method to play digits. One of 'pronounced', 'iterated', 'None'."),
     ] = None
     voice_helper_classic_term: Annotated[
@@ -1813,34 +2155,38 @@ class IvrRuleUpdate(BaseModel):
     )
     play_digits_variable: Annotated[str | None, Field(description="Variable name for play_digits_variable.")] = None
     call_interactive_method: Annotated[
-        CallInteractiveMethod | None, Field(description="Call interactive method. One of 'GET', 'POST', 'None'.")
-    ] = CallInteractiveMethod.GET
+        IvrRuleUpdateCallInteractiveMethod | None,
+        Field(description="Call interactive method. One of 'GET', 'POST', 'None'."),
+    ] = None
     voice_helper_timeout: Annotated[
         int | None, Field(description="Timeout in milliseconds before stop listen voice and start recognize.")
     ] = None
     record_digits_max: Annotated[int | None, Field(description="Maximum digits amount for record_digits.")] = None
     is_simple_transfer: Annotated[
-        bool | None, Field(description="If true - transfer to dst from variable will be simple, default false.")
-    ] = False
+        bool | None,
+        Field(
+            description="If true - transfer to dst from variable will be simple, default false. Server default: false."
+        ),
+    ] = None
     voice_helper_digits_max: Annotated[
         int | None, Field(description="Maximum digits to terminate listen voice and start recognize.")
     ] = None
     match_variable_name: Annotated[str | None, Field(description="Variable name for variable-based condition.")] = None
     caller_id_action: Annotated[
-        CallerIdAction | None,
+        IvrRuleUpdateCallerIdAction | None,
         Field(description="Caller id matching method. One of 'matches', 'not_matches', 'anonymous', 'any'."),
-    ] = CallerIdAction.ANY
+    ] = None
     context_option: Annotated[str | None, Field(description="Context option to jump.")] = None
     silence_time: Annotated[int | None, Field(description="Silence duration in milliseconds.")] = None
     set_variable_name: Annotated[str | None, Field(description="Variable name for set_variable.")] = None
     caller_id_number: Annotated[str | None, Field(description="Caller_id_number.")] = None
-    hangup_cause: Annotated[HangupCause | None, Field(description="One of 'normal', 'busy'.")] = HangupCause.NORMAL
+    hangup_cause: Annotated[IvrRuleUpdateHangupCause | None, Field(description="One of 'normal', 'busy'.")] = None
     final: Annotated[
         bool | None, Field(description="If rule is final, next rules will be not executed if call failed.")
     ] = None
     sound: Annotated[int | None, Field(description="Sound to play.")] = None
     sound_type: Annotated[
-        SoundType | None, Field(description="Sound type. One of 'background', 'foreground', 'None'.")
+        IvrRuleUpdateSoundType | None, Field(description="Sound type. One of 'background', 'foreground', 'None'.")
     ] = None
     max_rate: int | None = None
     call_interactive_url: Annotated[str | None, Field(description="Call interactive url.")] = None
@@ -1863,7 +2209,7 @@ class IvrRuleUpdate(BaseModel):
     transfer_dst: Annotated[str | None, Field(description="Transfer destination.")] = None
     context: Annotated[int | None, Field(description="Context to jump.")] = None
     action: Annotated[
-        Action1 | None,
+        IvrRuleUpdateAction | None,
         Field(
             description="Rule action. One of 'transfer', 'hangup', 'play_sound', 'play_silence', 'jump_to_context', 'play_digits', 'call_interactive', 'transfer_from_variable', 'set_variable', 'voicemail', 'simple_transfer', 'set_caller_id_name', 'set_caller_id_number', 'record_digits', 'play_digits_from_variable', 'quality_rate', 'voice_helper', 'start_record'."
         ),

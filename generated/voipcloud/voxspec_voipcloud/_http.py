@@ -15,17 +15,20 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
 from ._auth import Credentials, TokenSource, redact
-from ._errors import ApiError, EnvelopeError, NetworkError, RateLimitError, error_class
+from ._errors import ApiError, EnvelopeError, NetworkError, RateLimitError, RedirectError, error_class
 from ._policy import RateLimiter, Retry, parse_retry_after
 
 logger = logging.getLogger(__name__.rpartition(".")[0] or __name__)
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
+# Same-origin redirects followed for one call before it fails; browsers and httpx allow about as many.
+MAX_REDIRECTS = 5
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,25 @@ def encode(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [encode(v) for v in value]
     return value
+
+
+def segment(value: Any) -> str:
+    """A path parameter as exactly one path segment, so no value can change which endpoint is called.
+
+    Every character but RFC 3986's unreserved ones is percent-encoded (`/`, `?`, `#`, `%`, `;` included), and a
+    value made only of dots is written as `%2E`s: httpx, like any URL normaliser, would remove a `.` or `..`
+    segment together with the one before it."""
+    text = str(encode(value))
+    if not text:
+        raise ValueError("a path parameter cannot be empty: the request would go to another path")
+    if not text.strip("."):
+        return "%2E" * len(text)
+    return quote(text, safe="")
+
+
+def origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """Scheme, host and port: where credentials may go (RFC 6454)."""
+    return url.scheme, url.host, url.port or DEFAULT_PORTS.get(url.scheme)
 
 
 def jsonable(value: Any) -> Any:
@@ -186,6 +208,46 @@ class BaseClient:
             request["cookies"] = cookies
         return request
 
+    def _redirected(self, operation: Operation, request: dict[str, Any], response: httpx.Response) -> dict[str, Any]:
+        """The request to send after a redirect to the same origin (the credentials go with it, applied afresh).
+
+        A redirect to another origin is not followed and raises RedirectError: following it would hand the
+        vendor's credentials (header, query key, basic, bearer or cookie) to a host the caller never chose,
+        and following it without them would only fail there."""
+        sent = response.request.url
+        target = sent.join(response.headers["location"])  # httpx has refused a Location that is no URL
+        if origin(target) != origin(sent):
+            raise self._redirect_error(operation, response, target, "to another origin, where credentials must not go")
+        where = redact(str(target.copy_with(query=None)))
+        logger.info("%s: HTTP %d, following the redirect to %s", operation.operation_id, response.status_code, where)
+        method = request["method"]
+        # 303, and 301/302 after anything but GET/HEAD, become a GET without a body, as in browsers and httpx;
+        # 307 and 308 repeat the request as it was.
+        keeps_body = response.status_code in (307, 308) or method in ("GET", "HEAD")
+        follow = {key: value for key, value in request.items() if keeps_body or key not in ("json", "data", "files")}
+        follow["method"] = method if keeps_body else "GET"
+        follow["url"] = str(target)
+        follow["params"] = {}  # the Location carries the query; _authorize puts a query key back
+        follow["headers"] = dict(request["headers"])
+        follow.pop("cookies", None)
+        return follow
+
+    def _redirect_error(
+        self, operation: Operation, response: httpx.Response, target: httpx.URL | str, why: str
+    ) -> RedirectError:
+        location = redact(str(target))
+        error = RedirectError(
+            response.status_code,
+            None,
+            f"not following the redirect {why}: {location}",
+            self._request_id(response),
+            response.text,
+            operation.operation_id,
+            described(response.request),
+        )
+        error.location = location
+        return error
+
     def _retry_delay(self, operation: Operation, attempt: int, response: httpx.Response | None) -> float | None:
         if response is not None and response.status_code not in self._retry.statuses:
             return None
@@ -284,7 +346,8 @@ class PageCursor:
     """Where the next page starts, for limit/offset or page/size paging, and when to stop.
 
     A page shorter than the requested size (or, with no size asked for, than the first page) is the
-    last; so is an empty page, or one identical to the one before (a server ignoring the paging).
+    last; so is an empty page. A page identical to the one before (a server ignoring the paging) is not
+    yielded: see `repeats`.
     """
 
     def __init__(self, paging: Paging, params: dict[str, Any]) -> None:
@@ -302,16 +365,34 @@ class PageCursor:
         key = self.position_key
         self.position = int(params[key]) if key and params.get(key) is not None else start
         self.previous: list[Any] | None = None
+        self.pages = 0  # pages moved past
+
+    def repeats(self, operation: Operation, items: list[Any]) -> bool:
+        """Whether `items`, a page after the first, is the page before it again: the server ignored the paging
+        parameters. The iterator then stops before yielding anything twice, and says so in a warning: what it
+        yielded is every item the server sent once, which may not be the whole list."""
+        if self.previous is None or items != self.previous:
+            return False
+        logger.warning(
+            "%s: the server answered `%s=%s` with the same items as the page before; it ignores the paging, "
+            "so the iteration stops after %d distinct page(s)",
+            operation.operation_id,
+            self.position_key,
+            self.position,
+            self.pages,
+        )
+        return True
 
     def advance(self, items: list[Any]) -> bool:
         """Moves to the next page after `items`; False when there is none."""
-        if not items or items == self.previous or self.position_key is None:
+        if not items or self.position_key is None:
             return False
         if self.size is None:
             self.size = len(items)
         if len(items) < self.size:
             return False
         self.previous = items
+        self.pages += 1
         self.position += len(items) if self.paging.style == "offset" else 1
         self.params[self.position_key] = self.position
         return True
@@ -325,6 +406,7 @@ class SendPolicy:
         self.client, self.operation, self.request = client, operation, request
         self.attempt = 0
         self.refreshed = False
+        self.redirects = 0
         self.source: TokenSource | None = None
 
     def next_attempt(self) -> TokenSource | None:
@@ -343,6 +425,19 @@ class SendPolicy:
         if delay is None:
             raise self.client._network_error(self.operation, self.request, exc) from exc
         return delay
+
+    def redirected(self, response: httpx.Response) -> bool:
+        """Whether `response` is a redirect to follow; `request` is then the one to send next. Raises RedirectError
+        for one to another origin, or after MAX_REDIRECTS."""
+        if not response.has_redirect_location:
+            return False
+        self.redirects += 1
+        if self.redirects > MAX_REDIRECTS:
+            location = response.headers["location"]
+            raise self.client._redirect_error(self.operation, response, location, f"after {MAX_REDIRECTS} redirects")
+        self.request = self.client._redirected(self.operation, self.request, response)
+        self.attempt -= 1  # a redirect is not a failed attempt
+        return True
 
     def after_response(self, response: httpx.Response) -> float | None:
         """None to return the response; else the delay before trying again (the response is then closed)."""
@@ -371,9 +466,12 @@ class SyncBase(BaseClient):
             if wait := call.rate_limit_wait():
                 self._sleep(wait)
             try:
-                response = self._http.request(**self._authorize(operation, request))
+                response = self._http.request(**self._authorize(operation, call.request))
             except httpx.TransportError as exc:
                 self._sleep(call.after_failure(exc))
+                continue
+            if call.redirected(response):
+                response.close()
                 continue
             delay = call.after_response(response)
             if delay is None:
@@ -400,6 +498,8 @@ class SyncBase(BaseClient):
         cursor = PageCursor(operation.paging, request["params"])
         while True:
             items = self._page(operation, self._send(operation, request), item_list)
+            if cursor.repeats(operation, items):
+                return
             yield from items
             if not cursor.advance(items):
                 return
@@ -420,9 +520,12 @@ class AsyncBase(BaseClient):
             if wait := call.rate_limit_wait():
                 await self._sleep(wait)
             try:
-                response = await self._http.request(**self._authorize(operation, request))
+                response = await self._http.request(**self._authorize(operation, call.request))
             except httpx.TransportError as exc:
                 await self._sleep(call.after_failure(exc))
+                continue
+            if call.redirected(response):
+                await response.aclose()
                 continue
             delay = call.after_response(response)
             if delay is None:
@@ -451,6 +554,8 @@ class AsyncBase(BaseClient):
         cursor = PageCursor(operation.paging, request["params"])
         while True:
             items = self._page(operation, await self._send(operation, request), item_list)
+            if cursor.repeats(operation, items):
+                return
             for item in items:
                 yield item
             if not cursor.advance(items):

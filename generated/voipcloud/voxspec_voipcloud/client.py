@@ -24,6 +24,7 @@ from ._errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RedirectError,
     ServerError,
     UnprocessableEntityError,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimiter",
+    "RedirectError",
     "Retry",
     "Secret",
     "ServerError",
@@ -56,58 +58,99 @@ DEFAULT_RETRY = Retry()
 # The vendor's documented limit as (requests, window seconds); `rate_limit=True` enforces it client-side.
 RATE_LIMIT: tuple[int, int] | None = (100, 900)
 SCHEMES = (
-    Scheme("token", "header", "token"),
-    Scheme("api_key", "query", "api_key"),
+    Scheme(name="token", kind="header", param_name="token"),
+    Scheme(name="api_key", kind="query", param_name="api_key"),
 )
-ERROR_SHAPE = ErrorShape("code", "message")
+ERROR_SHAPE = ErrorShape(code_field="code", message_field="message")
 OPERATIONS = {
     "list_user_calls": Operation(
-        "list_user_calls",
-        "GET",
-        "/api/integration/v1/get-user-calls",
-        (("token",), ("api_key",)),
-        True,
-        None,
-        envelope=Envelope(None, "code", "message", "data"),
-        paging=Paging("offset", "limit", "offset", None, None, "data"),
+        operation_id="list_user_calls",
+        method="GET",
+        path="/api/integration/v1/get-user-calls",
+        security=(("token",), ("api_key",)),
+        idempotent=True,
+        envelope=Envelope(
+            success=None,
+            code="code",
+            message="message",
+            data="data",
+        ),
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="offset",
+            page=None,
+            size=None,
+            items="data",
+        ),
     ),
     "list_queue_calls": Operation(
-        "list_queue_calls",
-        "GET",
-        "/api/integration/v1/get-queue-calls",
-        (("token",), ("api_key",)),
-        True,
-        None,
-        envelope=Envelope(None, "code", "message", "data"),
-        paging=Paging("offset", "limit", "offset", None, None, "data"),
+        operation_id="list_queue_calls",
+        method="GET",
+        path="/api/integration/v1/get-queue-calls",
+        security=(("token",), ("api_key",)),
+        idempotent=True,
+        envelope=Envelope(
+            success=None,
+            code="code",
+            message="message",
+            data="data",
+        ),
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="offset",
+            page=None,
+            size=None,
+            items="data",
+        ),
     ),
     "list_ringgroup_calls": Operation(
-        "list_ringgroup_calls",
-        "GET",
-        "/api/integration/v1/get-ringgroup-calls",
-        (("token",), ("api_key",)),
-        True,
-        None,
-        envelope=Envelope(None, "code", "message", "data"),
-        paging=Paging("offset", "limit", "offset", None, None, "data"),
+        operation_id="list_ringgroup_calls",
+        method="GET",
+        path="/api/integration/v1/get-ringgroup-calls",
+        security=(("token",), ("api_key",)),
+        idempotent=True,
+        envelope=Envelope(
+            success=None,
+            code="code",
+            message="message",
+            data="data",
+        ),
+        paging=Paging(
+            style="offset",
+            limit="limit",
+            offset="offset",
+            page=None,
+            size=None,
+            items="data",
+        ),
     ),
     "call_to_number": Operation(
-        "call_to_number",
-        "POST",
-        "/api/integration/v1/call-to-number",
-        (("token",), ("api_key",)),
-        False,
-        None,
-        envelope=Envelope(None, "code", "message", "data"),
+        operation_id="call_to_number",
+        method="POST",
+        path="/api/integration/v1/call-to-number",
+        security=(("token",), ("api_key",)),
+        idempotent=False,
+        envelope=Envelope(
+            success=None,
+            code="code",
+            message="message",
+            data="data",
+        ),
     ),
     "get_system_status": Operation(
-        "get_system_status",
-        "GET",
-        "/api/integration/v1/get-system-status",
-        (("token",), ("api_key",)),
-        True,
-        None,
-        envelope=Envelope(None, "code", "message", "data"),
+        operation_id="get_system_status",
+        method="GET",
+        path="/api/integration/v1/get-system-status",
+        security=(("token",), ("api_key",)),
+        idempotent=True,
+        envelope=Envelope(
+            success=None,
+            code="code",
+            message="message",
+            data="data",
+        ),
     ),
 }
 
@@ -142,11 +185,13 @@ def _limiter(rate_limit: RateLimiter | bool) -> RateLimiter | None:
 class Client(SyncBase):
     """Synchronous client for the VoIPcloud PBX Integration API.
 
-        Credentials are kept as `Secret`s and never appear in repr, logs or errors.
-        `retry` retries idempotent calls on 429/502/503/504 and network errors, honouring `Retry-After`
-        (`Retry(non_idempotent=True)` opts POST/PATCH in, `retry=None` turns retries off). `rate_limit=True`
+    Credentials are kept as `Secret`s and never appear in repr, logs or errors.
+    `retry` retries idempotent calls on 429/502/503/504 and network errors, honouring `Retry-After`
+    (`Retry(non_idempotent=True)` opts POST/PATCH in, `retry=None` turns retries off). `rate_limit=True`
     holds calls to the documented 100 per 900 s.
-        Pass `transport=` (for instance `httpx.MockTransport`) to run in-process.
+    Redirects are followed only within the same origin; one to another scheme, host or port raises
+    `RedirectError`, so no credential ever reaches a host other than the one it was meant for.
+    Pass `transport=` (for instance `httpx.MockTransport`) to run in-process.
     """
 
     def __init__(
@@ -168,7 +213,9 @@ class Client(SyncBase):
         super().__init__(
             base_url, DEFAULT_BASE_URL, credentials, ERROR_SHAPE, headers, retry or NO_RETRY, _limiter(rate_limit)
         )
-        self._http = httpx.Client(timeout=timeout, transport=transport)
+        # The send loop follows same-origin redirects itself; httpx would carry custom credential headers,
+        # query keys and request cookies to any host, and the OAuth2 token request must not move at all.
+        self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
 
     def close(self) -> None:
         self._http.close()
@@ -231,6 +278,8 @@ class Client(SyncBase):
         """Every item of `list_user_calls`, fetching page after page (`offset` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_user_calls`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_user_calls"],
@@ -301,6 +350,8 @@ class Client(SyncBase):
         """Every item of `list_queue_calls`, fetching page after page (`offset` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_queue_calls`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_queue_calls"],
@@ -371,6 +422,8 @@ class Client(SyncBase):
         """Every item of `list_ringgroup_calls`, fetching page after page (`offset` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_ringgroup_calls`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_ringgroup_calls"],
@@ -464,7 +517,9 @@ class AsyncClient(AsyncBase):
         super().__init__(
             base_url, DEFAULT_BASE_URL, credentials, ERROR_SHAPE, headers, retry or NO_RETRY, _limiter(rate_limit)
         )
-        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        # The send loop follows same-origin redirects itself; httpx would carry custom credential headers,
+        # query keys and request cookies to any host, and the OAuth2 token request must not move at all.
+        self._http = httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -527,6 +582,8 @@ class AsyncClient(AsyncBase):
         """Every item of `list_user_calls`, fetching page after page (`offset` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_user_calls`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_user_calls"],
@@ -597,6 +654,8 @@ class AsyncClient(AsyncBase):
         """Every item of `list_queue_calls`, fetching page after page (`offset` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_queue_calls`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_queue_calls"],
@@ -667,6 +726,8 @@ class AsyncClient(AsyncBase):
         """Every item of `list_ringgroup_calls`, fetching page after page (`offset` advanced by each page's length, `limit` items a page).
 
         Takes the same arguments as `list_ringgroup_calls`; the paging ones say where to start and the page size.
+        A page identical to the one before (a server ignoring the paging) ends the iteration with a logged
+        warning, so no item is yielded twice.
         """
         return self._iterate(
             OPERATIONS["list_ringgroup_calls"],

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, Field
 
 
-class Code(IntEnum):
+class ErrorCode(IntEnum):
     """
     400 Parameters error, 401 Authorization error, 404 Tenant or required data not found, 429 Too Many Requests, 0 Unknown error.
     """
@@ -27,7 +27,7 @@ class Error(BaseModel):
     """
 
     code: Annotated[
-        Code,
+        ErrorCode,
         Field(
             description="400 Parameters error, 401 Authorization error, 404 Tenant or required data not found, 429 Too Many Requests, 0 Unknown error."
         ),
@@ -52,7 +52,7 @@ class UserCall(BaseModel):
     conversation_duration: Annotated[int, Field(description="Conversation duration in seconds.", ge=0)]
 
 
-class Status(StrEnum):
+class QueueCallStatus(StrEnum):
     """
     Status of the call.
     """
@@ -78,7 +78,17 @@ class QueueCall(BaseModel):
     answered_by_user_name: Annotated[
         str | None, Field(description="Name of the User object who answered the call, if any.")
     ]
-    status: Annotated[Status, Field(description="Status of the call.")]
+    status: Annotated[QueueCallStatus, Field(description="Status of the call.")]
+
+
+class RingGroupCallStatus(StrEnum):
+    """
+    Status of the call.
+    """
+
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    TIMEDOUT = "timedout"
 
 
 class RingGroupCall(BaseModel):
@@ -97,33 +107,45 @@ class RingGroupCall(BaseModel):
     answered_by_user_name: Annotated[
         str | None, Field(description="Name of the User object who answered the call, if any.")
     ]
-    status: Annotated[Status, Field(description="Status of the call.")]
+    status: Annotated[RingGroupCallStatus, Field(description="Status of the call.")]
 
 
-class Code1(IntEnum):
+class UserCallListCode(IntEnum):
     INTEGER_200 = 200
 
 
 class UserCallList(BaseModel):
-    code: Code1
+    code: UserCallListCode
     message: str
     data: list[UserCall]
 
 
+class QueueCallListCode(IntEnum):
+    INTEGER_200 = 200
+
+
 class QueueCallList(BaseModel):
-    code: Code1
+    code: QueueCallListCode
     message: str
     data: list[QueueCall]
 
 
+class RingGroupCallListCode(IntEnum):
+    INTEGER_200 = 200
+
+
 class RingGroupCallList(BaseModel):
-    code: Code1
+    code: RingGroupCallListCode
     message: str
     data: list[RingGroupCall]
 
 
+class CallToNumberResultCode(IntEnum):
+    INTEGER_200 = 200
+
+
 class CallToNumberResult(BaseModel):
-    code: Code1
+    code: CallToNumberResultCode
     message: str
     data: Annotated[None, Field(None)] = None
 
@@ -136,7 +158,11 @@ class SystemStatus(BaseModel):
     status: str | None = None
 
 
+class SystemStatusResultCode(IntEnum):
+    INTEGER_200 = 200
+
+
 class SystemStatusResult(BaseModel):
-    code: Code1
+    code: SystemStatusResultCode
     message: str
     data: SystemStatus

@@ -24,10 +24,11 @@ from ._errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RedirectError,
     ServerError,
     UnprocessableEntityError,
 )
-from ._http import AsyncBase, ErrorShape, Operation, SyncBase
+from ._http import AsyncBase, ErrorShape, Operation, SyncBase, segment
 from ._policy import NO_RETRY, RateLimiter, Retry
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RateLimiter",
+    "RedirectError",
     "Retry",
     "Secret",
     "ServerError",
@@ -55,16 +57,15 @@ DEFAULT_BASE_URL = "http://localhost"
 DEFAULT_RETRY = Retry()
 # The vendor's documented limit as (requests, window seconds); `rate_limit=True` enforces it client-side.
 RATE_LIMIT: tuple[int, int] | None = None
-SCHEMES = (Scheme("key", "header", "X-Key"),)
-ERROR_SHAPE = ErrorShape(None, "message")
+SCHEMES = (Scheme(name="key", kind="header", param_name="X-Key"),)
+ERROR_SHAPE = ErrorShape(code_field=None, message_field="message")
 OPERATIONS = {
     "get_thing": Operation(
-        "get_thing",
-        "GET",
-        "/things/{id}",
-        (("key",),),
-        True,
-        None,
+        operation_id="get_thing",
+        method="GET",
+        path="/things/{id}",
+        security=(("key",),),
+        idempotent=True,
     ),
 }
 
@@ -95,11 +96,14 @@ def _limiter(rate_limit: RateLimiter | bool) -> RateLimiter | None:
 class Client(SyncBase):
     """Synchronous client for the Tiny.
 
-        Credentials are kept as `Secret`s and never appear in repr, logs or errors.
-        `retry` retries idempotent calls on 429/502/503/504 and network errors, honouring `Retry-After`
-        (`Retry(non_idempotent=True)` opts POST/PATCH in, `retry=None` turns retries off). `rate_limit=True`
+    Credentials are kept as `Secret`s and never appear in repr, logs or errors.
+    `retry` retries idempotent calls on 429/502/503/504 and network errors, honouring `Retry-After`
+    (`Retry(non_idempotent=True)` opts POST/PATCH in, `retry=None` turns retries off). `rate_limit=True`
     needs a `RateLimiter`: the vendor documents no limit.
-        Pass `transport=` (for instance `httpx.MockTransport`) to run in-process.
+    Path parameters are percent-encoded as one path segment each, so no value changes which endpoint is called.
+    Redirects are followed only within the same origin; one to another scheme, host or port raises
+    `RedirectError`, so no credential ever reaches a host other than the one it was meant for.
+    Pass `transport=` (for instance `httpx.MockTransport`) to run in-process.
     """
 
     def __init__(
@@ -119,7 +123,9 @@ class Client(SyncBase):
         super().__init__(
             base_url, DEFAULT_BASE_URL, credentials, ERROR_SHAPE, headers, retry or NO_RETRY, _limiter(rate_limit)
         )
-        self._http = httpx.Client(timeout=timeout, transport=transport)
+        # The send loop follows same-origin redirects itself; httpx would carry custom credential headers,
+        # query keys and request cookies to any host, and the OAuth2 token request must not move at all.
+        self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
 
     def close(self) -> None:
         self._http.close()
@@ -148,7 +154,7 @@ class Client(SyncBase):
             OPERATIONS["get_thing"],
             self._build(
                 OPERATIONS["get_thing"],
-                f"/things/{id}",
+                f"/things/{segment(id)}",
                 {
                     "kind": kind,
                 },
@@ -179,7 +185,9 @@ class AsyncClient(AsyncBase):
         super().__init__(
             base_url, DEFAULT_BASE_URL, credentials, ERROR_SHAPE, headers, retry or NO_RETRY, _limiter(rate_limit)
         )
-        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        # The send loop follows same-origin redirects itself; httpx would carry custom credential headers,
+        # query keys and request cookies to any host, and the OAuth2 token request must not move at all.
+        self._http = httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -208,7 +216,7 @@ class AsyncClient(AsyncBase):
             OPERATIONS["get_thing"],
             self._build(
                 OPERATIONS["get_thing"],
-                f"/things/{id}",
+                f"/things/{segment(id)}",
                 {
                     "kind": kind,
                 },
