@@ -53,6 +53,7 @@ def as_json(result: RunResult, redact: Redactor) -> dict[str, Any]:
         "retries_after_retry_after": result.retried,
         "seconds_waited_for_rate_limits": round(result.waited, 3),
         "stopped": result.stopped,
+        "wrong_base_url": result.wrong_base_url,
         "failures": result.failures,
         "errors": result.errors,
         "operations": [
@@ -77,6 +78,7 @@ def as_json(result: RunResult, redact: Redactor) -> dict[str, Any]:
                     for f in op.failures.values()
                 ],
                 "errors": op.errors,
+                "refused_as_writes": op.refused,
             }
             for op in result.operations
         ],
@@ -97,7 +99,8 @@ def summary(result: RunResult, redact: Redactor) -> str:
             lines.append(f"  {head}: not run ({op.not_run})")
             continue
         statuses = ", ".join(f"{code}x{n}" for code, n in sorted(op.statuses.items())) or "no response"
-        lines.append(f"  {head}: {op.cases} response(s) ({statuses})")
+        refused = f"; {op.refused} generated request(s) not sent: their path is a write's" if op.refused else ""
+        lines.append(f"  {head}: {op.cases} response(s) ({statuses}){refused}")
         failed = {f.check for f in op.failures.values()}
         clean = [name for name in sorted(op.checks) if name not in failed]
         if clean:
@@ -117,6 +120,8 @@ def summary(result: RunResult, redact: Redactor) -> str:
         f"{result.responses} response(s) checked, {result.failures} failure(s), {result.errors} error(s)"
         + (f", waited {result.waited:.1f} s for rate limits" if result.waited >= 0.05 else "")
     )
+    if result.wrong_base_url:
+        lines.append(f"voxspec contract: FINDING: {result.wrong_base_url}")
     if result.stopped:
         lines.append(f"voxspec contract: stopped early: {result.stopped}")
     lines.append("voxspec contract: " + ("PASSED" if passed(result) else "FAILED"))
@@ -149,6 +154,10 @@ def junit(result: RunResult, redact: Redactor) -> bytes:
             case = ET.SubElement(suite, "testcase", classname=classname, name="request")
             ET.SubElement(case, "error", message=error)
             tests, errors = tests + 1, errors + 1
+    if result.wrong_base_url:
+        case = ET.SubElement(suite, "testcase", classname="base URL", name="base_url")
+        ET.SubElement(case, "failure", message=result.wrong_base_url, type="WrongBaseUrl")
+        tests, failures = tests + 1, failures + 1
     for element in (suite, suites):
         element.set("tests", str(tests))
         element.set("failures", str(failures))

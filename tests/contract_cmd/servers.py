@@ -118,3 +118,27 @@ def _stringify_duration(body: Any) -> None:
 def _drop_status(body: Any) -> None:
     for call in body.get("data") or []:
         call.pop("status", None)
+
+
+@dataclass
+class Status:
+    """Answers every request with one status and a small JSON body: a wrong base URL, or a second host."""
+
+    status: int
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await _json(send, self.status, {"code": self.status, "message": "voxspec test server"})
+
+
+def redirect_to(other: str) -> App:
+    """An app that answers every request with 302 to the same path and query on another host."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        query = scope["query_string"].decode()
+        location = f"{other}{scope['path']}" + (f"?{query}" if query else "")
+        await _json(send, 302, {"code": 302, "message": "moved"}, {"location": location})
+
+    return app
