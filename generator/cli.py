@@ -306,7 +306,12 @@ def _mock_arguments(p: argparse.ArgumentParser) -> None:
 def _contract_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("vendor", help="vendor name (specs/<vendor>/openapi.yaml) or a spec file")
     p.add_argument("--base-url", help="server to check, including any base path (default: start the vendor's mock)")
-    p.add_argument("--allow-writes", action="append", metavar="OPID[,OPID]", help="also send these non-GET operations")
+    p.add_argument(
+        "--allow-writes",
+        action="append",
+        metavar="OPID[,OPID]",
+        help="also send these writes: non-GET operations, and any the spec marks x-voxspec-effects",
+    )
     p.add_argument("--allow-deletes", action="store_true", help="required as well for DELETE operations")
     p.add_argument("--only", action="append", metavar="OPID[,OPID]", help="send only these operations")
     p.add_argument(

@@ -39,7 +39,14 @@ def _plan_dict(plan: Plan) -> dict[str, Any]:
         "checks": list(plan.checks),
         "checks_left_out": dict(plan.left_out_checks),
         "operations": [
-            {"operation_id": op.operation_id, "method": op.method, "path": op.path} for op in plan.operations
+            {
+                "operation_id": op.operation_id,
+                "method": op.method,
+                "path": op.path,
+                "writes": op.writes,
+                "effects": op.effects,
+            }
+            for op in plan.operations
         ],
         "skipped": [{"operation_id": i, "operation": label, "reason": why} for i, label, why in plan.skipped],
     }

@@ -142,3 +142,17 @@ def redirect_to(other: str) -> App:
         await _json(send, 302, {"code": 302, "message": "moved"}, {"location": location})
 
     return app
+
+
+def redirect_once(app: App, path: str) -> App:
+    """Answers `path` with 307 to itself plus `?moved=1` on the same host, then serves the app behind it."""
+
+    async def wrapper(scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"").decode()
+        if scope["type"] == "http" and scope["path"] == path and "moved=1" not in query:
+            location = f"{path}?{query + '&' if query else ''}moved=1"
+            await _json(send, 307, {"code": 307, "message": "moved"}, {"location": location})
+            return
+        await app(scope, receive, send)
+
+    return wrapper

@@ -20,7 +20,7 @@ from generator.contract.transport import Guard, OtherHostRefused, WriteRoute, Wr
 from generator.ir import Api
 from generator.load import load
 from tests.contract_cmd.helpers import contract
-from tests.contract_cmd.servers import Recorder, Seen, Status, redirect_to
+from tests.contract_cmd.servers import Recorder, Seen, Status, redirect_once, redirect_to
 from tests.helpers import MOCK_KEY, ROOT, vendors
 
 VENDORS = vendors()
@@ -86,6 +86,8 @@ def test_allow_writes_adds_exactly_the_operation_named(
     assert _sent_with_effects(api, recorder.seen) == {"originate_call"}
     assert {seen.method for seen in recorder.seen} == {"GET"}
     assert "(1 writing)" in outcome.out and "[originate_call] WRITES: places a real phone call" in outcome.out
+    planned = {op["operation_id"]: op for op in outcome.report["plan"]["operations"]}
+    assert planned["originate_call"]["writes"] and "phone call" in planned["originate_call"]["effects"]
 
 
 def test_only_an_operation_with_effects_sends_nothing_without_allow_writes(
@@ -194,3 +196,17 @@ def test_the_missing_credentials_hint_names_no_deprecated_scheme(
     assert "VOXSPEC_VOIPCLOUD_TOKEN" in outcome.out
     assert "VOXSPEC_VOIPCLOUD_API_KEY" not in outcome.out + outcome.err
     assert "eu.voipcloud.example" in outcome.out
+
+
+def test_a_redirect_within_the_host_is_followed_and_printed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _give_credentials("voipcloud", monkeypatch)
+    path = "/api/integration/v1/get-system-status"
+    recorder = Recorder(mock_app(ROOT, "voipcloud"))
+    args = ["--only", "get_system_status", "--max-requests", "4"]
+    with running_app(redirect_once(recorder, path)) as url:
+        outcome = contract(capsys, tmp_path, "voipcloud", "--base-url", url, *args)
+    assert outcome.status == 0, outcome.out[-2000:]
+    assert f"redirect: GET {url}{path} -> 307 {url}{path}?moved=1 (same host)" in outcome.err
+    assert any(seen.headers.get("token") == MOCK_KEY and "moved=1" in seen.query for seen in recorder.seen)
