@@ -146,7 +146,7 @@ def describe(plan: Plan, verbose: bool = False) -> str:
     share = plan.budget // len(plan.operations) if plan.operations else 0
     for op in plan.operations:
         extra = f", rate limit {op.rate_limit}" if op.rate_limit else ""
-        writing = f" WRITES: {op.what}" if op.writes else ""
+        writing = (f" WRITES: {op.effects}" if op.effects else " WRITES") if op.writes else ""
         lines.append(f"  send  {op.label}  [{op.operation_id}]{writing}{extra}")
     not_in_only = [s for s in plan.skipped if s[2] == NOT_IN_ONLY]
     for operation_id, label, reason in plan.skipped:
