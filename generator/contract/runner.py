@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -31,6 +32,7 @@ EXCLUDED_CHECKS = {
 }
 AUTH_CHECK = "ignored_auth"
 REDIRECT_CHECK = "cross_origin_redirect"
+PATH_PARAM = re.compile(r"\{([^}/]+)\}")
 PROBES = 3  # requests at most spent on finding out whether the base URL is right, before the checks
 INVALID_CREDENTIAL = "voxspec-invalid-credential"
 
@@ -86,6 +88,21 @@ class RunResult:
     @property
     def responses(self) -> int:
         return sum(op.cases for op in self.operations)
+
+
+def probe_candidates(operations: list[PlannedOperation]) -> tuple[list[PlannedOperation], list[str]]:
+    """Reads to probe the base URL with, and the shared path parameters they carry (none when there are
+    parameter-free paths to use)."""
+    reads = sorted((op for op in operations if not op.writes), key=lambda op: op.required)
+    plain = [op for op in reads if "{" not in op.path]
+    if plain or len(operations) < 3:  # a parameter only one or two operations share says little about the rest
+        return plain, []
+    names = [set(PATH_PARAM.findall(op.path)) for op in operations]
+    shared = set.intersection(*names)
+    collections = [
+        op for op in reads if set(PATH_PARAM.findall(op.path)) <= shared and "{" not in op.path.rsplit("/", 1)[-1]
+    ]
+    return collections, sorted(shared) if collections else []
 
 
 def check_functions() -> dict[str, Callable[..., Any]]:
@@ -190,13 +207,15 @@ class Runner:
         )
 
     def _probe(self, results: list[OperationResult]) -> str | None:
-        """A few requests before the budget is spent, to reads without path parameters (a 404 there cannot mean a
-        missing record), those needing the fewest parameters first. An undeclared 404/405 settles it at once; a
-        declared one only when every probe answers so. Any other answer means the path is there."""
-        candidates = [r for r in results if not r.operation.writes and "{" not in r.operation.path]
-        candidates.sort(key=lambda r: r.operation.required)
+        """A few requests before the budget is spent, to reads whose 404 cannot mean a missing record: paths
+        without parameters, or else collections whose only parameters every operation shares (Avaya's
+        {accountId}: a wrong one makes the whole run pointless too). Fewest required parameters first. An
+        undeclared 404/405 settles it at once; a declared one only when every probe answers so. Any other
+        answer means the path is there."""
+        candidates, shared = probe_candidates([r.operation for r in results])
+        by_id = {r.operation.operation_id: r for r in results}
         answers = []
-        for probe in candidates[:PROBES]:
+        for probe in (by_id[op.operation_id] for op in candidates[:PROBES]):
             if self.stopped or self.guard.remaining < 1:
                 return None
             self._run_operation(probe, 1)
@@ -212,7 +231,8 @@ class Runner:
         if not answers:
             return None
         self.stopped = "the base URL or path looks wrong (see the finding)"
-        return self._wrong_base_url(f"the probe {'; '.join(answers)}")
+        values = f" (or the values of {', '.join(shared)} name nothing on this server)" if shared else ""
+        return self._wrong_base_url(f"the probe {'; '.join(answers)}{values}")
 
     def judge_base_url(self, results: list[OperationResult]) -> str | None:
         """After the run: no declared success anywhere, or mostly undeclared 404/405, is not a pass."""

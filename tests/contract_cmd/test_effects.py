@@ -168,14 +168,29 @@ def test_a_typo_in_the_base_path_of_a_real_mock_is_a_finding(
     assert "the base URL or path looks wrong" in outcome.out and "server path is /api/ver1.0" in outcome.out
 
 
+def test_without_parameter_free_paths_the_probe_uses_collections_under_the_shared_parameters(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Avaya's paths all sit under {accountId}: its collections are the probes, and the finding says the
+    account may be the wrong part."""
+    _give_credentials("avaya", monkeypatch)
+    recorder = Recorder(Status(404))
+    with running_app(recorder) as url:
+        outcome = contract(capsys, tmp_path, "avaya", "--base-url", url, "--max-requests", "40")
+    assert outcome.status == 1
+    assert len(recorder.seen) == PROBES
+    assert all(seen.path.rsplit("/", 1)[-1] and "{" not in seen.path for seen in recorder.seen)
+    assert "(or the values of accountId name nothing on this server)" in outcome.out
+
+
 def test_a_run_where_nothing_answers_a_declared_success_is_not_green(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Avaya's paths all carry {accountId}, so no probe can tell a wrong base URL from a missing record;
-    the run's verdict still refuses to call it a pass."""
+    """One operation by id: no probe can tell a wrong base URL from a missing record, and yet a run in
+    which nothing answered a declared success checked nothing worth a pass."""
     _give_credentials("avaya", monkeypatch)
     with running_app(Status(404)) as url:
-        outcome = contract(capsys, tmp_path, "avaya", "--base-url", url, "--max-requests", "10")
+        outcome = contract(capsys, tmp_path, "avaya", "--base-url", url, "--max-requests", "5", "--only", "get_skill")
     assert outcome.status == 1
     assert "none of" in outcome.out and "was a success status the spec declares" in outcome.out
 
