@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -213,8 +213,8 @@ class Guard:
     def refused_route(self, method: str, url: str) -> WriteRoute | None:
         """The not-allowed write whose method and path template the URL matches, if any."""
         base_path = urlsplit(self.base_url).path.rstrip("/")
-        path = urlsplit(url).path
-        if not path.startswith(base_path):
+        path = unquote(urlsplit(url).path)  # the server decodes /user/log%6Fut to /user/logout, so the guard does too
+        if not path.startswith(base_path + "/"):
             return None
         path = path[len(base_path) :]
         return next(

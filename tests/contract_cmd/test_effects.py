@@ -112,6 +112,8 @@ def test_the_guard_refuses_a_write_by_its_path_whichever_case_asks_and_any_other
     guard.operation = "get_user"
     with pytest.raises(WriteRouteRefused, match="logout_user"):
         guard.admit("GET", url="http://h:1/base/api/user/logout?api_key=x")
+    with pytest.raises(WriteRouteRefused, match="logout_user"):
+        guard.admit("GET", url="http://h:1/base/api/user/log%6Fut")
     guard.admit("GET", url="http://h:1/base/api/user/7")
     with pytest.raises(OtherHostRefused):
         guard.admit("GET", url="http://elsewhere:1/base/api/user/7")
