@@ -10,7 +10,18 @@ from typing import Any
 
 import pytest
 
-from tests.client.harness import VENDORS, Recorder, Switch, Vendor, has_paging, pager, serve, vendor, with_vendors
+from tests.client.harness import (
+    VENDORS,
+    Recorder,
+    Switch,
+    Vendor,
+    call_with,
+    has_paging,
+    pager,
+    serve,
+    vendor,
+    with_vendors,
+)
 from tests.helpers import MOCK_KEY
 
 MODES = ("inprocess", "socket")
@@ -50,18 +61,6 @@ def make(servers: dict[str, tuple[Switch, str]]) -> Make:
 
 def call(client: Any, op_id: str, args: dict[str, Any], is_async: bool) -> Any:
     return call_with(client, op_id, is_async, **args)
-
-
-def call_with(client: Any, op_id: str, is_async: bool, **kwargs: Any) -> Any:
-    if not is_async:
-        with client:
-            return getattr(client, op_id)(**kwargs)
-
-    async def go() -> Any:
-        async with client:
-            return await getattr(client, op_id)(**kwargs)
-
-    return asyncio.run(go())
 
 
 def collect(client: Any, op_id: str, is_async: bool, **kwargs: Any) -> list[Any]:
