@@ -81,6 +81,10 @@ def _bad_rate_limit(doc: dict[str, Any]) -> None:
     doc["x-voxspec-rate-limit"] = {"requests": "a hundred"}
 
 
+def _token_endpoint_of_an_api_key(doc: dict[str, Any]) -> None:
+    op(doc)["x-voxspec-token-endpoint"] = "key"
+
+
 BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "operation-id": (_dup_op_id, "already used"),
     "path-params": (_undeclared_path_param, "{id}"),
@@ -95,6 +99,7 @@ BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "component-name": (_bad_component_name, "not PascalCase"),
     "decision-text": (_empty_decision, "non-empty text"),
     "security-declared": (_undeclared_scheme, "not declared"),
+    "token-endpoint": (_token_endpoint_of_an_api_key, "names no oauth2 scheme"),
     "extension-shape": (_bad_rate_limit, "x-voxspec-rate-limit: 'a hundred' is not of type 'integer'"),
 }
 
@@ -140,3 +145,16 @@ def test_camel_case_operation_id_is_reported() -> None:
     data = valid()
     _camel_op_id(data)
     assert [f.message for f in lint(_doc(data), only={"operation-id"})] == ["operationId 'getThing' is not snake_case"]
+
+
+def test_an_unmarked_token_url_is_reported_and_a_marked_one_passes() -> None:
+    data = valid()
+    data["servers"] = [{"url": "https://api.example.com/v2"}]
+    flows = {"clientCredentials": {"tokenUrl": "https://api.example.com/v2/things/{id}", "scopes": {}}}
+    data["components"]["securitySchemes"]["oauth"] = {"type": "oauth2", "flows": flows}
+    findings = lint(_doc(data), only={"token-endpoint"})
+    assert [f.message for f in findings] == [
+        "GET /things/{id} is the token URL of oauth2 scheme 'oauth': mark it `x-voxspec-token-endpoint: oauth`"
+    ]
+    op(data)["x-voxspec-token-endpoint"] = "oauth"
+    assert [f.message for f in lint(_doc(data), only={"token-endpoint"})] == ["a token endpoint takes POST, not GET"]
