@@ -60,7 +60,8 @@ class MockHandlers:
         if self.allow_list.refuses(request.client):
             raise Problem("forbidden" if self.allow_list.status == 403 else "auth", self.allow_list.message)
         if self.limiter is not None:
-            wait = self.limiter.retry_after(op, request.principal or request.client or "")
+            caller = self.tokens.subject(request.principal) or request.principal or request.client or ""
+            wait = self.limiter.retry_after(op, caller)
             if wait is not None:
                 raise Problem("rate_limited", "rate limit exceeded", {"Retry-After": str(wait)})
         if request.prefer.get("code") or request.prefer.get("example"):

@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -66,6 +67,11 @@ class Tokens:
         grant = self._open(token)
         return grant is not None and grant.kind == ACCESS and grant.expires > self.clock()
 
+    def subject(self, token: str) -> str | None:
+        """Who an access token stands for (`client/user`), so that limits follow the caller, not each token."""
+        grant = self._open(token) if "." in token else None
+        return f"{grant.client}/{grant.user}" if grant is not None and grant.kind == ACCESS else None
+
     def basic(self, value: str) -> bool:
         """Whether an HTTP basic credential decodes to `user:password` of a configured user."""
         try:
@@ -77,7 +83,9 @@ class Tokens:
         return bool(sep) and known is not None and hmac.compare_digest(known.encode(), password.encode())
 
     def _sign(self, grant: Grant) -> str:
-        payload = json.dumps([grant.kind, round(grant.expires, 3), grant.client, grant.user], separators=(",", ":"))
+        nonce = secrets.token_hex(4)  # two sign-ins in the same millisecond still get distinct tokens
+        fields = [grant.kind, round(grant.expires, 3), grant.client, grant.user, nonce]
+        payload = json.dumps(fields, separators=(",", ":"))
         body = base64.urlsafe_b64encode(payload.encode()).rstrip(b"=")
         mac = base64.urlsafe_b64encode(hmac.new(self._key, body, hashlib.sha256).digest()[:24])
         return f"{body.decode()}.{mac.decode()}"
@@ -90,7 +98,7 @@ class Tokens:
         if not hmac.compare_digest(expected, mac.encode()):
             return None
         try:
-            kind, expires, client, user = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+            kind, expires, client, user, _nonce = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
         except (ValueError, TypeError, binascii.Error):
             return None
         return Grant(str(kind), float(expires), str(client), str(user))
