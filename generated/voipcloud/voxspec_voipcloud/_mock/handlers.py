@@ -35,6 +35,9 @@ class MockHandlers:
                 self.alias.own[name] = own
         self.webhooks = Webhooks(spec.data.get("webhooks") or {}, self.config.webhook_url)
         self.faults = Faults(self.config.latency_ms, self.config.error_rate)
+        # scheme names by kind, looked up on every authenticated request
+        self._basic = frozenset(n for n, s in spec.schemes.items() if s["kind"] == "basic")
+        self._bearer = frozenset(n for n, s in spec.schemes.items() if s["kind"] in ("bearer", "oauth2"))
         self.tokens = Tokens(
             spec.schemes, self.config.clients, self.config.users, self.config.token_ttl, self.config.keys
         )
@@ -45,12 +48,11 @@ class MockHandlers:
     def authenticate(self, scheme: str, value: str) -> bool:
         """A configured key; for bearer schemes also a token the mock's token endpoint issued and that has not
         expired; for basic auth, `base64(user:password)` of a configured user (VOXSPEC_MOCK_USERS)."""
-        kind = self.spec.schemes[scheme]["kind"] if scheme in self.spec.schemes else ""
-        if kind == "basic":
+        if scheme in self._basic:
             return self.tokens.basic(value)
         if value in self.config.keys:
             return True
-        return kind in ("bearer", "oauth2") and self.tokens.accepts(value)
+        return scheme in self._bearer and self.tokens.accepts(value)
 
     async def handle(self, request: ApiRequest) -> ApiResponse:
         op = self.spec.operations[request.operation_id]
