@@ -50,6 +50,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._head_deadline: asyncio.TimerHandle | None = None
+        self._head_started: float | None = None  # loop time the current request head began; None between heads
         self._head_timeout = header_timeout()
         self._max_url = max_url_bytes()
         self._header_bytes = 0
@@ -57,10 +58,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm()
+        self._head_started = self.loop.time()
+        self._check_in(self._head_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -74,8 +78,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._header_bytes = 0
+        self._head_started = self.loop.time()
         if self._head_deadline is None:
-            self._arm()
+            self._check_in(self._head_timeout)
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
@@ -89,27 +94,27 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
-        self._disarm()
+        self._head_started = None
         super().on_headers_complete()
 
-    def _arm(self) -> None:
-        self._disarm()
-        self._head_deadline = self.loop.call_later(self._head_timeout, self._head_timed_out)
+    # One timer per connection, re-armed only when it fires during a head: arming and cancelling a timer
+    # for every request of a keep-alive connection would cost more than the rest of this class.
+    def _check_in(self, seconds: float) -> None:
+        self._head_deadline = self.loop.call_later(seconds, self._check_head)
 
-    def _disarm(self) -> None:
-        if self._head_deadline is not None:
-            self._head_deadline.cancel()
-            self._head_deadline = None
-
-    def _head_timed_out(self) -> None:
+    def _check_head(self) -> None:
         self._head_deadline = None
-        if not self.transport.is_closing():
-            log.info("closed a connection whose request head took longer than %ss", self._head_timeout)
-            self.transport.close()
+        if self._head_started is None or self.transport.is_closing():
+            return
+        waited = self.loop.time() - self._head_started
+        if waited < self._head_timeout:
+            self._check_in(self._head_timeout - waited)
+            return
+        log.info("closed a connection whose request head took longer than %ss", self._head_timeout)
+        self.transport.close()
 
     def _refuse(self, status: int, reason: bytes) -> None:
         self._refused = True
-        self._disarm()
         self.transport.write(b"HTTP/1.1 %d %s\r\ncontent-length: 0\r\nconnection: close\r\n\r\n" % (status, reason))
         self.transport.close()
         raise _Refused(reason.decode())

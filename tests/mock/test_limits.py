@@ -55,6 +55,20 @@ def served(vendor: str, *options: str, probe: str = "/") -> Iterator[tuple[str, 
         log.unlink(missing_ok=True)
 
 
+def read_response(raw: socket.socket) -> bytes:
+    """One whole HTTP/1.1 response with a Content-Length, read off a raw socket."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += raw.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+    )
+    while len(body) < length:
+        body += raw.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -106,6 +120,15 @@ def test_half_sent_request_heads_are_dropped() -> None:
             raw.sendall(f"GET {TELPHIN}/agent/ HTTP/1.1\r\nHost: x\r\n".encode())  # never finished
             started = time.monotonic()
             assert raw.recv(1024) == b"", "the server answered a request it never fully received"
+            assert time.monotonic() - started < 5
+        with socket.create_connection((host, int(port)), timeout=10) as raw:  # a second request, half sent
+            raw.sendall(
+                f"GET {TELPHIN}/agent/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {MOCK_KEY}\r\n\r\n".encode()
+            )
+            assert read_response(raw).startswith(b"HTTP/1.1 200")
+            raw.sendall(f"GET {TELPHIN}/agent/ HTTP/1.1\r\nHost: x\r\n".encode())
+            started = time.monotonic()
+            assert raw.recv(1024) == b""
             assert time.monotonic() - started < 5
         with socket.create_connection((host, int(port)), timeout=10) as raw:
             raw.sendall(b"GET /" + b"a" * 300_000)  # a request line without end
