@@ -97,7 +97,7 @@ def test_bodies_and_urls_past_their_limits_answer_413_and_414_in_the_vendor_shap
         with socket.create_connection((host, int(port)), timeout=10) as raw:
             head = f"POST {TELPHIN}/agent/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {MOCK_KEY}\r\n"
             raw.sendall((head + "Content-Type: application/json\r\nContent-Length: 52428800\r\n\r\n{").encode())
-            answer = raw.recv(65536).decode()
+            answer = read_response(raw).decode()
         assert answer.startswith("HTTP/1.1 413"), answer
         assert json.loads(answer.split("\r\n\r\n", 1)[1]) == {"message": "the body is larger than 4194304 bytes"}
 
