@@ -140,6 +140,11 @@ def cmd_mock(args: argparse.Namespace, project: Project) -> int:
         error_rate=args.error_rate,
         webhook_url=args.webhook_url,
         allow=tuple(args.allow or ()),
+        trusted_proxies=tuple(args.trusted_proxy or ()),
+        max_body=args.max_body,
+        max_url=args.max_url,
+        header_timeout=args.header_timeout,
+        token_ttl=args.token_ttl,
     )
     return serve(project.root, args.vendor, host=args.host, port=args.port, workers=args.workers, options=options)
 
@@ -256,7 +261,10 @@ def parser() -> argparse.ArgumentParser:
     p = command(
         "mock",
         "Serve a vendor's generated mock server with uvicorn: stateful CRUD seeded from the spec's examples, "
-        "auth, vendor-shaped errors and the behaviours the spec declares. Keys: VOXSPEC_MOCK_KEYS.",
+        "auth, vendor-shaped errors and the behaviours the spec declares. Keys: VOXSPEC_MOCK_KEYS; OAuth2 "
+        "clients: VOXSPEC_MOCK_CLIENTS (id:secret,...); users for password grants and basic auth: "
+        "VOXSPEC_MOCK_USERS (name:password,...). Exit status: 0 stopped, 2 unusable input (unknown vendor, "
+        "bad option, port in use), 3 internal error.",
         "voxspec mock netsapiens --port 4010 --workers 2 --state sqlite:/tmp/ns.db --rate-limit",
     )
     _mock_arguments(p)
@@ -287,9 +295,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _mock_arguments(p: argparse.ArgumentParser) -> None:
+    from generator.serve import DEFAULT_HEADER_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_BODY, DEFAULT_MAX_URL, DEFAULT_PORT
+
     p.add_argument("vendor")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=4010)
+    p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default: {DEFAULT_PORT})")
     p.add_argument("--workers", type=int, default=1, help="server processes (share state with --state sqlite:PATH)")
     p.add_argument("--state", default="memory", help="memory (default) or sqlite:PATH, kept across restarts")
     p.add_argument("--rate-limit", action="store_true", help="enforce the spec's x-voxspec-rate-limit (429s)")
@@ -299,7 +309,44 @@ def _mock_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--webhook-url", default=None, help="where to POST the webhooks operations emit")
     p.add_argument(
-        "--allow", action="append", metavar="CIDR", help="enforce the spec's x-voxspec-allow-list (repeatable)"
+        "--allow",
+        action="append",
+        metavar="CIDR",
+        help="enforce the spec's x-voxspec-allow-list on the connecting address (repeatable)",
+    )
+    p.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="CIDR",
+        help="believe X-Forwarded-For from these addresses only (repeatable; default: no proxy is believed)",
+    )
+    p.add_argument(
+        "--max-body",
+        type=int,
+        default=DEFAULT_MAX_BODY,
+        metavar="BYTES",
+        help="larger bodies get 413 (default: %(default)s)",
+    )
+    p.add_argument(
+        "--max-url",
+        type=int,
+        default=DEFAULT_MAX_URL,
+        metavar="BYTES",
+        help="longer paths with their query string get 414 (default: %(default)s)",
+    )
+    p.add_argument(
+        "--header-timeout",
+        type=float,
+        default=DEFAULT_HEADER_TIMEOUT,
+        metavar="SECONDS",
+        help="close connections whose request line and headers take longer (default: %(default)s)",
+    )
+    p.add_argument(
+        "--token-ttl",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="lifetime of the tokens OAuth2 token endpoints issue (default: the spec's expires_in)",
     )
 
 

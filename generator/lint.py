@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 
@@ -301,6 +302,7 @@ EXTENSION_SHAPES: dict[str, dict[str, Any]] = {
     "x-voxspec-envelope": {"type": "object", "additionalProperties": {"type": "string"}},
     "x-voxspec-deprecated": {"type": "boolean"},
     "x-voxspec-token-request": {"enum": ["form", "json"]},
+    "x-voxspec-token-endpoint": {"type": "string", "minLength": 1},
     "x-voxspec-inferred": {"type": "boolean"},
     "x-voxspec-allow-list": _OBJECT,
     "x-voxspec-crud": _OBJECT,
@@ -416,3 +418,48 @@ def _effects_marked(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
                 f"does (contract runs send it only when allowed), or rename it if it only reads",
                 "effects-marked",
             )
+
+
+TOKEN_ENDPOINT = "x-voxspec-token-endpoint"
+
+
+@rule("token-endpoint", f"{TOKEN_ENDPOINT} names an oauth2 scheme with a token flow, on a POST; token URLs carry it")
+def _token_endpoints(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    schemes = mapping(mapping(doc.data.get("components")).get("securitySchemes"))
+    grants = {
+        name: mapping(mapping(scheme).get("flows"))
+        for name, scheme in schemes.items()
+        if mapping(scheme).get("type") == "oauth2"
+    }
+    token_paths = {
+        urlsplit(str(mapping(flow).get(key))).path.rstrip("/"): name
+        for name, flows in grants.items()
+        for flow_name, flow in flows.items()
+        if flow_name in ("clientCredentials", "password")
+        for key in ("tokenUrl", "refreshUrl")
+        if mapping(flow).get(key)
+    }
+    root_path = _server_path(doc.data)
+    for op in operations(doc.data):
+        named = op.node.get(TOKEN_ENDPOINT)
+        where = pointer_join(op.pointer, TOKEN_ENDPOINT)
+        if named is None:
+            full = (_server_path(op.node) or _server_path(op.path_item) or root_path) + op.path
+            if full.rstrip("/") in token_paths:
+                scheme = token_paths[full.rstrip("/")]
+                message = f"{op.method.upper()} {op.path} is the token URL of oauth2 scheme {scheme!r}: mark it "
+                yield doc.finding(op.pointer, message + f"`{TOKEN_ENDPOINT}: {scheme}`", "token-endpoint")
+            continue
+        flows = grants.get(str(named))
+        if flows is None or not any(f in flows for f in ("clientCredentials", "password")):
+            message = f"{TOKEN_ENDPOINT} {named!r} names no oauth2 scheme with a clientCredentials or password flow"
+            yield doc.finding(where, message, "token-endpoint")
+        elif op.method != "post":
+            yield doc.finding(where, f"a token endpoint takes POST, not {op.method.upper()}", "token-endpoint")
+
+
+def _server_path(node: Json) -> str:
+    """The path of a node's first server URL (variables left as they are), or ""."""
+    servers = sequence(mapping(node).get("servers"))
+    first = mapping(servers[0]) if servers else {}
+    return urlsplit(str(first.get("url", ""))).path.rstrip("/") if first else ""

@@ -176,6 +176,7 @@ def runtime_spec(api: Api) -> dict[str, Any]:
         operations[op.op_id] = {
             "method": op.method,
             "path": op.path,
+            "route": route_path(op, api.base_path),
             "security": [list(r) for r in op.security],
             "parameters": [
                 {"name": p.name, "in": p.location, "required": p.required, "schema": p.schema, "explode": p.explode}
@@ -191,7 +192,10 @@ def runtime_spec(api: Api) -> dict[str, Any]:
     return {
         "title": api.title,
         "operations": operations,
-        "security_schemes": {s.name: {"kind": s.kind, "param_name": s.param_name} for s in api.security_schemes},
+        "security_schemes": {
+            s.name: {"kind": s.kind, "param_name": s.param_name, **({"flow": s.flow} if s.flow else {})}
+            for s in api.security_schemes
+        },
         "components": {"schemas": components.get("schemas") or {}},
         "error_shape": {"code_field": api.error_shape.code_field, "message_field": api.error_shape.message_field},
         "fallback_errors": fallback,

@@ -89,6 +89,10 @@ def _unmarked_action(doc: dict[str, Any]) -> None:
     op(doc)["operationId"] = "originate_thing"
 
 
+def _token_endpoint_of_an_api_key(doc: dict[str, Any]) -> None:
+    op(doc)["x-voxspec-token-endpoint"] = "key"
+
+
 BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "operation-id": (_dup_op_id, "already used"),
     "path-params": (_undeclared_path_param, "{id}"),
@@ -105,6 +109,7 @@ BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "security-declared": (_undeclared_scheme, "not declared"),
     "effects-text": (_empty_effects, "must be a non-empty string"),
     "effects-marked": (_unmarked_action, "reads like an action ('originate')"),
+    "token-endpoint": (_token_endpoint_of_an_api_key, "names no oauth2 scheme"),
     "extension-shape": (_bad_rate_limit, "x-voxspec-rate-limit: 'a hundred' is not of type 'integer'"),
 }
 
@@ -183,3 +188,16 @@ def test_a_marked_action_passes_and_the_mark_must_sit_on_an_operation() -> None:
     messages = [f.message for f in lint(_doc(data), only={"effects-text"}) + lint(_doc(multi), only={"effects-text"})]
     assert messages == ["x-voxspec-effects belongs on an operation", messages[1]]
     assert "one line" in messages[1]
+
+
+def test_an_unmarked_token_url_is_reported_and_a_marked_one_passes() -> None:
+    data = valid()
+    data["servers"] = [{"url": "https://api.example.com/v2"}]
+    flows = {"clientCredentials": {"tokenUrl": "https://api.example.com/v2/things/{id}", "scopes": {}}}
+    data["components"]["securitySchemes"]["oauth"] = {"type": "oauth2", "flows": flows}
+    findings = lint(_doc(data), only={"token-endpoint"})
+    assert [f.message for f in findings] == [
+        "GET /things/{id} is the token URL of oauth2 scheme 'oauth': mark it `x-voxspec-token-endpoint: oauth`"
+    ]
+    op(data)["x-voxspec-token-endpoint"] = "oauth"
+    assert [f.message for f in lint(_doc(data), only={"token-endpoint"})] == ["a token endpoint takes POST, not GET"]

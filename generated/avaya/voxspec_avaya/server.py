@@ -818,7 +818,7 @@ def create_app(handlers: Handlers | None = None, config: MockConfig | None = Non
     """The ASGI app; with no handlers, the mock answers."""
     spec = Spec(RUNTIME)
     chosen: Handlers = handlers if handlers is not None else DefaultHandlers(spec, config)
-    pipeline = Pipeline(spec, chosen)
+    pipeline = Pipeline(spec, chosen, config=config)
     # A mock answers tests and benchmarks: no OpenTelemetry checks on every request.
     app = FastAPI(
         title="Avaya Experience Platform Voice Admin API",
