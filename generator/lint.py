@@ -15,7 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from generator.errors import Finding
-from generator.load import Document, Json, pointer_join, unescape
+from generator.load import VENDOR_NAME, Document, Json, pointer_join, unescape, valid_vendor, vendor_of
 from generator.openapi import (
     COMPONENT_KINDS,
     TEMPLATE_PARAM,
@@ -70,6 +70,18 @@ def _refs_resolve(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
         elif problem not in (None, "indirect"):  # a loop; "indirect" is reported at the broken $ref it leads to
             message = f"$ref {target!r} is circular ({problem}) and never reaches a definition"
             yield doc.finding(where, message, "ref-resolves")
+
+
+@rule("vendor-name", "the folder of specs/<vendor>/openapi.yaml is a lower-case identifier ([a-z][a-z0-9_]*)")
+def _vendor_name(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    vendor = vendor_of(doc.path)
+    if vendor is not None and not valid_vendor(vendor):
+        yield doc.finding(
+            "",
+            f"vendor folder name {vendor!r} is not a lower-case identifier ({VENDOR_NAME.pattern}); it names the "
+            "package, its generated/ folder and its docs links: rename the folder",
+            "vendor-name",
+        )
 
 
 @rule("operation-id", "every operation has a unique snake_case operationId")

@@ -36,6 +36,7 @@ class Case:
     expect: str  # a substring of one stdout line
     line: int | None = None  # that line's number in the case file, when the edit pins it
     about: str = ""
+    folder: str = "voipcloud"  # the vendor folder the case is put in: specs/<folder>/openapi.yaml
 
     @property
     def runtime(self) -> bool:
@@ -1702,6 +1703,27 @@ def huge_and_deep() -> Iterator[Case]:
 
 # huge_and_deep comes first: build_case finds the big cases there (all made from the golden fixture)
 # without running the other groups' edits.
+# Vendor folder names that are not lower-case identifiers: each names the package, generated/<folder> and the
+# docs links, so a valid spec in such a folder is refused at its first line.
+HOSTILE_FOLDERS = {
+    "javascript_url": ("javascript:alert(1)", "a `javascript:` URL, which the docs index would link to"),
+    "space": ("voip cloud", "a space, which pip cannot install as a package name"),
+    "dots": ("voip.cloud", "dots, which Python reads as subpackages"),
+    "upper_case": ("VoIPcloud", "upper-case letters"),
+    "hyphen": ("voip-cloud", "a hyphen, not an identifier character"),
+    "leading_digit": ("2voip", "a leading digit"),
+    "attribute": ('x"onclick="alert(1)', "quotes that would close an HTML attribute of the docs"),
+    "non_ascii": ("t\u00e9lphin", "a non-ASCII letter"),
+}
+
+
+def vendor_folders() -> Iterator[Case]:
+    text = base("tiny").encode()
+    for name, (folder, what) in HOSTILE_FOLDERS.items():
+        about = f"a valid spec in a folder with {what}"
+        yield Case(f"vendor_folder_{name}", text, FINDINGS, "[vendor-name]", 1, about, folder)
+
+
 GROUPS: tuple[Callable[[], Iterator[Case]], ...] = (
     huge_and_deep,
     yaml_syntax,
@@ -1711,6 +1733,7 @@ GROUPS: tuple[Callable[[], Iterator[Case]], ...] = (
     wrong_types,
     refs,
     semantics,
+    vendor_folders,
 )
 
 
@@ -1749,6 +1772,7 @@ def manifest(cases: list[Case]) -> dict[str, object]:
                 "expect": case.expect,
                 "line": case.line,
                 "about": case.about,
+                "folder": case.folder,
                 "sha256": hashlib.sha256(case.content).hexdigest(),
             }
             for case in cases

@@ -5,6 +5,7 @@ The browser tests open the built site in headless Chromium: pages load without c
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -22,6 +23,7 @@ import pytest
 from generator.build import build
 from generator.cli import main
 from generator.docs import MARKER, render_site
+from generator.errors import VoxspecError
 from generator.ir import Api
 from generator.lint import lint
 from generator.load import Document, load, parse
@@ -270,6 +272,27 @@ def test_cli_writes_the_site_and_writes_nothing_for_a_bad_spec(
     ]
     assert main(["--root", str(root), "docs", "good"]) == 0, "an existing site is replaced"
     assert not (root / "site/tiny").exists()
+
+
+@pytest.mark.parametrize("folder", ["javascript:alert(1)", "Bad Name", "voip.cloud"])
+def test_a_hostile_vendor_folder_name_gets_a_finding_and_no_link(
+    folder: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path, good=valid())
+    (root / "specs" / folder).mkdir()
+    (root / "specs" / folder / "openapi.yaml").write_text(json.dumps(valid(), indent=2))
+    assert main(["--root", str(root), "docs"]) == 1
+    out = capsys.readouterr().out
+    assert f"specs/{folder}/openapi.yaml:1:1 /: vendor folder name" in out and "[vendor-name]" in out
+    assert not (root / "site").exists()
+
+
+def test_the_site_refuses_an_api_whose_vendor_name_was_never_checked() -> None:
+    spec = valid()
+    api = build(parse(json.dumps(spec), "specs/tiny/openapi.yaml"), "tiny")
+    hostile = dataclasses.replace(api, vendor="javascript:alert(1)")
+    with pytest.raises(VoxspecError, match="not a lower-case identifier"):
+        render_site([hostile], {"javascript:alert(1)": json.dumps(spec).encode()})
 
 
 def test_cli_refuses_to_replace_a_folder_it_did_not_write(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

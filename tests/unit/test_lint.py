@@ -81,7 +81,12 @@ def _bad_rate_limit(doc: dict[str, Any]) -> None:
     doc["x-voxspec-rate-limit"] = {"requests": "a hundred"}
 
 
+def _unchanged(doc: dict[str, Any]) -> None:
+    """For rules about where the spec lives rather than what it says (see SPEC_FILES)."""
+
+
 BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "vendor-name": (_unchanged, "'javascript:alert(1)' is not a lower-case identifier"),
     "operation-id": (_dup_op_id, "already used"),
     "path-params": (_undeclared_path_param, "{id}"),
     "ref-resolves": (_dangling_ref, "points at nothing"),
@@ -99,8 +104,12 @@ BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
 }
 
 
-def _doc(data: dict[str, Any]) -> Any:
-    return parse(json.dumps(data, indent=1), "spec.json", Path("spec.json"))
+# The file a broken fixture is read from, where the rule is about that; every other one is "spec.json".
+SPEC_FILES = {"vendor-name": "specs/javascript:alert(1)/openapi.yaml"}
+
+
+def _doc(data: dict[str, Any], display: str = "spec.json") -> Any:
+    return parse(json.dumps(data, indent=1), display, Path(display))
 
 
 def test_every_rule_has_a_failing_fixture() -> None:
@@ -117,7 +126,7 @@ def test_rule_reports_broken_spec(rule_id: str) -> None:
     breaker, expected = BREAKERS[rule_id]
     data = valid()
     breaker(data)
-    findings = lint(_doc(data), only={rule_id})
+    findings = lint(_doc(data, SPEC_FILES.get(rule_id, "spec.json")), only={rule_id})
     assert findings, f"{rule_id} found nothing"
     assert all(f.rule == rule_id for f in findings)
     assert any(expected in f.message for f in findings), [f.message for f in findings]
@@ -140,3 +149,14 @@ def test_camel_case_operation_id_is_reported() -> None:
     data = valid()
     _camel_op_id(data)
     assert [f.message for f in lint(_doc(data), only={"operation-id"})] == ["operationId 'getThing' is not snake_case"]
+
+
+@pytest.mark.parametrize("folder", ["telphin", "voip_cloud", "v2"])
+def test_a_lower_case_identifier_is_a_vendor_name(folder: str) -> None:
+    assert lint(_doc(valid(), f"specs/{folder}/openapi.yaml"), only={"vendor-name"}) == []
+
+
+@pytest.mark.parametrize("folder", ["Telphin", "voip.cloud", "voip cloud", "2vendor", "_x", "voip-cloud", "xé"])
+def test_other_folder_names_are_refused(folder: str) -> None:
+    findings = lint(_doc(valid(), f"specs/{folder}/openapi.yaml"), only={"vendor-name"})
+    assert [(f.line, f.rule) for f in findings] == [(1, "vendor-name")], findings
