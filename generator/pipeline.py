@@ -14,8 +14,9 @@ from pathlib import Path
 
 from generator.build import build
 from generator.errors import Exit, Finding, SpecInvalid, VoxspecError
-from generator.load import load
-from generator.render import format_packages, package_environment, render, runtime_sources
+from generator.load import load, pointer_join
+from generator.openapi import operations
+from generator.render import FormatFailed, format_packages, package_environment, render, runtime_sources
 from generator.validate import check
 from generator.write import recover, replace_folder, stale
 
@@ -69,7 +70,36 @@ def render_all(root: Path, spec_paths: list[Path]) -> dict[str, dict[str, bytes]
         vendor = path.parent.name
         rendered[vendor] = files
         print(f"voxspec: rendered {vendor} ({len(files)} files, {seconds:.2f}s)", file=sys.stderr)
-    return format_packages(rendered)
+    try:
+        return format_packages(rendered)
+    except FormatFailed as failure:
+        raise _located(root, spec_paths, failure) from None
+
+
+def _located(root: Path, spec_paths: list[Path], failure: FormatFailed) -> VoxspecError:
+    """A formatting failure as a finding at the spec node the broken text came from: the operation whose method
+    or handler it is, the schema whose model it is, else the spec's info (titles make the module docstrings)."""
+    if failure.file is None:
+        return failure
+    vendor, name = failure.file.split("/", 1)
+    path = next((p for p in spec_paths if p.parent.name == vendor), None)
+    if path is None:
+        return failure
+    doc = load(path, root)
+    definition = failure.definition or ""
+    pointer = "/info"
+    for op in operations(doc.data):
+        if op.node.get("operationId") in (definition, definition.removeprefix("iter_")):
+            pointer = op.pointer
+            break
+    else:
+        if definition in ((doc.data.get("components") or {}).get("schemas") or {}):
+            pointer = pointer_join("/components/schemas", definition)
+    message = f"vendor {vendor}: generated/{vendor}/{name}:{failure.line}: {str(failure).split(': ', 1)[1]}"
+    finding = doc.finding(pointer, f"{message}; the text comes from this node", "render")
+    return VoxspecError(
+        f"{doc.display}: generated/{vendor}/{name} could not be formatted; nothing was written", (finding,)
+    )
 
 
 def generate_all(root: Path, spec_paths: list[Path], check: bool = False) -> int:
