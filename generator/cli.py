@@ -24,6 +24,7 @@ EPILOG = """examples:
   voxspec generate                      regenerate generated/ for every vendor
   voxspec generate --check              exit 1 listing stale files, write nothing
   voxspec check                         validate + lint + generated/ up to date
+  voxspec recover                       finish or undo a generate that was killed mid-swap
   voxspec mock voipcloud --port 4010    serve the VoIPcloud mock on 127.0.0.1:4010
   voxspec mock netsapiens --workers 2 --state sqlite:ns.db   two workers sharing one state
   voxspec docs --out site               render the static HTML reference of every vendor
@@ -119,6 +120,15 @@ def cmd_generate(args: argparse.Namespace, project: Project) -> int:
     if whole and status == Exit.OK:
         stamp.record(project.root)
     return status
+
+
+def cmd_recover(args: argparse.Namespace, project: Project) -> int:
+    from generator.write import recover
+
+    repaired = recover(project.generated)
+    word = f"completed or undone the interrupted swap of {', '.join(repaired)}" if repaired else "nothing to recover"
+    print(f"voxspec recover: {word}", file=sys.stderr)
+    return Exit.OK
 
 
 def cmd_check(args: argparse.Namespace, project: Project) -> int:
@@ -248,6 +258,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 listing stale files")
     p.add_argument("--force", action="store_true", help="render even when the content hash says nothing changed")
     p.set_defaults(func=cmd_generate)
+
+    p = command(
+        "recover",
+        "Finish or undo a `generate` that was killed while swapping vendor folders into generated/: every "
+        "changed vendor ends up new if the run had committed its journal, else every one stays old. "
+        "`generate` does this first by itself.",
+        "voxspec recover",
+    )
+    p.set_defaults(func=cmd_recover)
 
     p = command("check", "validate + lint + generated/ up to date: the pre-commit gate.", "voxspec check")
     p.set_defaults(func=cmd_check)

@@ -18,7 +18,7 @@ from generator.load import load, pointer_join
 from generator.openapi import operations
 from generator.render import FormatFailed, format_packages, package_environment, render, runtime_sources
 from generator.validate import check
-from generator.write import recover, replace_folder, stale
+from generator.write import Step, recover, stale, swap_folders
 
 # A vendor renders in (seconds, files) or fails with (error class, message, findings): errors travel back from
 # a worker process as values because pickling a VoxspecError would drop its findings.
@@ -102,7 +102,8 @@ def _located(root: Path, spec_paths: list[Path], failure: FormatFailed) -> Voxsp
     )
 
 
-def generate_all(root: Path, spec_paths: list[Path], check: bool = False) -> int:
+def generate_all(root: Path, spec_paths: list[Path], check: bool = False, on_step: Step | None = None) -> int:
+    """Render every spec, then compare (check) or swap every changed vendor folder in as one step."""
     out_root = root / "generated"
     recover(out_root)
     rendered = render_all(root, spec_paths)
@@ -115,7 +116,7 @@ def generate_all(root: Path, spec_paths: list[Path], check: bool = False) -> int
         print(f"voxspec generate --check: {len(problems)} stale file(s)", file=sys.stderr)
         return Exit.FINDINGS if problems else Exit.OK
     changed = sorted({p.path.split("/")[1] for p in problems})
-    for vendor in changed:
-        replace_folder(out_root, vendor, rendered[vendor])
+    if changed:
+        swap_folders(out_root, {vendor: rendered[vendor] for vendor in changed}, on_step)
     print(f"voxspec generate: {len(rendered)} vendor(s), {len(problems)} file(s) updated", file=sys.stderr)
     return Exit.OK
