@@ -1717,6 +1717,32 @@ HOSTILE_FOLDERS = {
 }
 
 
+def docstring_terminators() -> Iterator[Case]:
+    """Docstring terminators where spec text becomes a Python name, not prose: refused with a finding (in prose
+    they are escaped, see test_unusual_specs.py)."""
+    v = base("voipcloud")
+    yield from [
+        change(
+            "docstring_terminator_in_operation_id",
+            v,
+            "      operationId: list_user_calls\n",
+            "      operationId: 'list_user_calls\"\"\"'\n",
+            FINDINGS,
+            "[operation-id]",
+            "an operationId (a method name) ending in three quotes",
+        ),
+        change(
+            "docstring_terminator_in_schema_name",
+            v,
+            "    Error:\n",
+            "    'Error\"\"\"':\n",
+            FINDINGS,
+            "[component-name]",
+            "a schema name (a class name) ending in three quotes",
+        ),
+    ]
+
+
 def vendor_folders() -> Iterator[Case]:
     text = base("tiny").encode()
     for name, (folder, what) in HOSTILE_FOLDERS.items():
@@ -1733,6 +1759,7 @@ GROUPS: tuple[Callable[[], Iterator[Case]], ...] = (
     wrong_types,
     refs,
     semantics,
+    docstring_terminators,
     vendor_folders,
 )
 
