@@ -63,6 +63,9 @@ class Project:
         return out
 
 
+NO_SPECS = "voxspec: no specs found under specs/*/openapi.yaml"
+
+
 def _print_findings(findings: Sequence[Finding]) -> None:
     for finding in findings:
         print(finding)
@@ -81,7 +84,7 @@ def cmd_validate(args: argparse.Namespace, project: Project, lint_only: bool = F
     status: int = Exit.OK
     paths = project.spec_paths(args.specs)
     if not paths:
-        print("voxspec: no specs found under specs/*/openapi.yaml", file=sys.stderr)
+        print(NO_SPECS, file=sys.stderr)
         return Exit.UNUSABLE
     total = 0
     for path in paths:
@@ -105,6 +108,11 @@ def cmd_validate(args: argparse.Namespace, project: Project, lint_only: bool = F
 def cmd_generate(args: argparse.Namespace, project: Project) -> int:
     from generator import stamp
 
+    paths = project.spec_paths(args.vendors)
+    if not paths:
+        # Checked before anything is read or written: no stamp, no .voxspec/, no generated/.
+        print(NO_SPECS, file=sys.stderr)
+        return Exit.UNUSABLE
     # A plain `generate` of every vendor is skipped when the content hash of its inputs and outputs is the one
     # recorded after the last full run; --check and --force always render.
     whole = not args.vendors and not args.check
@@ -116,7 +124,7 @@ def cmd_generate(args: argparse.Namespace, project: Project) -> int:
         return Exit.OK
     from generator.pipeline import generate_all
 
-    status = generate_all(project.root, project.spec_paths(args.vendors), check=args.check)
+    status = generate_all(project.root, paths, check=args.check)
     if whole and status == Exit.OK:
         stamp.record(project.root)
     return status

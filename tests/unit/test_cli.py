@@ -114,3 +114,27 @@ def test_help_has_examples() -> None:
     assert result.returncode == 0 and "examples:" in result.stdout and "voxspec generate --check" in result.stdout
     sub = run(["generate", "--help"], Path.cwd())
     assert "example:" in sub.stdout and "--check" in sub.stdout
+
+
+# Every command that reads specs, run where there are none: each stops with exit 2 before writing anything.
+SPEC_COMMANDS = (
+    ["validate"],
+    ["lint"],
+    ["generate"],
+    ["generate", "--check"],
+    ["generate", "--force"],
+    ["check"],
+    ["docs"],
+    ["contract", "voipcloud", "--dry-run"],
+    ["mock", "voipcloud"],
+)
+
+
+@pytest.mark.parametrize("command", SPEC_COMMANDS, ids=" ".join)
+def test_without_specs_every_command_exits_2_and_creates_nothing(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--root", str(tmp_path), *command]) == 2
+    err = capsys.readouterr().err
+    assert "no spec" in err or "no generated package" in err, err
+    assert list(tmp_path.iterdir()) == [], "a command without specs wrote something"
