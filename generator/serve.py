@@ -59,7 +59,7 @@ def app_path(root: Path, vendor: str) -> tuple[Path, str]:
     package = next((p.parent.name for p in folder.glob("*/server.py")), None)
     if package is None:
         raise SpecError(f"generated/{vendor} has no server module")
-    return folder, f"{package}.server:app"
+    return folder, f"{package}.server:create_app"
 
 
 def serve(root: Path, vendor: str, host: str, port: int, workers: int, options: MockOptions | None = None) -> int:
@@ -86,6 +86,7 @@ def serve(root: Path, vendor: str, host: str, port: int, workers: int, options: 
         log_level="warning",
         access_log=False,
         app_dir=str(folder),
+        factory=True,
         loop="auto",
         http="auto",
     )

@@ -2,6 +2,8 @@
 """ASGI server for the Contaqt call-center API: one route per operation, delegating to `Handlers`.
 
 The default handlers are the voxspec mock; plug a real implementation in with `create_app(handlers)`.
+Importing this module builds nothing: serve the mock with `uvicorn --factory voxspec_callcenter.server:create_app`
+(it needs the `mock` extra: `pip install "voxspec-callcenter[mock]"`).
 """
 
 from __future__ import annotations
@@ -414,6 +416,3 @@ def create_app(handlers: Handlers | None = None, config: MockConfig | None = Non
     app.add_exception_handler(405, not_found)
     app.add_middleware(LiteralRoutes, routes=LiteralRoutes.of(app.router.routes))
     return app
-
-
-app = create_app()

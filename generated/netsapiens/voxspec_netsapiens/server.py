@@ -2,6 +2,8 @@
 """ASGI server for the NetSapiens (SNAPsolution) API: one route per operation, delegating to `Handlers`.
 
 The default handlers are the voxspec mock; plug a real implementation in with `create_app(handlers)`.
+Importing this module builds nothing: serve the mock with `uvicorn --factory voxspec_netsapiens.server:create_app`
+(it needs the `mock` extra: `pip install "voxspec-netsapiens[mock]"`).
 """
 
 from __future__ import annotations
@@ -824,6 +826,3 @@ def create_app(handlers: Handlers | None = None, config: MockConfig | None = Non
     app.add_exception_handler(405, not_found)
     app.add_middleware(LiteralRoutes, routes=LiteralRoutes.of(app.router.routes))
     return app
-
-
-app = create_app()

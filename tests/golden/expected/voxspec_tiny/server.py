@@ -2,6 +2,8 @@
 """ASGI server for the Tiny: one route per operation, delegating to `Handlers`.
 
 The default handlers are the voxspec mock; plug a real implementation in with `create_app(handlers)`.
+Importing this module builds nothing: serve the mock with `uvicorn --factory voxspec_tiny.server:create_app`
+(it needs the `mock` extra: `pip install "voxspec-tiny[mock]"`).
 """
 
 from __future__ import annotations
@@ -90,6 +92,3 @@ def create_app(handlers: Handlers | None = None, config: MockConfig | None = Non
     app.add_exception_handler(405, not_found)
     app.add_middleware(LiteralRoutes, routes=LiteralRoutes.of(app.router.routes))
     return app
-
-
-app = create_app()
