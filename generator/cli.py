@@ -221,6 +221,29 @@ exit status: 0 every check passed, 1 a check failed or a request errored, 2 unus
 """
 
 
+class _RulesHelp(argparse.Action):
+    """`lint --help`: the usual help plus every rule id with its one line, read from generator.lint only when
+    asked, so the other commands do not pay for importing the rules."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from generator.lint import RULES
+
+        width = max(len(rule_id) for rule_id in RULES)
+        lines = [f"  {rule_id:<{width}}  {RULES[rule_id].summary}" for rule_id in sorted(RULES)]
+        parser.epilog = "rules (--rule ID; validate runs them all):\n" + "\n".join(lines) + f"\n\n{parser.epilog}"
+        parser.print_help()
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="voxspec",
@@ -251,7 +274,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("specs", nargs="*", help="spec files or vendor names (default: every spec)")
     p.set_defaults(func=cmd_validate)
 
-    p = command("lint", "Run voxspec's own rules only (see --rule).", "voxspec lint telphin --rule operation-id")
+    p = sub.add_parser(
+        "lint",
+        help="Run voxspec's own rules only (see --rule).",
+        description="Run voxspec's own rules only (see --rule).",
+        epilog="example:\n  voxspec lint telphin --rule operation-id",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
+    )
+    p.add_argument("-h", "--help", action=_RulesHelp, help="show this help, with every rule id, and exit")
     p.add_argument("specs", nargs="*", help="spec files or vendor names (default: every spec)")
     p.add_argument("--rule", action="append", help="run only this rule id (repeatable)")
     p.set_defaults(func=lambda a, pr: cmd_validate(a, pr, lint_only=True))

@@ -34,7 +34,8 @@ def _boolean_error_schema(doc: Spec) -> None:
 
 
 def _property_named_in(doc: Spec) -> None:
-    doc["components"]["schemas"]["Thing"]["properties"]["in"] = {"type": "object", "properties": {"x": {}}}
+    inner = {"x": {"type": "string"}}
+    doc["components"]["schemas"]["Thing"]["properties"]["in"] = {"type": "object", "properties": inner}
     doc["components"]["schemas"]["Thing"]["properties"]["schema"] = {"type": "string"}
 
 

@@ -138,3 +138,14 @@ def test_without_specs_every_command_exits_2_and_creates_nothing(
     err = capsys.readouterr().err
     assert "no spec" in err or "no generated package" in err, err
     assert list(tmp_path.iterdir()) == [], "a command without specs wrote something"
+
+
+def test_lint_help_lists_every_rule_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from generator.lint import RULES
+
+    with pytest.raises(SystemExit) as done:
+        main(["lint", "--help"])
+    assert done.value.code == 0
+    lines = capsys.readouterr().out.splitlines()
+    for rule_id, entry in RULES.items():
+        assert [line for line in lines if line.split()[:1] == [rule_id]] == [f"  {rule_id:<27}  {entry.summary}"]

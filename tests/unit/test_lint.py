@@ -81,11 +81,37 @@ def _bad_rate_limit(doc: dict[str, Any]) -> None:
     doc["x-voxspec-rate-limit"] = {"requests": "a hundred"}
 
 
+def _tag_without_description(doc: dict[str, Any]) -> None:
+    del doc["tags"][0]["description"]
+
+
+def _no_description(doc: dict[str, Any]) -> None:
+    op(doc)["description"] = "  "
+
+
+def _get_by_id_without_404(doc: dict[str, Any]) -> None:
+    _no_error_response(doc)
+    op(doc)["responses"]["400"] = op(doc)["responses"]["200"]
+
+
+def _untyped_property(doc: dict[str, Any]) -> None:
+    doc["components"]["schemas"]["Thing"]["properties"]["name"] = {"description": "what it is called"}
+
+
+def _pagination_names_a_missing_parameter(doc: dict[str, Any]) -> None:
+    op(doc)["x-voxspec-pagination"] = {"style": "page", "page": "kind", "size": "size"}
+
+
 def _unchanged(doc: dict[str, Any]) -> None:
     """For rules about where the spec lives rather than what it says (see SPEC_FILES)."""
 
 
 BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "tag-description": (_tag_without_description, "tag 'things' has no description"),
+    "operation-description": (_no_description, "GET /things/{id} has no description"),
+    "get-404": (_get_by_id_without_404, "GET /things/{id} takes a path parameter but declares no 404"),
+    "property-type": (_untyped_property, "property 'name' has no type"),
+    "pagination-params": (_pagination_names_a_missing_parameter, "`size: size` names no parameter"),
     "vendor-name": (_unchanged, "'javascript:alert(1)' is not a lower-case identifier"),
     "operation-id": (_dup_op_id, "already used"),
     "path-params": (_undeclared_path_param, "{id}"),
@@ -160,3 +186,32 @@ def test_a_lower_case_identifier_is_a_vendor_name(folder: str) -> None:
 def test_other_folder_names_are_refused(folder: str) -> None:
     findings = lint(_doc(valid(), f"specs/{folder}/openapi.yaml"), only={"vendor-name"})
     assert [(f.line, f.rule) for f in findings] == [(1, "vendor-name")], findings
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"$ref": "#/components/schemas/Thing"},
+        {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        {"const": "fixed"},
+        {"description": "any JSON value", "x-voxspec-decision": "the doc gives no type; any value is kept"},
+    ],
+)
+def test_a_property_typed_some_other_way_passes(schema: dict[str, Any]) -> None:
+    data = valid()
+    data["components"]["schemas"]["Thing"]["properties"]["name"] = schema
+    assert lint(_doc(data), only={"property-type"}) == []
+
+
+def test_a_condition_on_a_property_is_no_property() -> None:
+    data = valid()
+    data["components"]["schemas"]["Thing"]["if"] = {"properties": {"name": {"const": "x"}, "id": {"minimum": 2}}}
+    data["components"]["schemas"]["Thing"]["then"] = {"required": ["name"]}
+    assert lint(_doc(data), only={"property-type"}) == []
+
+
+def test_pagination_needs_what_its_style_pages_with() -> None:
+    data = valid()
+    op(data)["x-voxspec-pagination"] = {"style": "offset", "limit": "kind"}
+    messages = [f.message for f in lint(_doc(data), only={"pagination-params"})]
+    assert messages == ["offset paging needs `offset`: the parameter that carries it"]
