@@ -9,6 +9,7 @@ the one the step implies, even where the kill left one vendor new and the other 
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -84,6 +85,8 @@ def generate(root: Path, step: tuple[str, str] | None = None) -> subprocess.Pope
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        # Its own process group, so a kill takes the render workers too: left alive, they would hold the pipes.
+        start_new_session=True,
     )
 
 
@@ -128,7 +131,7 @@ def test_killed_after_a_delay(delay: float, tmp_path: Path, outputs: dict[str, P
     root = project(tmp_path, outputs)
     process = generate(root)
     time.sleep(delay)
-    process.send_signal(signal.SIGKILL)
+    os.killpg(process.pid, signal.SIGKILL)
     process.communicate(timeout=120)
     assert recovered(root, outputs) in ("old", "new")
 
