@@ -47,7 +47,7 @@ for name in names:
     try:
         module = importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        failed[name] = exc.name
+        failed[name] = [exc.name, str(exc)]
 print(json.dumps({
     "modules": names,
     "failed": failed,
@@ -142,6 +142,8 @@ def test_wheel_installs_alone_and_its_mock_answers_its_client(name: str, wheelho
     assert f"{package}._mock.runtime" in plain["modules"], "the mock is not packaged"
     client_side = [m for m in plain["modules"] if not m.startswith((f"{package}.server", f"{package}._mock"))]
     assert not set(client_side) & set(plain["failed"]), f"client modules need more than httpx: {plain['failed']}"
+    missing, message = plain["failed"][f"{package}.server"]
+    assert missing == "fastapi" and f'pip install "{distribution}[mock]"' in message, message
 
     pip(str(python), *offline, f"{distribution}[mock]")
     full = run(python, IMPORT_ALL, package)

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from fastapi import FastAPI
+try:
+    from fastapi import FastAPI
+except ModuleNotFoundError as missing:  # a plain install is the client alone; say how to get the server
+    hint = f'{__name__} needs the mock extra ({missing.name} is not installed): pip install "voxspec-callcenter[mock]"'
+    raise ModuleNotFoundError(hint, name=missing.name) from missing
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
