@@ -24,6 +24,7 @@ EPILOG = """examples:
   voxspec generate                      regenerate generated/ for every vendor
   voxspec generate --check              exit 1 listing stale files, write nothing
   voxspec check                         validate + lint + generated/ up to date
+  voxspec recover                       finish or undo a generate that was killed mid-swap
   voxspec mock voipcloud --port 4010    serve the VoIPcloud mock on 127.0.0.1:4010
   voxspec mock netsapiens --workers 2 --state sqlite:ns.db   two workers sharing one state
   voxspec docs --out site               render the static HTML reference of every vendor
@@ -62,6 +63,9 @@ class Project:
         return out
 
 
+NO_SPECS = "voxspec: no specs found under specs/*/openapi.yaml"
+
+
 def _print_findings(findings: Sequence[Finding]) -> None:
     for finding in findings:
         print(finding)
@@ -80,7 +84,7 @@ def cmd_validate(args: argparse.Namespace, project: Project, lint_only: bool = F
     status: int = Exit.OK
     paths = project.spec_paths(args.specs)
     if not paths:
-        print("voxspec: no specs found under specs/*/openapi.yaml", file=sys.stderr)
+        print(NO_SPECS, file=sys.stderr)
         return Exit.UNUSABLE
     total = 0
     for path in paths:
@@ -104,6 +108,11 @@ def cmd_validate(args: argparse.Namespace, project: Project, lint_only: bool = F
 def cmd_generate(args: argparse.Namespace, project: Project) -> int:
     from generator import stamp
 
+    paths = project.spec_paths(args.vendors)
+    if not paths:
+        # Checked before anything is read or written: no stamp, no .voxspec/, no generated/.
+        print(NO_SPECS, file=sys.stderr)
+        return Exit.UNUSABLE
     # A plain `generate` of every vendor is skipped when the content hash of its inputs and outputs is the one
     # recorded after the last full run; --check and --force always render.
     whole = not args.vendors and not args.check
@@ -115,10 +124,19 @@ def cmd_generate(args: argparse.Namespace, project: Project) -> int:
         return Exit.OK
     from generator.pipeline import generate_all
 
-    status = generate_all(project.root, project.spec_paths(args.vendors), check=args.check)
+    status = generate_all(project.root, paths, check=args.check)
     if whole and status == Exit.OK:
         stamp.record(project.root)
     return status
+
+
+def cmd_recover(args: argparse.Namespace, project: Project) -> int:
+    from generator.write import recover
+
+    repaired = recover(project.generated)
+    word = f"completed or undone the interrupted swap of {', '.join(repaired)}" if repaired else "nothing to recover"
+    print(f"voxspec recover: {word}", file=sys.stderr)
+    return Exit.OK
 
 
 def cmd_check(args: argparse.Namespace, project: Project) -> int:
@@ -209,6 +227,29 @@ exit status: 0 every check passed, 1 a check failed or a request errored, 2 unus
 """
 
 
+class _RulesHelp(argparse.Action):
+    """`lint --help`: the usual help plus every rule id with its one line, read from generator.lint only when
+    asked, so the other commands do not pay for importing the rules."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from generator.lint import RULES
+
+        width = max(len(rule_id) for rule_id in RULES)
+        lines = [f"  {rule_id:<{width}}  {RULES[rule_id].summary}" for rule_id in sorted(RULES)]
+        parser.epilog = "rules (--rule ID; validate runs them all):\n" + "\n".join(lines) + f"\n\n{parser.epilog}"
+        parser.print_help()
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="voxspec",
@@ -239,7 +280,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("specs", nargs="*", help="spec files or vendor names (default: every spec)")
     p.set_defaults(func=cmd_validate)
 
-    p = command("lint", "Run voxspec's own rules only (see --rule).", "voxspec lint telphin --rule operation-id")
+    p = sub.add_parser(
+        "lint",
+        help="Run voxspec's own rules only (see --rule).",
+        description="Run voxspec's own rules only (see --rule).",
+        epilog="example:\n  voxspec lint telphin --rule operation-id",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
+    )
+    p.add_argument("-h", "--help", action=_RulesHelp, help="show this help, with every rule id, and exit")
     p.add_argument("specs", nargs="*", help="spec files or vendor names (default: every spec)")
     p.add_argument("--rule", action="append", help="run only this rule id (repeatable)")
     p.set_defaults(func=lambda a, pr: cmd_validate(a, pr, lint_only=True))
@@ -254,6 +303,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 listing stale files")
     p.add_argument("--force", action="store_true", help="render even when the content hash says nothing changed")
     p.set_defaults(func=cmd_generate)
+
+    p = command(
+        "recover",
+        "Finish or undo a `generate` that was killed while swapping vendor folders into generated/: every "
+        "changed vendor ends up new if the run had committed its journal, else every one stays old. "
+        "`generate` does this first by itself.",
+        "voxspec recover",
+    )
+    p.set_defaults(func=cmd_recover)
 
     p = command("check", "validate + lint + generated/ up to date: the pre-commit gate.", "voxspec check")
     p.set_defaults(func=cmd_check)

@@ -99,7 +99,7 @@ def app_path(root: Path, vendor: str) -> tuple[Path, str]:
     package = next((p.parent.name for p in folder.glob("*/server.py")), None)
     if package is None:
         raise SpecError(f"generated/{vendor} has no server module")
-    return folder, f"{package}.server:app"
+    return folder, f"{package}.server:create_app"
 
 
 def check_port(host: str, port: int) -> None:
@@ -191,6 +191,7 @@ def serve(root: Path, vendor: str, host: str, port: int, workers: int, options: 
         log_level="warning",
         access_log=False,
         app_dir=str(folder),
+        factory=True,
         loop="auto",
         http=_protocol(),
         # uvicorn trusts X-Forwarded-For from 127.0.0.1 by default, which would let any local caller pass

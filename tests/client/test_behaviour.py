@@ -15,7 +15,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from tests.client.harness import Recorder, vendor
+from tests.client.harness import VENDORS, Recorder, vendor
 from tests.helpers import GENERATED, MOCK_KEY, package
 
 BASE = "http://mock"
@@ -391,7 +391,7 @@ def test_unknown_or_invalid_events_are_rejected() -> None:
 # --- packaging -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["avaya", "callcenter", "netsapiens", "telphin", "voipcloud"])
+@pytest.mark.parametrize("name", VENDORS)
 def test_package_is_typed_and_exports_what_it_lists(name: str) -> None:
     pkg = package(name)
     assert (GENERATED / name / f"voxspec_{name}" / "py.typed").is_file()
