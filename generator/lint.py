@@ -554,6 +554,27 @@ def _pagination_parameters(doc: Document, index: DocumentIndex) -> Iterator[Find
                     f"`{key}: {name}` names no parameter of {op.method.upper()} {op.path}",
                     "pagination-params",
                 )
+        items = paging.get("items")
+        if isinstance(items, str) and not any(items in fields for fields in _success_json_fields(doc, op.node)):
+            yield doc.finding(
+                pointer_join(where, "items"),
+                f"`items: {items}` names no property of the success answer of {op.method.upper()} {op.path}",
+                "pagination-params",
+            )
+
+
+def _success_json_fields(doc: Document, op_node: dict[str, Any]) -> Iterator[set[str]]:
+    """The property names of each 2xx JSON answer's object schema (a schema that cannot be read gives none)."""
+    for status, response in mapping(op_node.get("responses")).items():
+        if not str(status).startswith("2"):
+            continue
+        try:
+            content = mapping(mapping(doc.deref(response)).get("content"))
+            for media_type, media in content.items():
+                if "json" in media_type:
+                    yield set(mapping(mapping(doc.deref(mapping(media).get("schema"))).get("properties")))
+        except KeyError:
+            continue  # a dangling $ref is ref-resolves' finding
 
 
 def _text(value: Json) -> bool:

@@ -70,7 +70,8 @@ class Vendor:
     def paginated(self) -> str:
         """The first paginated operation whose required arguments are all path parameters."""
         for op_id, op in self.client_module.OPERATIONS.items():
-            if op.paging is not None:
+            parameters = self.runtime["operations"][op_id]["parameters"]
+            if op.paging is not None and all(p["in"] == "path" or not p.get("required") for p in parameters):
                 return str(op_id)
         raise AssertionError(f"{self.name}: no paginated operation")
 
@@ -176,13 +177,19 @@ def pager(v: Vendor, op_id: str, total: int) -> Callable[[dict[str, Any], dict[s
     return hook
 
 
+KEPT_AS_IS = re.compile(r"[\d\-:T.Z+ ]+|[A-Za-z]{6}|[0-9a-f-]{36}|[A-Z][A-Z0-9_]*")
+
+
 def distinct(template: Any, i: int) -> Any:
-    """A copy of an example item with its string fields made unique, so pages differ."""
+    """A copy of an example item with its string fields made unique, so pages differ.
+
+    Dates, account ids, UUIDs and upper-case constants (enum values such as SUCCESS or V10_X) are
+    left alone, so the copy still validates against the item's schema."""
     if not isinstance(template, dict):
         return template
     out = dict(template)
     for key, value in template.items():
-        if isinstance(value, str) and not re.fullmatch(r"[\d\-:T.Z+ ]+|[A-Za-z]{6}|[0-9a-f-]{36}", value):
+        if isinstance(value, str) and not KEPT_AS_IS.fullmatch(value):
             out[key] = f"{value}-{i}"
         elif isinstance(value, int) and not isinstance(value, bool) and key.endswith("id"):
             out[key] = value + i

@@ -42,6 +42,51 @@ URL_EXCEPTIONS: dict[str, str] = {
 # Status codes the spec answers with a different code than the document shows. None at present: the
 # routing rule update's "HTTP 202 OK" is declared as 202 (next to the 200 it is modelled with).
 STATUS_EXCEPTIONS: dict[tuple[str, str, int], int] = {}
+# Field names and types the vendor's published OpenAPI document (AXP Admin Voice 1.0.2) corrects:
+# the prose examples of these paths are read through the correction before they are checked, and
+# every operation of the path must carry an x-voxspec-decision naming the published document.
+RENAMED: dict[str, dict[str, str]] = {
+    # Route points are displayName/number listed under extensions in the published document.
+    "/api/admin/voice/v1/accounts/{accountId}/extensions": {"name": "displayName", "resources": "extensions"},
+    "/api/admin/voice/v1/accounts/{accountId}/extensions/{extensionId}": {"name": "displayName"},
+    # The discovery URL is openIDConnectDiscovery in the published document.
+    "/api/admin/voice/v1/accounts/{accountId}/avaya-aura-device-services": {
+        "oidcDiscoveryUrl": "openIDConnectDiscovery"
+    },
+    "/api/admin/voice/v1/accounts/{accountId}/avaya-aura-device-services/{avayaAuraDeviceServiceId}": {
+        "oidcDiscoveryUrl": "openIDConnectDiscovery"
+    },
+    "/api/admin/voice/v1/accounts/{accountId}/avaya-aura-device-services:discoveryUrl": {
+        "oidcDiscoveryUrl": "openIDConnectDiscovery"
+    },
+}
+# Route point numbers are strings of 4 to 16 digits in the published document; the prose shows integers.
+AS_STRING: dict[str, set[str]] = {
+    "/api/admin/voice/v1/accounts/{accountId}/extensions": {"number"},
+    "/api/admin/voice/v1/accounts/{accountId}/extensions/{extensionId}": {"number"},
+}
+# Answers the prose shows without a body that the published document gives a body: (method, path, status).
+BODY_ADDED: set[tuple[str, str, int]] = {
+    ("delete", "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}", 202),
+    ("delete", "/api/admin/voice/v1/accounts/{accountId}/hybrid-cloud-gateways/{hybridCloudGatewayId}", 202),
+    ("delete", "/api/admin/voice/v1/accounts/{accountId}/system-managers/{systemManagerId}", 202),
+    ("delete", "/api/admin/voice/v1/accounts/{accountId}/location-profiles/{locationProfileId}", 202),
+    ("post", "/api/admin/voice/v1/accounts/{accountId}/hybrid-cloud-gateway-systems/{systemId}:pushConfig", 200),
+}
+PUBLISHED = "published OpenAPI document"
+# Operations the prose document leaves out and the published document has; each carries a decision
+# naming the published document instead of an x-voxspec-inferred sentence of the prose.
+BASE = "/api/admin/voice/v1/accounts/{accountId}"
+PUBLISHED_ONLY: set[tuple[str, str]] = {
+    ("get", f"{BASE}/phone-numbers"),
+    ("get", f"{BASE}/countries"),
+    ("get", f"{BASE}/voice-numbers:export"),
+    ("get", f"{BASE}/hybrid-cloud-manager"),
+    ("get", f"{BASE}/gateway-connection-manager"),
+    ("get", f"{BASE}/aco-sip-trunk-elements/{{elementId}}"),
+    ("get", f"{BASE}/msteams-sip-trunk-elements/{{elementId}}"),
+    ("post", f"{BASE}/communication-managers/{{communicationManagerId}}/jobs/{{jobId}}:abort"),
+}
 
 
 @dataclass
@@ -91,6 +136,23 @@ def parse_document(text: str) -> list[DocOperation]:
         elif status := STATUS_LINE.match(line):
             current.responses.append((int(status.group(1)), _json_after(rest)))
     return operations
+
+
+def corrected(template: str, value: Any) -> Any:
+    """A prose example as the published document names and types its fields (see RENAMED, AS_STRING)."""
+    renames: dict[str, str] = RENAMED.get(template, {})
+    strings: set[str] = AS_STRING.get(template, set())
+    if isinstance(value, list):
+        return [corrected(template, item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    fixed: dict[str, Any] = {}
+    for name, shown in value.items():
+        child = corrected(template, shown)
+        if name in strings and isinstance(child, int) and not isinstance(child, bool):
+            child = str(child)
+        fixed[renames.get(str(name), str(name))] = child
+    return fixed
 
 
 # ---------------------------------------------------------------- spec helpers
@@ -239,7 +301,7 @@ def request_problems(spec: dict[str, Any], ops: list[DocOperation]) -> Iterator[
         found = operation_of(spec, op)
         if found is None:
             continue
-        _, operation = found
+        template, operation = found
         body = operation.get("requestBody")
         if not op.requests:
             if body is not None:
@@ -249,7 +311,7 @@ def request_problems(spec: dict[str, Any], ops: list[DocOperation]) -> Iterator[
         if media is None or "schema" not in media:
             yield f"{op}: no application/json request body schema"
             continue
-        for example in op.requests:
+        for example in (corrected(template, shown) for shown in op.requests):
             for missing in missing_fields(spec, media["schema"], example, "body"):
                 yield f"{op}: request field {missing} is not in the request schema"
             for error in invalid_against(spec, media["schema"], example):
@@ -262,7 +324,8 @@ def response_problems(spec: dict[str, Any], ops: list[DocOperation]) -> Iterator
         if found is None:
             continue
         template, operation = found
-        for shown, example in op.responses:
+        for shown, as_shown in op.responses:
+            example = corrected(template, as_shown)
             status = STATUS_EXCEPTIONS.get((op.method, template, shown), shown)
             response = operation["responses"].get(str(status))
             if response is None:
@@ -270,7 +333,7 @@ def response_problems(spec: dict[str, Any], ops: list[DocOperation]) -> Iterator
                 continue
             media = json_media(spec, response)
             if example is None:
-                if media is not None:
+                if media is not None and (op.method, template, status) not in BODY_ADDED:
                     yield f"{op}: the document's {shown} has no body, the spec declares one"
                 continue
             if media is None or "schema" not in media:
@@ -296,6 +359,11 @@ def spec_operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, 
         for method, operation in item.items():
             if method in METHODS:
                 yield template, method, operation
+
+
+def decisions_of(node: dict[str, Any]) -> list[str]:
+    decisions = node.get("x-voxspec-decision", [])
+    return [str(d) for d in decisions] if isinstance(decisions, list) else [str(decisions)]
 
 
 def report(problems: list[str]) -> str:
@@ -358,12 +426,29 @@ def test_spec_operations_are_documented_or_inferred(
     for template, method, operation in spec_operations(avaya):
         if (template, method) in shown:
             continue
+        if (method, template) in PUBLISHED_ONLY:
+            if PUBLISHED not in " ".join(decisions_of(operation)):
+                problems.append(f"{method.upper()} {template} comes from the {PUBLISHED} but no decision names it")
+            continue
         sentence = " ".join(str(operation.get("x-voxspec-inferred-from", "")).split())
         if operation.get("x-voxspec-inferred") is not True or not sentence:
             problems.append(f"{method.upper()} {template} is not in the document and not marked inferred")
         elif sentence not in flat_doc:
             problems.append(f"{method.upper()} {template}: x-voxspec-inferred-from is not a sentence of the document")
     assert not problems, report(problems)
+
+
+def test_published_only_operations_are_in_the_spec(avaya: dict[str, Any]) -> None:
+    missing = [f"{m.upper()} {t}" for m, t in sorted(PUBLISHED_ONLY) if m not in avaya["paths"].get(t, {})]
+    assert not missing, report(missing)
+
+
+def test_operations_with_effects_say_what_they_do(avaya: dict[str, Any]) -> None:
+    # Exporting, aborting, syncing and pushing configuration act on the account whatever the HTTP method.
+    acting = {"export_voice_numbers", "abort_sync_job", "trigger_sync_job", "push_hybrid_cloud_gateway_system_config"}
+    found = {op["operationId"]: op for _, _, op in spec_operations(avaya)}
+    unmarked = [op_id for op_id in sorted(acting) if not str(found[op_id].get("x-voxspec-effects", "")).strip()]
+    assert not unmarked, report(unmarked)
 
 
 def test_exceptions_carry_a_decision(avaya: dict[str, Any], doc_ops: list[DocOperation]) -> None:
@@ -375,6 +460,18 @@ def test_exceptions_carry_a_decision(avaya: dict[str, Any], doc_ops: list[DocOpe
         )
         if excepted and (found is None or not found[1].get("x-voxspec-decision")):
             problems.append(f"{op}: deviates from the document without an x-voxspec-decision")
+    corrected_operations = [(template, method) for template in {*RENAMED, *AS_STRING} for method in METHODS]
+    corrected_operations += [(template, method) for method, template, _ in BODY_ADDED]
+    for template, method in corrected_operations:
+        item = avaya["paths"].get(template)
+        if item is None:
+            problems.append(f"corrected path {template} is not in the spec")
+            continue
+        operation = item.get(method)
+        if operation is None:
+            continue
+        if PUBLISHED not in " ".join(decisions_of(operation)):
+            problems.append(f"{method.upper()} {template}: corrected fields without a decision naming the {PUBLISHED}")
     used_urls = {op.url for op in doc_ops}
     problems += [
         f"URL exception {url} matches nothing in the document" for url in URL_EXCEPTIONS if url not in used_urls
@@ -401,3 +498,25 @@ def test_inventory_catches_a_dropped_path_and_a_dropped_field(
     assert media is not None
     del resolve(dropped_field, media["schema"])["properties"][field_name]
     assert any(f"body.{field_name} " in problem for problem in request_problems(dropped_field, doc_ops))
+
+
+def test_corrections_rename_and_retype_only_on_their_paths() -> None:
+    route_points = "/api/admin/voice/v1/accounts/{accountId}/extensions"
+    shown = {"resources": [{"number": 50003456, "name": "Jon Extension"}], "pagination": {"total": 1}}
+    assert corrected(route_points, shown) == {
+        "extensions": [{"number": "50003456", "displayName": "Jon Extension"}],
+        "pagination": {"total": 1},
+    }
+    elsewhere = "/api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/skills"
+    assert corrected(elsewhere, shown) == shown
+
+
+def test_route_point_examples_need_their_correction(avaya: dict[str, Any], doc_ops: list[DocOperation]) -> None:
+    # Without the correction the prose examples of route points no longer fit the published names.
+    route_points = "/api/admin/voice/v1/accounts/{accountId}/extensions"
+    saved = RENAMED.pop(route_points), AS_STRING.pop(route_points)
+    try:
+        problems = list(request_problems(avaya, doc_ops))
+    finally:
+        RENAMED[route_points], AS_STRING[route_points] = saved
+    assert any("body.name is not in the request schema" in problem for problem in problems)

@@ -276,3 +276,13 @@ def test_pagination_needs_what_its_style_pages_with() -> None:
     op(data)["x-voxspec-pagination"] = {"style": "offset", "limit": "kind"}
     messages = [f.message for f in lint(_doc(data), only={"pagination-params"})]
     assert messages == ["offset paging needs `offset`: the parameter that carries it"]
+
+
+def test_pagination_items_names_a_property_of_the_success_answer() -> None:
+    data = valid()
+    data["components"]["schemas"]["Thing"]["properties"]["pages"] = {"type": "array", "items": {"type": "string"}}
+    op(data)["x-voxspec-pagination"] = {"style": "page", "page": "kind", "size": "kind", "items": "pages"}
+    assert lint(_doc(data), only={"pagination-params"}) == []
+    op(data)["x-voxspec-pagination"]["items"] = "resources"
+    messages = [f.message for f in lint(_doc(data), only={"pagination-params"})]
+    assert messages == ["`items: resources` names no property of the success answer of GET /things/{id}"]
