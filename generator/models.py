@@ -164,9 +164,19 @@ def _prepare(node: dict[str, Any], owner: str, prop: str | None, names: _Names) 
     if isinstance(properties, dict):
         # an inline object's own properties belong to the class named after it
         inner = owner if prop is None else pascal(prop)
+        # datamodel-code-generator names an inline object from its property alone and numbers a name a component
+        # or another inline object already has (`ReasonCode1`): such an object is named from its owner too
+        clash = prop is not None and inner in names.taken
+        if clash:
+            inner = owner + inner
+        elif prop is not None:
+            names.taken.add(inner)
         for key, sub in properties.items():
             if isinstance(sub, dict):
                 _prepare(sub, inner, str(key), names)
+        if clash:
+            names.hoist(node, inner)
+            return
     for key in ONE_SCHEMA:
         if isinstance(node.get(key), dict):
             _prepare(node[key], owner, prop, names)

@@ -81,3 +81,26 @@ def test_a_constrained_scalar_branch_of_a_union_component_is_named() -> None:
     assert out["IdList"]["oneOf"][1] == {"$ref": "#/components/schemas/IdListString"}
     assert out["IdListString"] == {"type": "string", "pattern": "^[0-9,]+$"}
     assert list(out) == ["IdListString", "IdList"]
+
+
+def test_an_inline_object_named_like_a_component_is_named_after_its_owner_too() -> None:
+    schemas = {
+        "ReasonCode": {"type": "object", "properties": {"id": {"type": "string"}}},
+        "Detail": {
+            "type": "object",
+            "properties": {
+                "reasonCode": {"type": "object", "properties": {"name": {"type": "string"}}},
+                "agent": {"type": "object", "properties": {"name": {"type": "string"}}},
+            },
+        },
+        "Other": {
+            "type": "object",
+            "properties": {"agent": {"type": "object", "properties": {"n": {"type": "string"}}}},
+        },
+    }
+    out = model_schemas(schemas)
+    assert out["Detail"]["properties"]["reasonCode"] == {"$ref": "#/components/schemas/DetailReasonCode"}
+    assert out["DetailReasonCode"] == {"type": "object", "properties": {"name": {"type": "string"}}}
+    # the first inline `agent` keeps datamodel-code-generator's own name; a second one would be numbered by it
+    assert out["Detail"]["properties"]["agent"]["type"] == "object"
+    assert out["Other"]["properties"]["agent"] == {"$ref": "#/components/schemas/OtherAgent"}

@@ -1389,6 +1389,15 @@ class SyncEntityDetailEntityType(StrEnum):
     SYSTEM_PARAMETER_FEATURES = "SYSTEM_PARAMETER_FEATURES"
 
 
+class EntityDataReasonCode(BaseModel):
+    """
+    Data of a reason code entity.
+    """
+
+    name: Annotated[str | None, Field(description="Name of the reason code.")] = None
+    number: Annotated[str | None, Field(description="Reason code number.")] = None
+
+
 class SyncEntityDetailStatusCode(StrEnum):
     """
     Status of the job; the doc shows IN_PROGRESS, COMPLETED and FAILED.
@@ -1424,15 +1433,6 @@ class Extension(BaseModel):
     number: Annotated[str | None, Field(description="Extension number.")] = None
 
 
-class ReasonCode1(BaseModel):
-    """
-    Data of a reason code entity.
-    """
-
-    name: Annotated[str | None, Field(description="Name of the reason code.")] = None
-    number: Annotated[str | None, Field(description="Reason code number.")] = None
-
-
 class SystemParameterFeatures(BaseModel):
     """
     Data of a SYSTEM_PARAMETER_FEATURES entity.
@@ -1449,7 +1449,7 @@ class EntityData(BaseModel):
 
     agent: Annotated[Agent | None, Field(description="Data of an AGENT entity.")] = None
     extension: Annotated[Extension | None, Field(description="Data of an EXTENSION entity.")] = None
-    reasonCode: Annotated[ReasonCode1 | None, Field(description="Data of a reason code entity.")] = None
+    reasonCode: Annotated[EntityDataReasonCode | None, Field(description="Data of a reason code entity.")] = None
     systemParameterFeatures: Annotated[
         SystemParameterFeatures | None, Field(description="Data of a SYSTEM_PARAMETER_FEATURES entity.")
     ] = None
@@ -1795,6 +1795,16 @@ class AgentLocationRequest(BaseModel):
     ] = None
 
 
+class AgentLocationUsers(BaseModel):
+    userId: Annotated[str | None, Field(description="Identifier of the user.")] = None
+    loginId: Annotated[str | None, Field(description="Login id of the user.")] = None
+
+
+class AgentLocationOutboundRoutingRules(BaseModel):
+    id: Annotated[str | None, Field(description="Identifier of the routing rule.")] = None
+    name: Annotated[str | None, Field(description="Name of the routing rule.")] = None
+
+
 class AgentLocation(BaseModel):
     """
     An agent location.
@@ -1804,9 +1814,10 @@ class AgentLocation(BaseModel):
     name: Annotated[str, Field(description="Name of the agent location; must be unique.")]
     description: Annotated[str | None, Field(description="Free-text description (optional).")] = None
     isDialingRestrictionEnabled: Annotated[bool, Field(description="Whether dialing restriction is enabled.")]
-    users: Annotated[list[User] | None, Field(description="Users at the location. Read-only.")] = None
+    users: Annotated[list[AgentLocationUsers] | None, Field(description="Users at the location. Read-only.")] = None
     outboundRoutingRules: Annotated[
-        list[OutboundRoutingRule] | None, Field(description="Outbound routing rules of the location. Read-only.")
+        list[AgentLocationOutboundRoutingRules] | None,
+        Field(description="Outbound routing rules of the location. Read-only."),
     ] = None
 
 
