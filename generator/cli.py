@@ -142,6 +142,10 @@ def cmd_mock(args: argparse.Namespace, project: Project) -> int:
         webhook_url=args.webhook_url,
         allow=tuple(args.allow or ()),
     )
+    if args.replay is not None:
+        from generator.proxy.replay import serve_replay
+
+        return serve_replay(project.root, args.vendor, args.replay, args.host, args.port, options.environment())
     return serve(project.root, args.vendor, host=args.host, port=args.port, workers=args.workers, options=options)
 
 
@@ -353,6 +357,9 @@ def _mock_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--webhook-url", default=None, help="where to POST the webhooks operations emit")
     p.add_argument(
         "--allow", action="append", metavar="CIDR", help="enforce the spec's x-voxspec-allow-list (repeatable)"
+    )
+    p.add_argument(
+        "--replay", type=Path, metavar="DIR", help="answer exchanges recorded by `voxspec proxy --record` first"
     )
 
 

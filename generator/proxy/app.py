@@ -147,6 +147,8 @@ class ProxyApp:
         method: str = scope["method"]
         path: str = scope["path"]
         op, path_params, _ = self.checker.router.match(method, path)
+        # Credentials are known to the Redactor before anything is forwarded or logged.
+        self.secrets.learn(self.checker.credentials(scope))
         await self.guard.admit(op)
         headers = [(k, v) for k, v in scope["headers"] if k.lower() not in HOP_BY_HOP]
         has_body = any(k in (b"content-length", b"transfer-encoding") for k, _ in scope["headers"]) and not any(
@@ -228,12 +230,9 @@ class ProxyApp:
                     {"method": method, "path": template, "status": status},
                 )
             ]
-            secrets: list[str] = []
         else:
-            violations, secrets = self.checker.request(op, scope, path_params, body)
+            violations = self.checker.request(op, scope, path_params, body)
             violations += self.checker.response(op, status, response.headers, answer)
-        for secret in secrets:
-            self.secrets.redact.add(secret)
         for violation in violations:
             self.drift.add(violation, example)
             log.warning("%s", self.secrets.redact(violation.line()))

@@ -123,14 +123,14 @@ class Checker:
 
     def request(
         self, op: Operation, scope: Mapping[str, Any], path_params: Mapping[str, str], body: bytes | None
-    ) -> tuple[list[Violation], list[str]]:
-        """Violations of the request, and the credentials it carries (for redaction)."""
+    ) -> list[Violation]:
+        """Violations of the request."""
         request = Request({**scope, "path_params": dict(path_params)})
         query: dict[str, list[str]] = {}
         for name, text in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
             query.setdefault(name, []).append(text)
         found: list[Violation] = []
-        secrets = self._auth(op, request, query, found)
+        self._auth(op, request, query, found)
         base = f"/paths/{escape(op.path)}/{op.method.lower()}"
         for index, param in enumerate(op.parameters):
             if param.location == "body":
@@ -154,31 +154,37 @@ class Checker:
             found += self._schema(op, "request", schema, value, where, f"{pointer}/schema")
         if op.body is not None:
             found += self._request_body(op, request, body, f"{base}/requestBody")
-        return found, secrets
+        return found
 
-    def _auth(
-        self, op: Operation, request: Request, query: Mapping[str, list[str]], found: list[Violation]
-    ) -> list[str]:
-        secrets: list[str] = []
-        for scheme in self.api.security_schemes:
-            value = credential({"kind": scheme.kind, "param_name": scheme.param_name}, request, query)
-            if value:
-                secrets.append(value)
+    def credentials(self, scope: Mapping[str, Any]) -> list[str]:
+        """Every credential a request carries in a place one of the spec's security schemes names."""
+        request = Request(dict(scope))
+        query: dict[str, list[str]] = {}
+        for name, text in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+            query.setdefault(name, []).append(text)
+        found = [
+            credential({"kind": s.kind, "param_name": s.param_name}, request, query) for s in self.api.security_schemes
+        ]
+        authorization = request.headers.get("authorization", "")
+        if " " in authorization:  # whatever the scheme, the part after the auth scheme's name is a secret
+            found.append(authorization.split(" ", 1)[1].strip())
+        return [value for value in found if value]
+
+    def _auth(self, op: Operation, request: Request, query: Mapping[str, list[str]], found: list[Violation]) -> None:
         requirements = op.security
         if not requirements or any(not names for names in requirements):
-            return secrets
+            return
         for names in requirements:
             if all(
                 credential({"kind": self.schemes[n].kind, "param_name": self.schemes[n].param_name}, request, query)
                 for n in names
                 if n in self.schemes
             ):
-                return secrets
+                return
         expected = " or ".join("+".join(names) for names in requirements)
         found.append(
             Violation(op.op_id, "request", "auth", "/headers", expected, "no credential of these schemes", "/security")
         )
-        return secrets
 
     def _request_body(self, op: Operation, request: Request, raw: bytes | None, pointer: str) -> list[Violation]:
         assert op.body is not None
@@ -241,6 +247,27 @@ class Checker:
             ]
         pointer = f"{base}/{declared.status}"
         found: list[Violation] = []
+        if declared.status == "default":
+            # `default` makes any status valid OpenAPI, but a code the spec never names is still drift worth
+            # listing: the client's typed errors and the docs know nothing of it.
+            ok, value = decode_json(body) if body else (False, None)
+            found.append(
+                Violation(
+                    op.op_id,
+                    "response",
+                    "unlisted-status",
+                    "/status",
+                    " or ".join(r.status for r in op.responses if r.status != "default"),
+                    f"{status} (only `default` covers it)",
+                    base,
+                    detail={
+                        "status": status,
+                        "body": value if ok else None,
+                        "content_type": headers.get("content-type", ""),
+                        "schema_ref": self._known_shape(op, value) if ok else None,
+                    },
+                )
+            )
         sent = headers.get("content-type", "").split(";")[0].strip().lower()
         if declared.content_type is None:
             return found
@@ -275,7 +302,12 @@ class Checker:
         """The component an undeclared answer's body already fits (the vendor's error shape), if any."""
         for r in op.responses:
             ref = r.schema.get("$ref") if isinstance(r.schema, dict) else None
-            if isinstance(ref, str) and r.status[0] in "45d" and self.spec.validator(r.schema).is_valid(value):
+            if not (isinstance(ref, str) and r.status[0] in "45d"):
+                continue
+            # A value outside an enum (an error code the docs do not list) still has the shape; that value is
+            # reported on its own, with its own proposal.
+            errors = self.spec.validator(r.schema).iter_errors(value)
+            if all(e.validator in ("enum", "const") for e in errors):
                 return ref
         return None
 
@@ -414,8 +446,10 @@ def _describe(error: Any) -> tuple[str, str, str, Any]:
             {"declared": declared, "seen": json_type(error.instance)},
         )
     if error.validator == "required":
+        # jsonschema reports each missing property as its own error, naming it only in the message
         missing = next(
-            (k for k in error.validator_value if isinstance(error.instance, dict) and k not in error.instance), "?"
+            (k for k in error.validator_value if error.message.startswith(repr(k))),
+            next((k for k in error.validator_value if k not in (error.instance or {})), "?"),
         )
         return "missing-field", f"required field {missing!r}", "absent", missing
     if error.validator == "additionalProperties":

@@ -67,7 +67,7 @@ def propose(v: Violation) -> dict[str, Any] | None:
             "pointer": f"{v.schema}/enum",
             "yaml": _dump({"enum": [*detail["enum"], detail["seen"]]}),
         }
-    if v.kind == "undeclared-status" and isinstance(detail, dict):
+    if v.kind in ("undeclared-status", "unlisted-status") and isinstance(detail, dict):
         status = int(detail["status"])
         try:
             phrase = http.HTTPStatus(status).phrase
@@ -166,9 +166,9 @@ class Drift:
             ),
             "undeclared_statuses": sorted(
                 {
-                    f"{f.violation.operation} {f.violation.actual}"
+                    f"{f.violation.operation} {f.violation.detail['status']}"
                     for f in findings
-                    if f.violation.kind == "undeclared-status"
+                    if f.violation.kind in ("undeclared-status", "unlisted-status")
                 }
             ),
             "type_mismatches": sorted({f.violation.where for f in findings if f.violation.kind == "type"}),

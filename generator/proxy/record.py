@@ -22,6 +22,8 @@ from generator.ir import Api
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
 # JSON fields whose values are credentials (an OAuth2 token answer, a sign-in body).
 SECRET_FIELD = re.compile(r"(?i)(token|secret|password|passwd|api[_-]?key|credential)")
+# Shorter values are not taken as secrets: redacting "k" everywhere would garble every report.
+MIN_SECRET = 4
 # Headers that describe one connection or one encoding of the body, not the exchange.
 HOP_BY_HOP = frozenset(
     {
@@ -46,6 +48,7 @@ class Secrets:
     headers: frozenset[str]
     query: frozenset[str]
     redact: Redactor = field(default_factory=Redactor)
+    known: set[str] = field(default_factory=set, repr=False)
 
     @classmethod
     def of(cls, api: Api, redact: Redactor) -> Secrets:
@@ -53,14 +56,20 @@ class Secrets:
         query = {s.param_name for s in api.security_schemes if s.kind == "query"}
         return cls(frozenset(SECRET_HEADERS | headers), frozenset(query), redact)
 
+    def learn(self, secrets: Iterable[str]) -> None:
+        """Hide these from now on; values too short to be a credential would redact ordinary text."""
+        for secret in secrets:
+            if len(secret) >= MIN_SECRET and secret not in self.known:
+                self.known.add(secret)
+                self.redact.add(secret)
+
     def learn_body(self, raw: bytes) -> None:
         """Credential-named fields of a JSON body are secrets from now on (a token the vendor hands out)."""
         try:
             value = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             return
-        for secret in _secret_values(value):
-            self.redact.add(secret)
+        self.learn(_secret_values(value))
 
     def query_string(self, raw: str) -> str:
         pairs = [(k, REDACTED if k in self.query else v) for k, v in parse_qsl(raw, keep_blank_values=True)]
