@@ -5,12 +5,16 @@ uvicorn turns SIGINT and SIGTERM into a graceful stop; the reports are written a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from generator.contract.credentials import Redactor, redacted_logging
@@ -80,6 +84,31 @@ def write_reports(drift: Drift, run: ProxyRun) -> None:
         run.junit_xml.write_bytes(drift.junit())
 
 
+def _server_class() -> type[Any]:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, except that SIGINT and SIGTERM stop it and return: uvicorn re-raises the signal after
+        a graceful stop, which would end the process before the drift report is written."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            signals = (signal.SIGINT, signal.SIGTERM)
+            previous = {sig: signal.signal(sig, self.stop) for sig in signals}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+        def stop(self, signum: int, frame: Any) -> None:
+            if self.should_exit and signum == signal.SIGINT:
+                self.force_exit = True  # a second Ctrl-C: do not wait for open connections
+            self.should_exit = True
+
+    return Server
+
+
 def proxy(root: Path, run: ProxyRun) -> int:
     import uvicorn
 
@@ -90,8 +119,18 @@ def proxy(root: Path, run: ProxyRun) -> int:
             f"(report: GET {REPORT_PATH}; Ctrl-C to stop and report)",
             file=sys.stderr,
         )
-        config = uvicorn.Config(app, host=run.host, port=run.port, log_level="warning", access_log=False, lifespan="on")
-        uvicorn.Server(config).run()
+        # The target's own Date and Server headers go through; uvicorn must not add a second pair.
+        config = uvicorn.Config(
+            app,
+            host=run.host,
+            port=run.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            server_header=False,
+            date_header=False,
+        )
+        _server_class()(config).run()
         print(drift.text(), file=sys.stderr, end="")
         write_reports(drift, run)
     if run.fail_on_violation and drift.violations:
