@@ -94,7 +94,12 @@ class Replay:
             await self.app(scope, again, send)
             return
         payload = decode_body(found)
-        headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in found["headers"]]
+        # The serving uvicorn adds its own Date and Server; the recorded ones would be a second pair.
+        headers = [
+            (k.lower().encode("latin-1"), v.encode("latin-1"))
+            for k, v in found["headers"]
+            if k.lower() not in ("date", "server")
+        ]
         headers.append((b"content-length", str(len(payload)).encode()))
         await send({"type": "http.response.start", "status": found["status"], "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else payload})

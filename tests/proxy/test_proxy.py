@@ -203,6 +203,7 @@ def test_a_replayed_cassette_answers_byte_identical_bodies(tmp_path: Path) -> No
     assert replayed.status_code == recorded.status_code
     assert replayed.content == recorded.content  # the vendor's bytes, not the mock's
     assert b"au-1" in replayed.content
+    assert replayed.headers["content-type"] == "application/json"
     fallback = run(replay.get(f"{VOIP}/get-user-calls", headers=headers))  # not recorded: the mock answers
     assert fallback.status_code == 200 and b"Alice" in fallback.content
 
