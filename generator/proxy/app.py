@@ -232,7 +232,7 @@ class ProxyApp:
             ]
         else:
             violations = self.checker.request(op, scope, path_params, body)
-            violations += self.checker.response(op, status, response.headers, answer)
+            violations += self.checker.response(op, status, response.headers, answer, head=method == "HEAD")
         for violation in violations:
             self.drift.add(violation, example)
             log.warning("%s", self.secrets.redact(violation.line()))

@@ -248,7 +248,9 @@ class Checker:
 
     # -- response ---------------------------------------------------------------------------------------------
 
-    def response(self, op: Operation, status: int, headers: Mapping[str, str], body: bytes | None) -> list[Violation]:
+    def response(
+        self, op: Operation, status: int, headers: Mapping[str, str], body: bytes | None, head: bool = False
+    ) -> list[Violation]:
         base = f"/paths/{escape(op.path)}/{op.method.lower()}/responses"
         declared = response_for(op, status)
         if declared is None:
@@ -295,7 +297,7 @@ class Checker:
         sent = headers.get("content-type", "").split(";")[0].strip().lower()
         if declared.content_type is None:
             return found
-        if body is None or (not body and status in (204, 304)):
+        if body is None or (not body and (head or status in (204, 304))):  # a HEAD answer has headers only
             return found
         if sent != declared.content_type.lower() and not (not body and not sent):
             found.append(

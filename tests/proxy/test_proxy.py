@@ -264,3 +264,36 @@ def test_an_invalid_spec_stops_the_proxy_with_file_line_findings(tmp_path: Path)
     )
     assert done.returncode == 2, done.stderr
     assert "openapi.yaml:" in done.stdout and "the proxy does not start" in done.stderr
+
+
+def test_a_request_body_over_the_cap_reaches_the_target_whole() -> None:
+    seen: list[int] = []
+
+    async def counting(scope: Any, receive: Any, send: Any) -> None:
+        size, more = 0, True
+        while more:
+            message = await receive()
+            size += len(message.get("body", b""))
+            more = message.get("more_body", False)
+        seen.append(size)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": b'{"code": 200, "message": "Success"}'})
+
+    _, drift, client = proxied("voipcloud", counting, max_body=1024)
+    payload = b"x" * 300_000
+
+    async def chunks() -> Any:
+        for start in range(0, len(payload), 10_000):
+            yield payload[start : start + 10_000]
+
+    answer = run(client.post(f"{VOIP}/call-to-number", headers={"token": "k"}, content=chunks()))
+    assert answer.status_code == 200 and seen == [len(payload)]
+    assert drift.as_json()["bodies_not_checked"] == 1
+
+
+def test_a_head_answer_without_a_body_is_no_violation() -> None:
+    _, drift, client = proxied("voipcloud", mock_app("voipcloud"))
+    headers, query = credentials("voipcloud")
+    answer = run(client.head(f"{VOIP}/get-system-status", headers=headers, params=query))
+    assert answer.status_code == 200 and answer.content == b""
+    assert drift.as_json()["violations"] == 0, drift.text()
