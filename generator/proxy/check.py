@@ -161,7 +161,7 @@ class Checker:
                 continue
             raws = _raw_values(request, query, param.name, param.location)
             where = f"/{param.location}/{param.name}"
-            pointer = f"{base}/parameters/{index}"
+            pointer = self._parameter_pointer(op, param.name, param.location, f"{base}/parameters/{index}")
             if not raws:
                 if param.required:
                     found.append(
@@ -179,6 +179,20 @@ class Checker:
         if op.body is not None:
             found += self._request_body(op, request, body, f"{base}/requestBody")
         return found
+
+    def _parameter_pointer(self, op: Operation, name: str, where: str, fallback: str) -> str:
+        """Where a parameter is declared: the operation's list, else its path's (the IR merges both)."""
+        item = (self.api.openapi.get("paths") or {}).get(op.path) or {}
+        owners = (
+            (item.get(op.method.lower()) or {}, f"/paths/{escape(op.path)}/{op.method.lower()}"),
+            (item, f"/paths/{escape(op.path)}"),
+        )
+        for owner, pointer in owners:
+            for index, entry in enumerate(owner.get("parameters") or []):
+                declared = self.follow("", entry)[1]
+                if isinstance(declared, dict) and (declared.get("name"), declared.get("in")) == (name, where):
+                    return f"{pointer}/parameters/{index}"
+        return fallback
 
     def credentials(self, scope: Mapping[str, Any]) -> list[str]:
         """Every credential a request carries in a place one of the spec's security schemes names."""

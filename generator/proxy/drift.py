@@ -206,6 +206,13 @@ class Drift:
             lines.append(f"  {report['bodies_not_checked']} body(ies) over the validation cap were forwarded unchecked")
         if report["upstream_errors"]:
             lines.append(f"  {report['upstream_errors']} request(s) could not reach the target (answered 502)")
+        for title, key in (
+            ("fields the vendor sends that the spec does not declare", "undeclared_fields"),
+            ("status codes the spec does not list", "undeclared_statuses"),
+            ("types that disagree", "type_mismatches"),
+        ):
+            if report[key]:
+                lines.append(f"  {title}: {', '.join(report[key])}")
         for op in report["operations"]:
             lines.append(f"\n{op['operation']}: {op['requests']} request(s), {op['violations']} violation(s)")
             for f in op["findings"]:

@@ -297,3 +297,23 @@ def test_a_head_answer_without_a_body_is_no_violation() -> None:
     answer = run(client.head(f"{VOIP}/get-system-status", headers=headers, params=query))
     assert answer.status_code == 200 and answer.content == b""
     assert drift.as_json()["violations"] == 0, drift.text()
+
+
+def test_a_parameter_violation_points_at_where_the_parameter_is_declared() -> None:
+    # Telphin declares {extension_id} on the path item and the rest on each operation: the IR's merged list
+    # and the operation's own list number them differently.
+    app, drift, client = proxied("telphin", mock_app("telphin"))
+    op = next(o for o in app.api.operations if o.op_id == "list_aliases")
+    assert [p.name for p in op.parameters][:2] == ["extension_id", "page"]
+    param = op.parameters[1]
+    path = app.api.base_path + op.path.replace("{", "").replace("}", "")
+    headers, query = credentials("telphin")
+    run(client.get(path, headers=headers, params={**query, param.name: "many"}))
+    finding = next(
+        f for o in drift.as_json()["operations"] for f in o["findings"] if f["where"] == f"/query/{param.name}"
+    )
+    assert finding["kind"] == "type"
+    pointer = finding["proposal"]["pointer"]
+    assert pointer.endswith("/schema/type")
+    declared = app.checker.node(pointer.rsplit("/", 2)[0])  # the parameter object the proposal edits
+    assert (declared["name"], declared["in"]) == (param.name, "query")
