@@ -308,6 +308,7 @@ class Checker:
                     },
                 )
             )
+        found += self._headers(op, headers, pointer)
         sent = headers.get("content-type", "").split(";")[0].strip().lower()
         if declared.content_type is None:
             return found
@@ -337,6 +338,32 @@ class Checker:
             ]
         schema_pointer = f"{pointer}/content/{escape(declared.content_type)}/schema"
         return found + self._schema(op, "response", declared.schema, value, "/body", schema_pointer)
+
+    def _headers(self, op: Operation, headers: Mapping[str, str], pointer: str) -> list[Violation]:
+        """The response headers the spec declares: present when required, of their schema's type when sent."""
+        try:
+            declared = self.follow("", self.node(f"{pointer}/headers"))[1]
+        except KeyError:
+            return []
+        found: list[Violation] = []
+        for name, entry in (declared or {}).items() if isinstance(declared, dict) else ():
+            header_pointer, header = self.follow(f"{self.document_pointer(pointer)}/headers/{escape(name)}", entry)
+            if not isinstance(header, dict):
+                continue
+            value = headers.get(name)
+            where = f"/headers/{name.lower()}"
+            if value is None:
+                if header.get("required"):
+                    found.append(
+                        Violation(op.op_id, "response", "missing-header", where, "present", "absent", header_pointer)
+                    )
+                continue
+            schema = header.get("schema")
+            if isinstance(schema, dict):
+                found += self._schema(
+                    op, "response", schema, coerce(value, schema, self.spec), where, f"{header_pointer}/schema"
+                )
+        return found
 
     def _known_shape(self, op: Operation, value: Any) -> str | None:
         """The component an undeclared answer's body already fits (the vendor's error shape), if any."""

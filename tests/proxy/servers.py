@@ -52,6 +52,11 @@ DRIFTS: dict[str, tuple[int, Any]] = {
     "teapot": (418, {"code": 418, "message": "I'm a teapot"}),
     "not-implemented": (501, {"code": 501, "message": "Not Implemented"}),
     "error-shape": (401, {"error": "unauthorized", "reason": "bad key"}),
+    "retry-after-date": (429, {"code": 429, "message": "Too Many Requests"}),
+}
+# x-drift value -> headers of the answer beside Content-Type
+DRIFT_HEADERS: dict[str, list[tuple[bytes, bytes]]] = {
+    "retry-after-date": [(b"retry-after", b"Wed, 21 Oct 2026 07:28:00 GMT")],  # the spec says seconds
 }
 
 
@@ -68,7 +73,11 @@ async def drifting(scope: Scope, receive: Receive, send: Send) -> None:
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                *DRIFT_HEADERS.get(headers.get("x-drift", ""), []),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": payload})

@@ -317,3 +317,12 @@ def test_a_parameter_violation_points_at_where_the_parameter_is_declared() -> No
     assert pointer.endswith("/schema/type")
     declared = app.checker.node(pointer.rsplit("/", 2)[0])  # the parameter object the proposal edits
     assert (declared["name"], declared["in"]) == (param.name, "query")
+
+
+def test_a_declared_response_header_of_the_wrong_type_is_reported() -> None:
+    _, drift, client = proxied("voipcloud", drifting)
+    answer = run(client.get(f"{VOIP}/get-system-status", headers={"token": "k", "x-drift": "retry-after-date"}))
+    assert answer.status_code == 429 and answer.headers["retry-after"].startswith("Wed")
+    finding = _findings(drift.as_json())[("get_system_status", "type")]
+    assert finding["where"] == "/headers/retry-after" and finding["direction"] == "response"
+    assert finding["proposal"]["pointer"].endswith("/headers/Retry-After/schema/type")
