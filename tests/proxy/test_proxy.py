@@ -326,3 +326,21 @@ def test_a_declared_response_header_of_the_wrong_type_is_reported() -> None:
     finding = _findings(drift.as_json())[("get_system_status", "type")]
     assert finding["where"] == "/headers/retry-after" and finding["direction"] == "response"
     assert finding["proposal"]["pointer"].endswith("/headers/Retry-After/schema/type")
+
+
+def test_replay_matches_a_recording_whatever_credential_the_query_carries(tmp_path: Path) -> None:
+    _, _, client = proxied("voipcloud", drifting, record=tmp_path)
+    recorded = run(
+        client.get(
+            f"{VOIP}/get-user-calls",
+            headers={"x-drift": "wrong-type"},
+            params={"api_key": CANARY, "limit": "5", "offset": "0"},
+        )
+    )
+    replay = httpx.AsyncClient(
+        transport=httpx.ASGITransport(Replay(mock_app("voipcloud"), Cassettes.load(tmp_path))), base_url="http://m"
+    )
+    # the mock's own key, and the parameters in another order: the same call
+    again = run(replay.get(f"{VOIP}/get-user-calls?offset=0&api_key=voxspec-mock-key&limit=5"))
+    assert again.content == recorded.content and b'"95"' in again.content
+    assert CANARY not in next(tmp_path.rglob("*.json")).read_text()
