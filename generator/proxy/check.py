@@ -218,11 +218,30 @@ class Checker:
                 for n in names
                 if n in self.schemes
             ):
+                deprecated = [n for n in names if n in self.schemes and self.schemes[n].deprecated]
+                if deprecated and len(deprecated) == len(names):
+                    # the vendor may switch it off; the application should move to a current scheme
+                    current = [" + ".join(r) for r in requirements if not any(self._deprecated(n) for n in r)]
+                    found.append(
+                        Violation(
+                            op.op_id,
+                            "request",
+                            "deprecated-auth",
+                            "/auth",
+                            " or ".join(current) or "a current scheme",
+                            " + ".join(names),
+                            f"/components/securitySchemes/{escape(names[0])}",
+                        )
+                    )
                 return
         expected = " or ".join("+".join(names) for names in requirements)
         found.append(
             Violation(op.op_id, "request", "auth", "/headers", expected, "no credential of these schemes", "/security")
         )
+
+    def _deprecated(self, name: str) -> bool:
+        scheme = self.schemes.get(name)
+        return scheme is not None and scheme.deprecated
 
     def _request_body(self, op: Operation, request: Request, raw: bytes | None, pointer: str) -> list[Violation]:
         assert op.body is not None

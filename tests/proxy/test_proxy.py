@@ -344,3 +344,13 @@ def test_replay_matches_a_recording_whatever_credential_the_query_carries(tmp_pa
     again = run(replay.get(f"{VOIP}/get-user-calls?offset=0&api_key=voxspec-mock-key&limit=5"))
     assert again.content == recorded.content and b'"95"' in again.content
     assert CANARY not in next(tmp_path.rglob("*.json")).read_text()
+
+
+def test_a_deprecated_auth_scheme_in_use_is_reported() -> None:
+    _, drift, client = proxied("voipcloud", mock_app("voipcloud"))
+    answer = run(client.get(f"{VOIP}/get-system-status", params={"api_key": "voxspec-mock-key"}))
+    assert answer.status_code == 200
+    finding = _findings(drift.as_json())[("get_system_status", "deprecated-auth")]
+    assert (finding["expected"], finding["actual"]) == ("token", "api_key")
+    run(client.get(f"{VOIP}/get-system-status", headers={"token": "voxspec-mock-key"}))
+    assert drift.as_json()["violations"] == 1  # the current scheme is no finding
