@@ -354,3 +354,21 @@ def test_a_deprecated_auth_scheme_in_use_is_reported() -> None:
     assert (finding["expected"], finding["actual"]) == ("token", "api_key")
     run(client.get(f"{VOIP}/get-system-status", headers={"token": "voxspec-mock-key"}))
     assert drift.as_json()["violations"] == 1  # the current scheme is no finding
+
+
+def test_a_status_no_response_covers_is_undeclared_with_a_new_response_proposed() -> None:
+    async def teapot(scope: Any, receive: Any, send: Any) -> None:
+        body = b'{"brew": "coffee", "cups": 2}'
+        await send({"type": "http.response.start", "status": 418, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
+
+    app, drift, client = proxied("netsapiens", teapot)
+    op = next(o for o in app.api.operations if o.op_id == "list_domains")
+    assert not any(r.status in ("default", "4XX") for r in op.responses)
+    headers, query = credentials("netsapiens")
+    answer = run(client.get(app.api.base_path + op.path, headers=headers, params=query))
+    assert answer.status_code == 418 and answer.json() == {"brew": "coffee", "cups": 2}  # passed on, not replaced
+    finding = _findings(drift.as_json())[("list_domains", "undeclared-status")]
+    assert finding["actual"] == "418"
+    yaml_text = finding["proposal"]["yaml"]
+    assert yaml_text.startswith("'418':") and "cups:\n            type: integer" in yaml_text  # a schema from the body
