@@ -215,7 +215,7 @@ class ProxyApp:
         method, path = scope["method"], scope["path"]
         status = response.status_code
         name = op.op_id if op else UNKNOWN
-        self.drift.seen(name)
+        self.drift.seen(name, op.effects if op else None)
         if body is None or answer is None:
             self.drift.unchecked += 1
         example = {"method": method, "path": path, "status": status}

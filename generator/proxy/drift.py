@@ -115,15 +115,18 @@ class Drift:
     locate: Locate = lambda pointer: ""
     requests: dict[str, int] = field(default_factory=dict)
     findings: dict[tuple[str, str, str, str], Finding] = field(default_factory=dict)
+    effects: dict[str, str] = field(default_factory=dict)  # operations seen that act in the world: what each does
     rate_limited: int = 0
     unchecked: int = 0  # bodies over the validation cap, forwarded but not checked
     upstream_errors: int = 0
     started: float = field(default_factory=time.time)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def seen(self, operation: str) -> None:
+    def seen(self, operation: str, effects: str | None = None) -> None:
         with self._lock:
             self.requests[operation] = self.requests.get(operation, 0) + 1
+            if effects:
+                self.effects[operation] = effects
 
     def add(self, violation: Violation, example: dict[str, Any]) -> None:
         key = (violation.operation, violation.direction, violation.kind, violation.where)
@@ -148,6 +151,7 @@ class Drift:
                 {
                     "operation": op,
                     "requests": requests[op],
+                    "effects": self.effects.get(op),
                     "violations": sum(f.count for f in mine),
                     "findings": [self._finding(f) for f in sorted(mine, key=_order)],
                 }
@@ -214,7 +218,8 @@ class Drift:
             if report[key]:
                 lines.append(f"  {title}: {', '.join(report[key])}")
         for op in report["operations"]:
-            lines.append(f"\n{op['operation']}: {op['requests']} request(s), {op['violations']} violation(s)")
+            effects = f" [effects: {op['effects']}]" if op["effects"] else ""
+            lines.append(f"\n{op['operation']}: {op['requests']} request(s), {op['violations']} violation(s){effects}")
             for f in op["findings"]:
                 lines.append(
                     f"  {f['count']}x {f['direction']} {f['where']}: {f['kind']}: expected {f['expected']}, "

@@ -112,6 +112,9 @@ def test_every_kind_of_drift_is_reported_with_a_proposed_spec_change() -> None:
         # the body fits the vendor's Error component, so the proposal reuses it instead of a new schema
         assert "$ref: '#/components/schemas/Error'" in unlisted["proposal"]["yaml"]
     assert {"list_ringgroup_calls 418", "call_to_number 501"} <= set(report["undeclared_statuses"])
+    # an operation that acts in the world (x-voxspec-effects) says so, whatever else it shows
+    calls = next(op for op in report["operations"] if op["operation"] == "call_to_number")
+    assert calls["effects"] and "[effects: " in drift.text()
     code = found[("list_ringgroup_calls", "enum")]  # the code in the body is new too
     assert (
         code["where"] == "/body/code"
