@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.voxspec-installed
 
-.PHONY: generate test gates check fmt lint typecheck clean docs browser bench bench-generate bench-peers bench-client bench-docs bench-mock soak-mock
+.PHONY: generate test gates check fmt lint typecheck clean docs browser bench bench-generate bench-peers bench-client bench-docs bench-mock soak-mock bench-proxy
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ $(PRISM):
 bench-mock: $(STAMP) $(PRISM)
 	command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || echo "bench-mock: no wrk; using the httpx load loop"
 	$(BIN)/python bench/bench_mock.py
+
+# The latency `voxspec proxy` adds per request against Prism's proxy, same target and requests, one run.
+bench-proxy: $(STAMP) $(PRISM)
+	$(BIN)/python bench/bench_proxy.py
 
 # 60 s of create/read/list against two workers sharing SQLite state: zero errors, everything created is listed.
 soak-mock: $(STAMP)

@@ -30,6 +30,7 @@ EPILOG = """examples:
   voxspec docs --out site               render the static HTML reference of every vendor
   voxspec contract voipcloud            contract-test the VoIPcloud mock, read-only
   voxspec contract voipcloud --base-url https://eu.voipcloud.online --junit-xml contract.xml
+  voxspec proxy voipcloud --target https://eu.voipcloud.online --report drift.txt   check live traffic
 """
 
 
@@ -164,6 +165,10 @@ def cmd_mock(args: argparse.Namespace, project: Project) -> int:
         header_timeout=args.header_timeout,
         token_ttl=args.token_ttl,
     )
+    if args.replay is not None:
+        from generator.proxy.replay import serve_replay
+
+        return serve_replay(project.root, args.vendor, args.replay, args.host, args.port, options.environment())
     return serve(project.root, args.vendor, host=args.host, port=args.port, workers=args.workers, options=options)
 
 
@@ -200,6 +205,45 @@ def cmd_contract(args: argparse.Namespace, project: Project) -> int:
         verbose=args.verbose > 0,
     )
     return contract(project.root, options)
+
+
+def cmd_proxy(args: argparse.Namespace, project: Project) -> int:
+    from generator.proxy.app import ProxyOptions
+    from generator.proxy.run import ProxyRun, proxy
+
+    spec = project.spec_paths([args.vendor])[0]
+    vendor = spec.parent.name if spec.name in ("openapi.yaml", "openapi.yml", "openapi.json") else spec.stem
+    options = ProxyOptions(
+        target=args.target,
+        max_body=args.max_body,
+        record=args.record,
+        hold_rate_limit=args.hold_rate_limit,
+        timeout=args.timeout,
+    )
+    run = ProxyRun(
+        vendor=vendor,
+        spec=spec,
+        options=options,
+        host=args.host,
+        port=args.port,
+        report=args.report,
+        json_report=args.json_report,
+        junit_xml=args.junit_xml,
+        fail_on_violation=args.fail_on_violation,
+    )
+    return proxy(project.root, run)
+
+
+PROXY_EPILOG = """example: put the proxy between an application and VoIPcloud, then read what drifted
+  voxspec proxy voipcloud --target https://eu.voipcloud.online --port 4011 \\
+      --report drift.txt --junit-xml drift.xml --record cassettes/
+  # point the application at http://127.0.0.1:4011 instead of https://eu.voipcloud.online
+  curl -s 'http://127.0.0.1:4011/__voxspec/proxy/report?format=text'   the report so far (loopback only)
+  # Ctrl-C (or SIGTERM): the report is printed and written; then
+  voxspec mock voipcloud --replay cassettes/   answers with the vendor's recorded bodies
+
+exit status: 0 stopped cleanly, 1 with --fail-on-violation when anything drifted, 2 invalid spec or options.
+"""
 
 
 def _rate_memory(args: argparse.Namespace, root: Path, vendor: str) -> Path | None:
@@ -349,6 +393,19 @@ def parser() -> argparse.ArgumentParser:
     )
     _contract_arguments(p)
     p.set_defaults(func=cmd_contract)
+
+    p = sub.add_parser(
+        "proxy",
+        help="Forward an application's traffic to the vendor unchanged, check both directions against the spec, "
+        "report drift.",
+        description="A validating pass-through proxy: every request goes to --target unchanged and every answer "
+        "comes back unchanged; both are checked against the spec, and a drift report with proposed spec changes "
+        "is printed at exit. A target that cannot be reached is answered 502 in the vendor's error shape.",
+        epilog=PROXY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _proxy_arguments(p)
+    p.set_defaults(func=cmd_proxy)
     return top
 
 
@@ -406,6 +463,30 @@ def _mock_arguments(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="lifetime of the tokens OAuth2 token endpoints issue (default: the spec's expires_in)",
     )
+    p.add_argument(
+        "--replay", type=Path, metavar="DIR", help="answer exchanges recorded by `voxspec proxy --record` first"
+    )
+
+
+def _proxy_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("vendor", help="vendor name (specs/<vendor>/openapi.yaml) or a spec file")
+    p.add_argument("--target", required=True, help="the vendor's base URL (scheme and host; paths are kept)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=4011)
+    p.add_argument("--report", type=Path, metavar="FILE", help="write the text drift report here at exit")
+    p.add_argument("--json-report", type=Path, metavar="FILE", help="write the JSON drift report here at exit")
+    p.add_argument("--junit-xml", type=Path, metavar="FILE", help="JUnit XML, one test case per operation seen")
+    p.add_argument("--fail-on-violation", action="store_true", help="exit 1 when any violation was seen")
+    p.add_argument("--record", type=Path, metavar="DIR", help="save each exchange, credentials removed, as a cassette")
+    p.add_argument("--hold-rate-limit", action="store_true", help="hold requests past the spec's rate limit")
+    p.add_argument(
+        "--max-body",
+        type=int,
+        default=4 << 20,
+        metavar="BYTES",
+        help="bodies up to this size are validated and recorded; larger ones stream through unchecked (default 4 MiB)",
+    )
+    p.add_argument("--timeout", type=float, default=60.0, help="per-request timeout towards the target, in s")
 
 
 def _contract_arguments(p: argparse.ArgumentParser) -> None:
