@@ -28,6 +28,7 @@ EPILOG = """examples:
   voxspec mock netsapiens --workers 2 --state sqlite:ns.db   two workers sharing one state
   voxspec docs --out site               render the static HTML reference of every vendor
   voxspec contract voipcloud            contract-test the VoIPcloud mock, read-only
+  voxspec diff telphin@HEAD~3 telphin   every change to the Telphin spec since three commits ago, classified
   voxspec contract voipcloud --base-url https://eu.voipcloud.online --junit-xml contract.xml
 """
 
@@ -178,6 +179,12 @@ def cmd_contract(args: argparse.Namespace, project: Project) -> int:
     return contract(project.root, options)
 
 
+def cmd_diff(args: argparse.Namespace, project: Project) -> int:
+    from generator.diff.command import run
+
+    return run(project.root, args)
+
+
 def _rate_memory(args: argparse.Namespace, root: Path, vendor: str) -> Path | None:
     """--rate-memory, else for a live server the default file; "none" (or no --base-url) keeps nothing."""
     from generator.contract import default_rate_memory
@@ -282,6 +289,17 @@ def parser() -> argparse.ArgumentParser:
     )
     _contract_arguments(p)
     p.set_defaults(func=cmd_contract)
+
+    from generator.diff.command import add_arguments
+
+    p = command(
+        "diff",
+        "Compare two OpenAPI documents and classify every change: breaking for clients, breaking for servers "
+        "and mocks, or compatible. Each side is a spec file, a vendor name, or vendor@REV from git.",
+        "voxspec diff telphin@telphin-v1.0.0 telphin --fail-on breaking",
+    )
+    add_arguments(p)
+    p.set_defaults(func=cmd_diff)
     return top
 
 
