@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.voxspec-installed
 
-.PHONY: generate test gates check fmt lint typecheck clean docs browser bench bench-generate bench-peers bench-client bench-docs bench-mock soak-mock
+.PHONY: generate test gates check fmt lint typecheck clean docs browser bench bench-generate bench-peers bench-client bench-docs bench-mock bench-diff soak-mock
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -91,7 +91,7 @@ bench-peers:
 
 # Every benchmark, one after another, each printing its medians and ratios; fails at the end if any
 # benchmark missed its target, after all of them have run.
-BENCHES := bench-generate bench-client bench-docs bench-mock
+BENCHES := bench-generate bench-client bench-docs bench-mock bench-diff
 bench: $(STAMP)
 	@status=0; for b in $(BENCHES); do $(MAKE) --no-print-directory $$b || status=1; done; exit $$status
 
@@ -117,3 +117,7 @@ REDOCLY_VERSION := 2.77.0
 
 bench-docs: $(STAMP) .bench/redocly/.installed-$(REDOCLY_VERSION)
 	$(BIN)/python bench/bench_docs.py
+
+# `voxspec diff` of two ~7,000-line specs (oldest committed Avaya and Telphin specs against the working tree): < 1 s.
+bench-diff: $(STAMP)
+	$(BIN)/python bench/bench_diff.py

@@ -5,6 +5,8 @@ A revision is read with `git show REV:specs/<vendor>/openapi.yaml` into memory; 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 from pathlib import Path
 
@@ -43,13 +45,37 @@ def spec_at(root: Path, vendor: str, rev: str) -> Document:
     return parse(text, display, root / relative)
 
 
+def _one_line_json(path: Path, root: Path) -> Document | None:
+    """A minified JSON document read with the json module, or None to read it as YAML with positions.
+
+    Published OpenAPI documents often come minified: every node is on line 1, so positions add nothing, and
+    the json module reads them about ten times faster than the YAML path.
+    """
+    if path.suffix != ".json":
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None  # load() reports it
+    if text.count("\n") > 1:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    return Document(path, display, data, {}, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
 def resolve(root: Path, argument: str) -> Document:
     """A document for OLD or NEW: an existing file, `vendor@REV`, or a vendor name (its working-tree spec)."""
     path = Path(argument)
     if not path.is_absolute() and not path.exists():
         path = root / argument if (root / argument).exists() else path
     if path.is_file():
-        return load(path, root)
+        return _one_line_json(path, root) or load(path, root)
     if "@" in argument and "/" not in argument.split("@", 1)[0]:
         vendor, rev = argument.split("@", 1)
         return spec_at(root, vendor, rev)
