@@ -246,11 +246,13 @@ def _operation(doc: Document, ref: Any, root_security: tuple[tuple[str, ...], ..
         success=successes[0],
         security=security,
         pagination=_pagination(doc, node.get("x-voxspec-pagination"), successes[0]),
-        idempotent=ref.method.upper() in IDEMPOTENT,
+        # Sending an operation with effects twice does it twice (two calls placed), so retries leave it alone.
+        idempotent=ref.method.upper() in IDEMPOTENT and "x-voxspec-effects" not in node,
         server=_own_server(node, ref.path_item),
         envelope=envelope,
         returns=returns,
         rate_limit=read_rate_limit(node),
+        effects=read_effects(node),
         extensions={k: v for k, v in node.items() if k.startswith("x-voxspec-")},
     )
 
@@ -268,6 +270,19 @@ def read_rate_limit(node: Any) -> RateLimit | None:
     if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in (requests, window)):
         raise ValueError("x-voxspec-rate-limit needs positive integers `requests` and `window-seconds`")
     return RateLimit(int(requests), int(window))  # type: ignore[arg-type]
+
+
+def read_effects(node: Any) -> str | None:
+    """An operation's `x-voxspec-effects`: one line saying what calling it does; None when it only reads.
+
+    Lint's effects-text rule reports a malformed one in a spec; a consumer handed an unchecked spec gets the
+    ValueError rather than a guess, since reading "no effects" into a bad value would make a write look safe."""
+    value = node.get("x-voxspec-effects") if isinstance(node, dict) else None
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("x-voxspec-effects must be a non-empty string saying what the operation does")
+    return " ".join(value.split())
 
 
 def _unique_names(op_id: str, params: list[Parameter], body: Body | None) -> tuple[list[Parameter], Body | None]:

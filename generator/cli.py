@@ -175,6 +175,7 @@ def cmd_contract(args: argparse.Namespace, project: Project) -> int:
         seed=args.seed,
         dry_run=args.dry_run,
         rate_memory=_rate_memory(args, project.root, vendor),
+        verbose=args.verbose > 0,
     )
     return contract(project.root, options)
 
@@ -323,7 +324,12 @@ def _mock_arguments(p: argparse.ArgumentParser) -> None:
 def _contract_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("vendor", help="vendor name (specs/<vendor>/openapi.yaml) or a spec file")
     p.add_argument("--base-url", help="server to check, including any base path (default: start the vendor's mock)")
-    p.add_argument("--allow-writes", action="append", metavar="OPID[,OPID]", help="also send these non-GET operations")
+    p.add_argument(
+        "--allow-writes",
+        action="append",
+        metavar="OPID[,OPID]",
+        help="also send these writes: non-GET operations, and any the spec marks x-voxspec-effects",
+    )
     p.add_argument("--allow-deletes", action="store_true", help="required as well for DELETE operations")
     p.add_argument("--only", action="append", metavar="OPID[,OPID]", help="send only these operations")
     p.add_argument(
@@ -350,7 +356,15 @@ def _contract_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--junit-xml", type=Path, help="write a JUnit XML report here")
     p.add_argument("--json-report", type=Path, help="write a JSON report here")
     p.add_argument("--seed", type=int, help="data generation seed (printed in the plan, to repeat a run)")
-    p.add_argument("--dry-run", action="store_true", help="print the plan and send nothing")
+    p.add_argument("--dry-run", action="store_true", help="print the plan and send nothing, write nothing")
+    # SUPPRESS keeps `voxspec -v contract ...` working: the subcommand's default must not reset the count.
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=argparse.SUPPRESS,
+        help="list every operation --only leaves out (-vv also logs each request)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -110,7 +110,15 @@ class Operation:
     envelope: Envelope | None = None
     returns: str = "Any"  # the client method's return annotation: the success type, unwrapped from its envelope
     rate_limit: RateLimit | None = None  # the operation's own `x-voxspec-rate-limit`; Api.rate_limit covers the rest
+    # `x-voxspec-effects`: what calling it does in the world (places a call, logs an agent out), whatever its
+    # method; None for an operation that only reads. Contract runs, docs and clients treat a marked one as a write.
+    effects: str | None = None
     extensions: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def writes(self) -> bool:
+        """Whether calling it changes something: a method other than GET/HEAD, or an operation with effects."""
+        return self.effects is not None or self.method not in ("GET", "HEAD")
 
     @property
     def arguments(self) -> tuple[Parameter, ...]:

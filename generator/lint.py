@@ -334,3 +334,85 @@ def _security(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
                     yield doc.finding(
                         pointer_join(pointer, i, name), f"security scheme {name!r} is not declared", "security-declared"
                     )
+
+
+EFFECTS = "x-voxspec-effects"
+
+
+@rule("effects-text", "x-voxspec-effects sits on an operation and is one non-empty line saying what it does")
+def _effects_text(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    on_operations = {pointer_join(op.pointer, EFFECTS) for op in operations(doc.data)}
+    for pointer, node in index.nodes:
+        if unescape(pointer.rsplit("/", 1)[-1]) != EFFECTS or "/example" in pointer:
+            continue
+        if pointer not in on_operations:
+            yield doc.finding(pointer, f"{EFFECTS} belongs on an operation", "effects-text")
+        elif not isinstance(node, str) or not node.strip():
+            message = f"{EFFECTS} must be a non-empty string saying what the operation does, e.g. 'places a call'"
+            yield doc.finding(pointer, message, "effects-text")
+        elif "\n" in node.strip():
+            yield doc.finding(
+                pointer, f"{EFFECTS} must be one line (the docs badge and the contract plan show it)", "effects-text"
+            )
+
+
+# Words that make an operation read like an action. The operationId is verb_noun, so its first word is the verb;
+# a summary is read by its first word, or its first two for phrasal verbs ("Log out a user", "Check in an agent").
+ACTION_VERBS = frozenset(
+    """originate dial redial call callback ring login logout signin signout checkin checkout pause unpause resume
+    hangup answer transfer hold unhold offhold park unpark pickup bridge barge whisper eavesdrop spy monitor mute
+    unmute kick invite join leave send resend forward broadcast notify sync synchronize synchronise export import
+    abort cancel retry start stop restart reset reboot set unset enable disable activate deactivate trigger run
+    execute play record assign unassign register unregister provision deprovision create add remove delete update
+    change modify replace rename move upload manage clear purge flush lock unlock block unblock approve reject
+    submit publish archive restore wrapup""".split()
+)
+PHRASAL_VERBS = frozenset(
+    {
+        ("log", "in"),
+        ("log", "out"),
+        ("check", "in"),
+        ("check", "out"),
+        ("sign", "in"),
+        ("sign", "out"),
+        ("hang", "up"),
+        ("pick", "up"),
+        ("wrap", "up"),
+    }
+)
+# Words that are nouns as often as verbs: a summary starting with one reads like an action only when an
+# article or pronoun follows ("Call a number", not "Call detail records").
+NOUN_OR_VERB = frozenset({"call", "record", "hold", "transfer", "answer", "export", "sync", "park", "ring", "play"})
+DETERMINERS = frozenset({"a", "an", "the", "to", "my", "our", "one", "all", "every", "this", "that", "back", "out"})
+
+
+def reads_like_action(operation_id: str, summary: str) -> str | None:
+    """The word(s) that make an operation read like an action, or None when it reads like a read."""
+    words = [w for w in re.split(r"[^a-z0-9]+", operation_id.lower()) if w]
+    if words and words[0] in ACTION_VERBS:
+        return words[0]
+    if tuple(words[:2]) in PHRASAL_VERBS:
+        return " ".join(words[:2])
+    said = [w for w in re.split(r"[^a-z0-9]+", summary.lower()) if w]
+    if tuple(said[:2]) in PHRASAL_VERBS:
+        return " ".join(said[:2])
+    if said and said[0] in ACTION_VERBS:
+        if said[0] not in NOUN_OR_VERB or (len(said) > 1 and said[1] in DETERMINERS):
+            return said[0]
+    return None
+
+
+@rule("effects-marked", "a GET or HEAD whose operationId or summary reads like an action carries x-voxspec-effects")
+def _effects_marked(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    for op in operations(doc.data):
+        if op.method not in ("get", "head") or EFFECTS in op.node:
+            continue
+        op_id, summary = op.node.get("operationId"), op.node.get("summary")
+        word = reads_like_action(op_id if isinstance(op_id, str) else "", summary if isinstance(summary, str) else "")
+        if word is not None:
+            yield doc.finding(
+                op.pointer,
+                f"{op.method.upper()} {op.path} reads like an action ({word!r}) but has no {EFFECTS}: say what it "
+                f"does (contract runs send it only when allowed), or rename it if it only reads",
+                "effects-marked",
+            )

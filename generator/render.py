@@ -58,6 +58,9 @@ def _method_doc(op: Operation) -> str:
         "",
         f"`{op.method} {op.path}`",
     ]
+    if op.effects:
+        # Said in the docstring because a GET that places a call is not what a reader expects of a GET.
+        lines += ["", _docstring(f"Effects: {op.effects}. Never retried automatically.")]
     if op.description:
         lines += ["", _docstring(op.description)]
     args = [(p.py_name, p.description or p.name) for p in op.arguments]

@@ -1,6 +1,7 @@
 """`voxspec contract`: schemathesis checks against a vendor's mock or a live base URL, with safety rails.
 
 Plan first (read-only unless writes are allowed, a request budget, the vendor's rate limit), then run, then report.
+What an operation does comes from the IR (x-voxspec-effects), what schemathesis sends from its own loader.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from generator.contract.plan import (
     default_budget,
     describe,
     read_rate_limit,
+    refused_routes,
     select,
 )
 from generator.contract.report import passed, summary, write_reports
@@ -42,6 +44,7 @@ from generator.contract.runner import AUTH_CHECK, EXCLUDED_CHECKS, Runner, RunRe
 from generator.contract.tokens import sign_in
 from generator.contract.transport import Guard, RateLimit, guarded_session
 from generator.errors import Exit, SpecError
+from generator.ir import Operation
 from generator.write import replace_file
 
 __all__ = ["ContractOptions", "contract"]
@@ -67,6 +70,7 @@ class ContractOptions:
     seed: int | None = None
     dry_run: bool = False
     rate_memory: Path | None = None  # where the rate-limit windows are kept between runs; None keeps nothing
+    verbose: bool = False  # list every operation --only leaves out, not just their count
 
 
 def load_schema(spec: Path) -> Any:
@@ -80,7 +84,22 @@ def load_schema(spec: Path) -> Any:
         raise SpecError(f"schemathesis cannot load {spec}: {type(exc).__name__}: {exc}") from None
 
 
-def _operations(schema: Any) -> tuple[dict[str, Any], list[PlannedOperation], list[tuple[str, str, str]]]:
+def load_ir(spec: Path, vendor: str) -> dict[tuple[str, str], Operation]:
+    """The IR's operations by (method, path): what each does and which responses it declares."""
+    from generator.build import build
+    from generator.load import load
+
+    doc = load(spec)
+    try:
+        api = build(doc, vendor)
+    except Exception as exc:  # build assumes a linted spec; contract takes any, so any failure is unusable input
+        raise SpecError(f"{spec}: cannot read its operations: {type(exc).__name__}: {exc}") from None
+    return {(op.method, op.path): op for op in api.operations}
+
+
+def _operations(
+    schema: Any, ir: dict[tuple[str, str], Operation]
+) -> tuple[dict[str, Any], list[PlannedOperation], list[tuple[str, str, str]]]:
     by_id: dict[str, Any] = {}
     planned: list[PlannedOperation] = []
     broken: list[tuple[str, str, str]] = []
@@ -92,7 +111,17 @@ def _operations(schema: Any) -> tuple[dict[str, Any], list[PlannedOperation], li
         raw = operation.definition.raw
         operation_id = str(raw.get("operationId") or f"{operation.method.lower()} {operation.path}")
         limit = read_rate_limit(raw, f"operation {operation_id}")
-        planned.append(PlannedOperation(operation_id, operation.method.upper(), operation.path, limit))
+        known = ir.get((operation.method.upper(), operation.path))
+        if known is None:
+            broken.append((operation_id, operation.path, "not in the spec's operations as voxspec reads them"))
+            continue
+        declared = tuple(r.status for r in known.responses)
+        required = sum(p.required for p in known.parameters) + bool(known.body and known.body.required)
+        planned.append(
+            PlannedOperation(
+                operation_id, operation.method.upper(), operation.path, limit, known.effects, declared, required
+            )
+        )
         by_id[operation_id] = operation
     return by_id, planned, broken
 
@@ -114,7 +143,9 @@ def _credentials_note(vendor: str, schemes: dict[str, Scheme], creds: Credential
     parts = []
     for name in sorted(schemes):
         where = creds.sources.get(name)
-        if where is None:
+        if where is None and schemes[name].deprecated:
+            parts.append(f"{name}: none (deprecated by the vendor; not needed)")  # never suggest setting one up
+        elif where is None:
             parts.append(f"{name}: none (set {env_name(vendor, name)})")
         else:
             unsent = (
@@ -148,7 +179,7 @@ def _target(root: Path, options: ContractOptions, base_path: str) -> Iterator[tu
 def contract(root: Path, options: ContractOptions) -> int:
     schema = load_schema(options.spec)
     raw: dict[str, Any] = schema.raw_schema
-    by_id, available, broken = _operations(schema)
+    by_id, available, broken = _operations(schema, load_ir(options.spec, options.vendor))
     chosen, skipped = select(available, options.allow_writes, options.allow_deletes, options.only)
     spec_limit = read_rate_limit(raw, "spec root")
     rate_limit = options.rate_limit or spec_limit
@@ -187,14 +218,17 @@ def contract(root: Path, options: ContractOptions) -> int:
             max_wait=options.max_wait,
             checks=(*sorted(checks), f"{AUTH_CHECK} (voxspec's probe, once per operation)"),
             left_out_checks=tuple(EXCLUDED_CHECKS.items()),
+            server_path=schema.base_path,
         )
-        print(redact(describe(plan)))
+        print(redact(describe(plan, verbose=options.verbose)))
         guard = Guard(
             budget=budget,
             allowed_writes=plan.allowed_writes,
             rate_limit=rate_limit,
             operation_limits=plan.operation_limits,
             max_wait=options.max_wait,
+            base_url=base_url,
+            refused_routes=refused_routes(available, plan.allowed_writes),
         )
         if options.rate_memory is not None:
             earlier = guard.restore(read_rate_memory(options.rate_memory))
@@ -202,7 +236,8 @@ def contract(root: Path, options: ContractOptions) -> int:
         try:
             return _run(options, schema, plan, chosen, by_id, schemes, creds, guard, redact, checks)
         finally:
-            if options.rate_memory is not None:
+            # A dry run sends nothing, so it has no window to keep and writes nothing.
+            if options.rate_memory is not None and not options.dry_run:
                 write_rate_memory(options.rate_memory, guard.history())
 
 
@@ -229,7 +264,9 @@ def _run(
     if options.dry_run:
         return Exit.OK
     if not chosen:
-        print("voxspec contract: nothing to send", file=sys.stderr)
+        writes = [f"{i} ({why})" for i, _label, why in plan.skipped if why.endswith("not in --allow-writes")]
+        hint = f"; left out as writes: {', '.join(writes)}" if options.only and writes else ""
+        print(f"voxspec contract: nothing to send{hint}", file=sys.stderr)
         return Exit.UNUSABLE
     from schemathesis.config._auth import AuthConfig
 
@@ -241,7 +278,7 @@ def _run(
         schema=schema,
         operations=by_id,
         guard=guard,
-        session=guarded_session(guard),
+        session=guarded_session(guard, notify=lambda line: print(redact(line), file=sys.stderr, flush=True)),
         redact=redact,
         credential_headers=tuple(header_names),
         credential_query=tuple(query_names),

@@ -1,6 +1,8 @@
 """What a contract run will send, decided before anything is sent: operations, budget, rate limits.
 
-Read-only by default; a write needs its operationId in --allow-writes, a delete also --allow-deletes.
+Read-only by default: an operation writes when its method is not GET/HEAD or the spec marks it with
+x-voxspec-effects (a GET that places a call is a write). A write needs its operationId in --allow-writes,
+a delete also --allow-deletes.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator import build
-from generator.contract.transport import READ_METHODS, RateLimit
+from generator.contract.transport import READ_METHODS, RateLimit, WriteRoute
 from generator.errors import SpecError
 
 DEFAULT_BUDGET = 100
+NOT_IN_ONLY = "not in --only"
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,9 @@ class PlannedOperation:
     method: str
     path: str
     rate_limit: RateLimit | None = None
+    effects: str | None = None  # what calling it does (the IR's Operation.effects), whatever the method
+    declared: tuple[str, ...] = ()  # the response codes the spec declares ("200", "4XX", "default")
+    required: int = 0  # how many parameters (and a body) it requires: the fewer, the better a probe
 
     @property
     def label(self) -> str:
@@ -29,7 +35,16 @@ class PlannedOperation:
 
     @property
     def writes(self) -> bool:
-        return self.method not in READ_METHODS
+        return self.effects is not None or self.method not in READ_METHODS
+
+    @property
+    def what(self) -> str:
+        """What sending it would do, for the plan: the spec's own words when it has effects."""
+        return self.effects or f"writes ({self.method})"
+
+    def declares(self, status: int) -> bool:
+        """Whether the spec declares this status for the operation (exactly, as a range like 4XX, or by default)."""
+        return str(status) in self.declared or f"{status // 100}XX" in self.declared or "default" in self.declared
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,7 @@ class Plan:
     max_wait: float
     checks: tuple[str, ...] = field(default=())
     left_out_checks: tuple[tuple[str, str], ...] = field(default=())
+    server_path: str = ""  # the path of the spec's server URL, named when the base URL looks wrong
 
     @property
     def allowed_writes(self) -> dict[str, str]:
@@ -54,6 +70,15 @@ class Plan:
     @property
     def operation_limits(self) -> dict[str, RateLimit]:
         return {op.operation_id: op.rate_limit for op in self.operations if op.rate_limit is not None}
+
+
+def refused_routes(operations: Sequence[PlannedOperation], allowed: Mapping[str, str]) -> tuple[WriteRoute, ...]:
+    """Every write of the spec this run may not send: the guard refuses its method and path whichever case asks."""
+    return tuple(
+        WriteRoute(op.method, op.path, op.operation_id)
+        for op in operations
+        if op.writes and op.operation_id not in allowed
+    )
 
 
 def read_rate_limit(node: Mapping[str, Any], source: str) -> RateLimit | None:
@@ -102,15 +127,16 @@ def select(
     skipped: list[tuple[str, str, str]] = []
     for op in operations:
         if only and op.operation_id not in only:
-            skipped.append((op.operation_id, op.label, "not in --only"))
+            skipped.append((op.operation_id, op.label, NOT_IN_ONLY))
         elif op.writes and op.operation_id not in allow_writes:
-            skipped.append((op.operation_id, op.label, "writes; not in --allow-writes"))
+            skipped.append((op.operation_id, op.label, f"{op.what}; not in --allow-writes"))
         else:
             chosen.append(op)
     return chosen, skipped
 
 
-def describe(plan: Plan) -> str:
+def describe(plan: Plan, verbose: bool = False) -> str:
+    """The plan as printed before any request; operations left out by --only are counted, listed with -v."""
     lines = [f"voxspec contract {plan.vendor}: plan for {plan.base_url} ({plan.target})"]
     writes = sum(op.writes for op in plan.operations)
     lines.append(
@@ -120,9 +146,14 @@ def describe(plan: Plan) -> str:
     share = plan.budget // len(plan.operations) if plan.operations else 0
     for op in plan.operations:
         extra = f", rate limit {op.rate_limit}" if op.rate_limit else ""
-        lines.append(f"  send  {op.label}  [{op.operation_id}]{' WRITES' if op.writes else ''}{extra}")
+        writing = (f" WRITES: {op.effects}" if op.effects else " WRITES") if op.writes else ""
+        lines.append(f"  send  {op.label}  [{op.operation_id}]{writing}{extra}")
+    not_in_only = [s for s in plan.skipped if s[2] == NOT_IN_ONLY]
     for operation_id, label, reason in plan.skipped:
-        lines.append(f"  skip  {label}  [{operation_id}]: {reason}")
+        if reason != NOT_IN_ONLY or verbose:
+            lines.append(f"  skip  {label}  [{operation_id}]: {reason}")
+    if not_in_only and not verbose:
+        lines.append(f"  skip  {len(not_in_only)} other operation(s): {NOT_IN_ONLY} (-v lists them)")
     lines.append(f"  request budget: {plan.budget} ({plan.budget_source}); about {share} per operation")
     if plan.operations and share < 1:
         lines.append(f"  budget below one request per operation: only the first {plan.budget} operation(s) run")

@@ -39,7 +39,14 @@ def _plan_dict(plan: Plan) -> dict[str, Any]:
         "checks": list(plan.checks),
         "checks_left_out": dict(plan.left_out_checks),
         "operations": [
-            {"operation_id": op.operation_id, "method": op.method, "path": op.path} for op in plan.operations
+            {
+                "operation_id": op.operation_id,
+                "method": op.method,
+                "path": op.path,
+                "writes": op.writes,
+                "effects": op.effects,
+            }
+            for op in plan.operations
         ],
         "skipped": [{"operation_id": i, "operation": label, "reason": why} for i, label, why in plan.skipped],
     }
@@ -53,6 +60,7 @@ def as_json(result: RunResult, redact: Redactor) -> dict[str, Any]:
         "retries_after_retry_after": result.retried,
         "seconds_waited_for_rate_limits": round(result.waited, 3),
         "stopped": result.stopped,
+        "wrong_base_url": result.wrong_base_url,
         "failures": result.failures,
         "errors": result.errors,
         "operations": [
@@ -77,6 +85,7 @@ def as_json(result: RunResult, redact: Redactor) -> dict[str, Any]:
                     for f in op.failures.values()
                 ],
                 "errors": op.errors,
+                "refused_as_writes": op.refused,
             }
             for op in result.operations
         ],
@@ -97,7 +106,8 @@ def summary(result: RunResult, redact: Redactor) -> str:
             lines.append(f"  {head}: not run ({op.not_run})")
             continue
         statuses = ", ".join(f"{code}x{n}" for code, n in sorted(op.statuses.items())) or "no response"
-        lines.append(f"  {head}: {op.cases} response(s) ({statuses})")
+        refused = f"; {op.refused} generated request(s) not sent: their path is a write's" if op.refused else ""
+        lines.append(f"  {head}: {op.cases} response(s) ({statuses}){refused}")
         failed = {f.check for f in op.failures.values()}
         clean = [name for name in sorted(op.checks) if name not in failed]
         if clean:
@@ -117,6 +127,8 @@ def summary(result: RunResult, redact: Redactor) -> str:
         f"{result.responses} response(s) checked, {result.failures} failure(s), {result.errors} error(s)"
         + (f", waited {result.waited:.1f} s for rate limits" if result.waited >= 0.05 else "")
     )
+    if result.wrong_base_url:
+        lines.append(f"voxspec contract: FINDING: {result.wrong_base_url}")
     if result.stopped:
         lines.append(f"voxspec contract: stopped early: {result.stopped}")
     lines.append("voxspec contract: " + ("PASSED" if passed(result) else "FAILED"))
@@ -149,6 +161,10 @@ def junit(result: RunResult, redact: Redactor) -> bytes:
             case = ET.SubElement(suite, "testcase", classname=classname, name="request")
             ET.SubElement(case, "error", message=error)
             tests, errors = tests + 1, errors + 1
+    if result.wrong_base_url:
+        case = ET.SubElement(suite, "testcase", classname="base URL", name="base_url")
+        ET.SubElement(case, "failure", message=result.wrong_base_url, type="WrongBaseUrl")
+        tests, failures = tests + 1, failures + 1
     for element in (suite, suites):
         element.set("tests", str(tests))
         element.set("failures", str(failures))

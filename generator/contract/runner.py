@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -18,7 +19,7 @@ import requests
 
 from generator.contract.credentials import Redactor
 from generator.contract.plan import Plan, PlannedOperation
-from generator.contract.transport import Guard, RunStopped
+from generator.contract.transport import CrossOriginRedirect, Guard, RunStopped, WriteRouteRefused
 
 log = logging.getLogger("voxspec.contract")
 
@@ -30,6 +31,9 @@ EXCLUDED_CHECKS = {
     "object_level_authorization": "probes outside the guarded session, and needs a second identity",
 }
 AUTH_CHECK = "ignored_auth"
+REDIRECT_CHECK = "cross_origin_redirect"
+PATH_PARAM = re.compile(r"\{([^}/]+)\}")
+PROBES = 3  # requests at most spent on finding out whether the base URL is right, before the checks
 INVALID_CREDENTIAL = "voxspec-invalid-credential"
 
 
@@ -55,6 +59,7 @@ class OperationResult:
     errors: list[str] = field(default_factory=list)
     not_run: str | None = None
     auth_checked: bool = False
+    refused: int = 0  # generated requests not sent: their path is that of a write this run may not send
 
     def tally(self, check: str, ok: bool) -> None:
         counts = self.checks.setdefault(check, [0, 0])
@@ -70,10 +75,11 @@ class RunResult:
     retried: int = 0
     stopped: str | None = None
     unreachable: bool = False
+    wrong_base_url: str | None = None  # why the base URL or path looks wrong: a finding of its own
 
     @property
     def failures(self) -> int:
-        return sum(len(op.failures) for op in self.operations)
+        return sum(len(op.failures) for op in self.operations) + (self.wrong_base_url is not None)
 
     @property
     def errors(self) -> int:
@@ -82,6 +88,21 @@ class RunResult:
     @property
     def responses(self) -> int:
         return sum(op.cases for op in self.operations)
+
+
+def probe_candidates(operations: list[PlannedOperation]) -> tuple[list[PlannedOperation], list[str]]:
+    """Reads to probe the base URL with, and the shared path parameters they carry (none when there are
+    parameter-free paths to use)."""
+    reads = sorted((op for op in operations if not op.writes), key=lambda op: op.required)
+    plain = [op for op in reads if "{" not in op.path]
+    if plain or len(operations) < 3:  # a parameter only one or two operations share says little about the rest
+        return plain, []
+    names = [set(PATH_PARAM.findall(op.path)) for op in operations]
+    shared = set.intersection(*names)
+    collections = [
+        op for op in reads if set(PATH_PARAM.findall(op.path)) <= shared and "{" not in op.path.rsplit("/", 1)[-1]
+    ]
+    return collections, sorted(shared) if collections else []
 
 
 def check_functions() -> dict[str, Callable[..., Any]]:
@@ -156,9 +177,10 @@ class Runner:
 
     def run(self) -> RunResult:
         results = [OperationResult(op) for op in self.plan.operations]
+        wrong = self._probe(results)
         for index, result in enumerate(results):
             if self.stopped:
-                result.not_run = self.stopped
+                result.not_run = None if result.cases else self.stopped  # the probe's answer is reported
                 continue
             ops_left = len(results) - index
             share = (
@@ -181,7 +203,59 @@ class Runner:
             retried=self.guard.retried,
             stopped=self.stopped,
             unreachable=self.unreachable,
+            wrong_base_url=wrong or self.judge_base_url(results),
         )
+
+    def _probe(self, results: list[OperationResult]) -> str | None:
+        """A few requests before the budget is spent, to reads whose 404 cannot mean a missing record: paths
+        without parameters, or else collections whose only parameters every operation shares (Avaya's
+        {accountId}: a wrong one makes the whole run pointless too). Fewest required parameters first. An
+        undeclared 404/405 settles it at once; a declared one only when every probe answers so. Any other
+        answer means the path is there."""
+        candidates, shared = probe_candidates([r.operation for r in results])
+        by_id = {r.operation.operation_id: r for r in results}
+        answers = []
+        for probe in (by_id[op.operation_id] for op in candidates[:PROBES]):
+            if self.stopped or self.guard.remaining < 1:
+                return None
+            self._run_operation(probe, 1)
+            if not probe.statuses:
+                return None  # nothing came back (unreachable, refused): other rails report it
+            status = next(iter(probe.statuses))
+            if status not in (404, 405):
+                return None
+            answers.append(f"{probe.operation.label} answered {status}")
+            if not probe.operation.declares(status):
+                answers[-1] += ", which the spec does not declare for it"
+                break
+        if not answers:
+            return None
+        self.stopped = "the base URL or path looks wrong (see the finding)"
+        values = f" (or the values of {', '.join(shared)} name nothing on this server)" if shared else ""
+        return self._wrong_base_url(f"the probe {'; '.join(answers)}{values}")
+
+    def judge_base_url(self, results: list[OperationResult]) -> str | None:
+        """After the run: no declared success anywhere, or mostly undeclared 404/405, is not a pass."""
+        responses = sum(r.cases for r in results)
+        if responses == 0:
+            return None
+        succeeded = sum(n for r in results for s, n in r.statuses.items() if 200 <= s < 300 and r.operation.declares(s))
+        undeclared = sum(
+            n for r in results for s, n in r.statuses.items() if s in (404, 405) and not r.operation.declares(s)
+        )
+        if undeclared * 2 > responses:
+            return self._wrong_base_url(
+                f"{undeclared} of {responses} response(s) were 404/405 that the spec does not declare"
+            )
+        if succeeded == 0:
+            refused = sum(n for r in results for s, n in r.statuses.items() if s in (401, 403))
+            also = "; or the credentials were refused" if refused * 2 > responses else ""
+            return self._wrong_base_url(f"none of {responses} response(s) was a success status the spec declares{also}")
+        return None
+
+    def _wrong_base_url(self, why: str) -> str:
+        expected = f"; the spec's server path is {self.plan.server_path}" if self.plan.server_path else ""
+        return self.redact(f"{why}: the base URL or path looks wrong (--base-url {self.plan.base_url}{expected})")
 
     def _run_operation(self, result: OperationResult, share: int) -> None:
         from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
@@ -220,19 +294,35 @@ class Runner:
                 modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
                 run_with(st.one_of([operation.as_strategy(generation_mode=m) for m in modes]), remaining)
         except RunStopped as exc:  # raised through hypothesis by a guard refusal inside body
-            self.stopped = str(exc)
+            self._stop(result, exc)
         except Exception as exc:  # schemathesis could not generate data for this operation: report, go on
             log.debug("generation failed for %s", op.operation_id, exc_info=True)
             result.errors.append(self.redact(f"cannot generate requests: {type(exc).__name__}: {exc}"))
-        result.requests = self.guard.sent - start
+        result.requests += self.guard.sent - start
+
+    def _stop(self, result: OperationResult, exc: RunStopped) -> None:
+        """Stop the run; a redirect to another host is also a finding of the operation that got it."""
+        self.stopped = self.redact(str(exc))
+        if isinstance(exc, CrossOriginRedirect):
+            key = (REDIRECT_CHECK, "CrossOriginRedirect", "Redirect to another host")
+            curl = f"curl -s -o /dev/null -w '%{{redirect_url}}' -X {exc.method} '{exc.url}'"
+            result.tally(REDIRECT_CHECK, ok=False)
+            result.failures[key] = FailureRecord(
+                REDIRECT_CHECK, "CrossOriginRedirect", key[2], self.redact(str(exc)), self.redact(curl), exc.status
+            )
 
     def _send(self, result: OperationResult, case: Any, share_left: int) -> None:
         base_url = self.plan.base_url
         kwargs = {"base_url": base_url, "session": self.session}
         try:
             response = case.call(base_url=base_url, session=self.session, timeout=self.timeout)
+        except WriteRouteRefused as exc:
+            # A generated path value spelled out a write's path: that request is not sent, the run goes on.
+            log.info("not sent: %s", exc)
+            result.refused += 1
+            return
         except RunStopped as exc:
-            self.stopped = str(exc)
+            self._stop(result, exc)
             return
         except requests.ConnectionError as exc:
             result.errors.append(self.redact(f"cannot connect: {type(exc).__name__}: {exc}"))
@@ -294,7 +384,7 @@ class Runner:
             try:
                 answer = self.session.send(probe, timeout=self.timeout)
             except RunStopped as exc:
-                self.stopped = str(exc)
+                self._stop(result, exc)
                 return
             except requests.RequestException as exc:
                 result.errors.append(self.redact(f"{AUTH_CHECK}: probe failed: {type(exc).__name__}: {exc}"))
@@ -316,7 +406,10 @@ class Runner:
             for failure in group.exceptions:
                 self._record(result, case, response, name, failure)
         except RunStopped as exc:
-            self.stopped = str(exc)
+            self._stop(result, exc)
+        except WriteRouteRefused as exc:
+            log.info("follow-up not sent: %s", exc)
+            result.refused += 1
         except requests.RequestException as exc:
             result.errors.append(self.redact(f"{name}: follow-up request failed: {type(exc).__name__}: {exc}"))
         else:

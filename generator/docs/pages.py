@@ -118,7 +118,8 @@ def _op_view(api: Api, op: Operation, doc: Document, decisions: Sequence[Decisio
         description=prose(op.description) if op.description != op.summary else Markup(""),
         tag=op.tag,
         deprecated=op.deprecated,
-        search=" ".join([op.op_id, op.path, op.summary, op.tag]).lower(),
+        effects=op.effects,
+        search=" ".join([op.op_id, op.path, op.summary, op.tag, op.effects or ""]).lower().strip(),
         auth=tuple(
             tuple(SchemeRef(n, f"auth-{slug(n)}", n in schemes and schemes[n].deprecated) for n in req)
             for req in op.security

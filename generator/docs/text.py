@@ -17,7 +17,8 @@ MAX_DEPTH = 6
 CODE_SPAN = re.compile(r"`([^`]+)`")
 STRONG = re.compile(r"\*\*([^*]+)\*\*")
 WINDOWS = ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second"))
-HIDDEN_EXTENSIONS = {"x-voxspec-decision", "x-voxspec-rate-limit"}
+# Shown elsewhere on the page: decisions on their own, the rate limit and effects as facts and a badge.
+HIDDEN_EXTENSIONS = {"x-voxspec-decision", "x-voxspec-rate-limit", "x-voxspec-effects"}
 
 
 def inline(text: str) -> Markup:

@@ -110,6 +110,7 @@ class OpView:
     description: Markup
     tag: str
     deprecated: bool
+    effects: str | None  # what calling it does (x-voxspec-effects), shown as a badge
     search: str
     auth: tuple[tuple[SchemeRef, ...], ...]  # alternatives; an empty one means "no credentials"
     rate_limit: str | None

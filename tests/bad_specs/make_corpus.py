@@ -1598,6 +1598,25 @@ def semantics() -> Iterator[Case]:
             "[decision-text]",
             "an x-voxspec-decision that is a mapping",
         ),
+        change(
+            "effects_empty",
+            v,
+            '      x-voxspec-effects: "places a real phone call',
+            '      x-voxspec-effects: ""\n      x-was-effects: "places a real phone call',
+            FINDINGS,
+            "[effects-text]",
+            "an empty x-voxspec-effects",
+        ),
+        change(
+            "action_get_unmarked",
+            v,
+            "      operationId: get_system_status\n      summary: Get the system status\n",
+            "      operationId: restart_system\n      summary: Restart the system\n",
+            FINDINGS,
+            "[effects-marked]",
+            "a GET named like an action without x-voxspec-effects",
+            line=-1,
+        ),
     ]
 
 

@@ -424,3 +424,19 @@ def test_every_wire_form_of_a_secret_is_redacted() -> None:
     cleaned = auth.redact(text)
     assert "s3cret" not in cleaned and token not in cleaned and cleaned.count(auth.REDACTED) == 6
     assert kept.get() == pair
+
+
+def test_a_get_with_effects_is_not_retried_while_a_plain_get_is() -> None:
+    """originate_call is a GET that places a phone call: retrying it after a 503 could place a second one."""
+    pkg = package("callcenter")
+    transport, methods = flaky([503])
+    api = pkg.Client(api_key=MOCK_KEY, base_url=BASE, transport=transport)
+    api._sleep = lambda _: None
+    with pytest.raises(pkg.ServerError):
+        api.originate_call(destination="6129", device_id=1)
+    assert methods == ["GET"]
+    transport, methods = flaky([503])
+    api = package("callcenter").Client(api_key=MOCK_KEY, base_url=BASE, transport=transport)
+    api._sleep = lambda _: None
+    api.list_phone_lists()
+    assert methods == ["GET", "GET"], "a GET without effects is retried"

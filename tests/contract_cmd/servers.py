@@ -118,3 +118,41 @@ def _stringify_duration(body: Any) -> None:
 def _drop_status(body: Any) -> None:
     for call in body.get("data") or []:
         call.pop("status", None)
+
+
+@dataclass
+class Status:
+    """Answers every request with one status and a small JSON body: a wrong base URL, or a second host."""
+
+    status: int
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await _json(send, self.status, {"code": self.status, "message": "voxspec test server"})
+
+
+def redirect_to(other: str) -> App:
+    """An app that answers every request with 302 to the same path and query on another host."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        query = scope["query_string"].decode()
+        location = f"{other}{scope['path']}" + (f"?{query}" if query else "")
+        await _json(send, 302, {"code": 302, "message": "moved"}, {"location": location})
+
+    return app
+
+
+def redirect_once(app: App, path: str) -> App:
+    """Answers `path` with 307 to itself plus `?moved=1` on the same host, then serves the app behind it."""
+
+    async def wrapper(scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"").decode()
+        if scope["type"] == "http" and scope["path"] == path and "moved=1" not in query:
+            location = f"{path}?{query + '&' if query else ''}moved=1"
+            await _json(send, 307, {"code": 307, "message": "moved"}, {"location": location})
+            return
+        await app(scope, receive, send)
+
+    return wrapper

@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from generator.build import build
 from generator.cli import main
@@ -383,3 +384,16 @@ def test_filter_box_hides_operations_that_do_not_match(
     shot.parent.mkdir(exist_ok=True)
     chromium(url, workdir, f"--screenshot={shot}")
     assert shot.is_file()
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_every_operation_with_effects_shows_a_badge_saying_what_it_does(site: Site, vendor: str) -> None:
+    vendor_of(site, vendor)
+    html = site.files[f"{vendor}/index.html"].decode("utf-8")
+    api = next(a for a in site.apis if a.vendor == vendor)
+    for operation in api.operations:
+        section = html.split(f'id="{operation.op_id}"', 1)[1].split("<section", 1)[0]
+        badge = f'<span class="badge effects" title="This operation has effects: {escape(operation.effects or "")}">'
+        assert (badge in section) == (operation.effects is not None), operation.op_id
+    if vendor == "callcenter":
+        assert "effects: places a real phone call" in html

@@ -81,6 +81,14 @@ def _bad_rate_limit(doc: dict[str, Any]) -> None:
     doc["x-voxspec-rate-limit"] = {"requests": "a hundred"}
 
 
+def _empty_effects(doc: dict[str, Any]) -> None:
+    op(doc)["x-voxspec-effects"] = " "
+
+
+def _unmarked_action(doc: dict[str, Any]) -> None:
+    op(doc)["operationId"] = "originate_thing"
+
+
 BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "operation-id": (_dup_op_id, "already used"),
     "path-params": (_undeclared_path_param, "{id}"),
@@ -95,6 +103,8 @@ BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "component-name": (_bad_component_name, "not PascalCase"),
     "decision-text": (_empty_decision, "non-empty text"),
     "security-declared": (_undeclared_scheme, "not declared"),
+    "effects-text": (_empty_effects, "must be a non-empty string"),
+    "effects-marked": (_unmarked_action, "reads like an action ('originate')"),
     "extension-shape": (_bad_rate_limit, "x-voxspec-rate-limit: 'a hundred' is not of type 'integer'"),
 }
 
@@ -140,3 +150,36 @@ def test_camel_case_operation_id_is_reported() -> None:
     data = valid()
     _camel_op_id(data)
     assert [f.message for f in lint(_doc(data), only={"operation-id"})] == ["operationId 'getThing' is not snake_case"]
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "summary", "word"),
+    [
+        ("logout_user", "Log out a user", "logout"),
+        ("agent_status", "Check in an agent", "check in"),
+        ("thing_calls", "Call a number", "call"),
+        ("set_agent_pause", "Pause", "set"),
+        ("list_sync_jobs", "Get all Sync Jobs", None),
+        ("list_calls", "Call detail records", None),
+        ("download_record", "Get record with basic http authentication", None),
+    ],
+)
+def test_an_action_is_read_from_the_verb_of_the_operation_id_or_summary(
+    operation_id: str, summary: str, word: str | None
+) -> None:
+    from generator.lint import reads_like_action
+
+    assert reads_like_action(operation_id, summary) == word
+
+
+def test_a_marked_action_passes_and_the_mark_must_sit_on_an_operation() -> None:
+    data = valid()
+    op(data)["operationId"] = "originate_thing"
+    op(data)["x-voxspec-effects"] = "places a phone call"
+    assert lint(_doc(data), only={"effects-marked", "effects-text"}) == []
+    data["components"]["schemas"]["Thing"]["x-voxspec-effects"] = "places a call"
+    multi = valid()
+    op(multi)["x-voxspec-effects"] = "places a call\nand another"
+    messages = [f.message for f in lint(_doc(data), only={"effects-text"}) + lint(_doc(multi), only={"effects-text"})]
+    assert messages == ["x-voxspec-effects belongs on an operation", messages[1]]
+    assert "one line" in messages[1]

@@ -27,7 +27,8 @@ class Retry:
     `backoff * 2**(n-1)` capped at `max_backoff`, with half of each wait random (jitter) so that
     many clients do not retry in step. A `Retry-After` header (seconds or an HTTP date) replaces the
     computed wait; one longer than `max_retry_after` is not waited for, the error is raised instead.
-    Only idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS) are retried unless `non_idempotent`.
+    Only idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS) are retried unless `non_idempotent`; an operation
+    the spec marks with `x-voxspec-effects` (it places a call, sends a fax) never counts as idempotent.
     """
 
     attempts: int = 3

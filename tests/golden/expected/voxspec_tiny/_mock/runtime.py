@@ -467,16 +467,20 @@ class Pipeline:
                 raise Problem("invalid", "the form body cannot be parsed") from None
             properties = self.spec.resolve(schema).get("properties") or {}
             body = {}
-            for key in form:
-                entries = form.getlist(key)
-                parsed = [
-                    "<file>" if isinstance(v, UploadFile) else coerce_part(v, properties.get(key, {}), self.spec)
-                    for v in entries
-                ]
-                # A part given twice is a list, which only an array property takes: as with a single-valued
-                # query parameter given twice, the vendor would not silently keep one of them.
-                repeated = len(parsed) > 1
-                body[key] = parsed if repeated or _is_array(properties.get(key, {}), self.spec) else parsed[0]
+            try:
+                for key in form:
+                    entries = form.getlist(key)
+                    parsed = [
+                        "<file>" if isinstance(v, UploadFile) else coerce_part(v, properties.get(key, {}), self.spec)
+                        for v in entries
+                    ]
+                    # A part given twice is a list, which only an array property takes: as with a single-valued
+                    # query parameter given twice, the vendor would not silently keep one of them.
+                    repeated = len(parsed) > 1
+                    body[key] = parsed if repeated or _is_array(properties.get(key, {}), self.spec) else parsed[0]
+            finally:
+                # Uploaded parts spool to temporary files and only their presence is kept: release them now.
+                await form.close()
         self.spec.check(schema, body, "body")
         return body
 
