@@ -127,8 +127,12 @@ def cmd_check(args: argparse.Namespace, project: Project) -> int:
     status = cmd_validate(args, project)
     if status != Exit.OK:
         return status
+    from generator.diff.versions import check_versions
+
+    bumps = check_versions(project.root, project.vendors(), getattr(args, "since", None))
+    _print_findings(bumps)
     args.vendors, args.check = [], True
-    return cmd_generate(args, project)
+    return max(cmd_generate(args, project), Exit.FINDINGS if bumps else Exit.OK)
 
 
 def cmd_mock(args: argparse.Namespace, project: Project) -> int:
@@ -257,7 +261,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="render even when the content hash says nothing changed")
     p.set_defaults(func=cmd_generate)
 
-    p = command("check", "validate + lint + generated/ up to date: the pre-commit gate.", "voxspec check")
+    p = command(
+        "check",
+        "validate + lint + generated/ up to date + the package version bumped for changes that break clients "
+        "since the vendor's last release tag (<vendor>-v<version>): the pre-commit gate.",
+        "voxspec check --since HEAD~5",
+    )
+    p.add_argument("--since", metavar="REV", help="compare with the specs at this git revision, not the release tags")
     p.set_defaults(func=cmd_check)
 
     p = command(
