@@ -12,10 +12,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench._common import ROOT, VENV_BIN, interleaved, run
+from _common import ROOT, VENV_BIN, interleaved, run
+
 from generator.diff import diff_documents
 from generator.diff.sources import resolve
 
