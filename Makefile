@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.voxspec-installed
 
-.PHONY: generate test gates check fmt lint typecheck clean docs browser bench bench-generate bench-peers bench-client bench-docs bench-mock bench-diff soak-mock
+.PHONY: generate test gates check fmt lint typecheck clean docs browser bench bench-generate bench-peers bench-client bench-docs bench-mock bench-diff release soak-mock
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -121,3 +121,9 @@ bench-docs: $(STAMP) .bench/redocly/.installed-$(REDOCLY_VERSION)
 # `voxspec diff` of two ~7,000-line specs (oldest committed Avaya and Telphin specs against the working tree): < 1 s.
 bench-diff: $(STAMP)
 	$(BIN)/python bench/bench_diff.py
+
+# sdist + wheel of one generated package into dist/, then the wheel installed in a clean venv, imported, its mock
+# started in-process and one operation called. Nothing is uploaded.
+release: $(STAMP)
+	@test -n "$(VENDOR)" || { echo "usage: make release VENDOR=<vendor>"; exit 2; }
+	$(BIN)/python -m generator.diff.release $(VENDOR)
