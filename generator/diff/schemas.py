@@ -7,6 +7,7 @@ a pair already being compared higher up the stack is skipped, so recursive schem
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -48,10 +49,21 @@ def deref(doc: Document, node: Json, pointer: str) -> tuple[Json, str, str | Non
     return node, pointer, name
 
 
-def _types(node: dict[str, Any]) -> frozenset[str] | None:
+def _types(doc: Document, node: dict[str, Any], depth: int = 0) -> frozenset[str] | None:
+    """The JSON types node allows; None for any. A union without its own type allows its variants' types."""
     raw = node.get("type")
     if raw is None:
-        return None
+        variants = node.get("oneOf") or node.get("anyOf")
+        if not isinstance(variants, list) or not variants or depth > 8:  # unions of unions of ...: call it any
+            return None
+        kinds: set[str] = set()
+        for variant in variants:
+            target, _, _ = deref(doc, variant, "")
+            inner = _types(doc, target, depth + 1) if isinstance(target, dict) else None
+            if inner is None:
+                return None
+            kinds |= inner
+        return frozenset(kinds)
     kinds = {raw} if isinstance(raw, str) else {str(t) for t in raw} if isinstance(raw, list) else set()
     if node.get("nullable") is True:  # OpenAPI 3.0 spelling of "or null"
         kinds.add("null")
@@ -67,6 +79,13 @@ def _show(value: Json) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+Pair = tuple[str, str, str]
+
+
+def _is_ref(node: Json) -> bool:
+    return isinstance(node, dict) and isinstance(node.get("$ref"), str)
+
+
 def _join(label: str, part: str) -> str:
     return f"{label}.{part}" if label and not part.startswith("[") else f"{label}{part}"
 
@@ -76,33 +95,53 @@ class SchemaDiff:
 
     def __init__(self, old: Document, new: Document) -> None:
         self.old, self.new = old, new
-        self._memo: dict[tuple[str, str, str], list[Found]] = {}
-        self._active: set[tuple[str, str, str]] = set()
-        self._cut = 0  # how many in-progress pairs were skipped below the current one (its result is then partial)
+        # Pairs of schemas reached through a $ref (on either side), keyed by (old pointer, new pointer, direction):
+        # each is compared once, to its own findings plus the referenced pairs below it, which compare() then
+        # walks breadth-first with a seen-set. So recursion in the schemas costs nothing, and a component used by
+        # a hundred operations is compared once per direction.
+        self._todo: dict[Pair, tuple[Json, str, Json, str, str, str]] = {}
+        self._done: dict[Pair, tuple[list[Found], tuple[Pair, ...]]] = {}
+        self._children: list[Pair] = []
 
     def compare(self, o: Json, op: str, n: Json, np: str, direction: str, label: str = "") -> list[Found]:
+        """Every finding from the schema at op (old) to the one at np (new), through all their $refs."""
+        root = self._enter(o, op, n, np, direction, label)
+        found: list[Found] = []
+        seen, queue = {root}, deque([root])
+        while queue:
+            own, children = self._computed(queue.popleft())
+            found += own
+            for child in children:
+                if child not in seen:
+                    seen.add(child)
+                    queue.append(child)
+        return found
+
+    def _enter(self, o: Json, op: str, n: Json, np: str, direction: str, label: str) -> Pair:
         o, op, o_name = deref(self.old, o, op)
         n, np, n_name = deref(self.new, n, np)
-        if o_name is not None and o_name == n_name:
-            label = o_name
-        elif o_name is not None or n_name is not None:
-            label = label or (n_name or o_name or "")
         key = (op, np, direction)
-        if key in self._memo:
-            return self._memo[key]
-        if key in self._active:
-            self._cut += 1
-            return []
-        self._active.add(key)
-        cut_before = self._cut
-        try:
-            found = list(self._compare(o, op, n, np, direction, label))
-        finally:
-            self._active.discard(key)
-        # Memoise only complete answers: a result computed while an enclosing pair was skipped lacks that pair.
-        if self._cut == cut_before:
-            self._memo[key] = found
-        return found
+        if key not in self._done and key not in self._todo:
+            # Findings inside a component are labelled from the component, so they read the same from any operation.
+            self._todo[key] = (o, op, n, np, direction, n_name or o_name or label)
+        return key
+
+    def _computed(self, key: Pair) -> tuple[list[Found], tuple[Pair, ...]]:
+        if key not in self._done:
+            outer, self._children = self._children, []
+            try:
+                own = list(self._compare(*self._todo.pop(key)))
+                self._done[key] = (own, tuple(self._children))
+            finally:
+                self._children = outer
+        return self._done[key]
+
+    def _nested(self, o: Json, op: str, n: Json, np: str, direction: str, label: str) -> Iterator[Found]:
+        """A schema inside the one being compared: inline ones now, referenced ones as a pair for compare()."""
+        if _is_ref(o) or _is_ref(n):
+            self._children.append(self._enter(o, op, n, np, direction, label))
+            return
+        yield from self._compare(o, op, n, np, direction, label)
 
     def _compare(self, o: Json, op: str, n: Json, np: str, direction: str, label: str) -> Iterator[Found]:
         if not isinstance(o, dict) or not isinstance(n, dict):
@@ -118,7 +157,7 @@ class SchemaDiff:
         yield from self._properties(o, op, n, np, direction, label)
         for key, part in (("items", "[]"), ("additionalProperties", ".*")):
             if isinstance(o.get(key), dict) and isinstance(n.get(key), dict):
-                yield from self.compare(
+                yield from self._nested(
                     o[key], pointer_join(op, key), n[key], pointer_join(np, key), direction, _join(label, part)
                 )
         yield from self._closed(o, op, n, np, request, label)
@@ -128,7 +167,7 @@ class SchemaDiff:
     def _type(
         self, o: dict[str, Any], op: str, n: dict[str, Any], np: str, request: bool, label: str
     ) -> Iterator[Found]:
-        old, new = _types(o), _types(n)
+        old, new = _types(self.old, o), _types(self.new, n)
         if old == new:
             return
         at_o, at_n = pointer_join(op, "type"), pointer_join(np, "type")
@@ -237,7 +276,7 @@ class SchemaDiff:
                 )
                 continue
             new_node, new_at = new_props[name]
-            yield from self.compare(node, at, new_node, new_at, direction, field)
+            yield from self._nested(node, at, new_node, new_at, direction, field)
             was, now = name in old_req, name in new_req
             if not was and now:
                 level = BREAKING if request else SERVER
@@ -331,7 +370,7 @@ class SchemaDiff:
             at_o = pointer_join(op, key, i)
             if variant in new_names:
                 j = new_names[variant]
-                yield from self.compare(old_list[i], at_o, new_list[j], pointer_join(np, key, j), direction, label)
+                yield from self._nested(old_list[i], at_o, new_list[j], pointer_join(np, key, j), direction, label)
             else:
                 level = BREAKING if request else SERVER
                 yield Found(

@@ -157,7 +157,9 @@ def base() -> Spec:
                         "skill": {"type": "integer"},
                         "hired": {"type": "string"},
                         "started": {"type": "string", "format": "date"},
-                        "contact": {"oneOf": [{"$ref": "#/components/schemas/Phone"}]},
+                        "contact": {
+                            "oneOf": [{"$ref": "#/components/schemas/Phone"}, {"$ref": "#/components/schemas/Email"}]
+                        },
                     },
                 },
                 "AgentPatch": {"type": "object", "properties": {"status": {"type": "string"}}},
@@ -370,10 +372,10 @@ case("request-default-changed", (C, "default-changed"))(
     lambda s: create(s)["properties"]["status"].update(default="paused")
 )
 case("request-variant-added", (S, "request-variant-added"))(
-    lambda s: create(s)["properties"]["contact"]["oneOf"].append({"$ref": "#/components/schemas/Email"})
+    lambda s: create(s)["properties"]["contact"]["oneOf"].append({"$ref": "#/components/schemas/Team"})
 )
 case("request-variant-removed", (B, "request-variant-removed"))(
-    lambda s: create(s)["properties"]["contact"].update(oneOf=[])
+    lambda s: create(s)["properties"]["contact"]["oneOf"].pop()
 )
 case("request-body-removed", (B, "request-body-removed"))(lambda s: op(s, "/agents", "post").pop("requestBody"))
 case("request-body-became-required", (B, "request-body-became-required"))(
