@@ -11,7 +11,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from generator.errors import VoxspecError
+from generator.errors import SpecInvalid, VoxspecError
 from generator.ir import (
     Api,
     Body,
@@ -27,7 +27,7 @@ from generator.ir import (
     Tag,
     Webhook,
 )
-from generator.load import Document, Json, walk
+from generator.load import Document, Json, valid_vendor, walk
 from generator.openapi import TEMPLATE_PARAM, operations
 
 MODELS = "models."
@@ -91,6 +91,11 @@ def _union(members: list[str]) -> str:
 
 
 def build(doc: Document, vendor: str) -> Api:
+    if not valid_vendor(vendor):
+        # lint's vendor-name rule reports this with its place; build refuses it too, so no caller can put an
+        # unchecked name into a package, a path or a docs link.
+        finding = doc.finding("", f"vendor name {vendor!r} is not a lower-case identifier", "vendor-name")
+        raise SpecInvalid(f"{doc.display}: vendor name {vendor!r} is not a lower-case identifier", (finding,))
     data = doc.data
     info = data.get("info") or {}
     components = data.get("components") or {}

@@ -24,6 +24,7 @@ EPILOG = """examples:
   voxspec generate                      regenerate generated/ for every vendor
   voxspec generate --check              exit 1 listing stale files, write nothing
   voxspec check                         validate + lint + generated/ up to date
+  voxspec recover                       finish or undo a generate that was killed mid-swap
   voxspec mock voipcloud --port 4010    serve the VoIPcloud mock on 127.0.0.1:4010
   voxspec mock netsapiens --workers 2 --state sqlite:ns.db   two workers sharing one state
   voxspec docs --out site               render the static HTML reference of every vendor
@@ -63,6 +64,9 @@ class Project:
         return out
 
 
+NO_SPECS = "voxspec: no specs found under specs/*/openapi.yaml"
+
+
 def _print_findings(findings: Sequence[Finding]) -> None:
     for finding in findings:
         print(finding)
@@ -81,7 +85,7 @@ def cmd_validate(args: argparse.Namespace, project: Project, lint_only: bool = F
     status: int = Exit.OK
     paths = project.spec_paths(args.specs)
     if not paths:
-        print("voxspec: no specs found under specs/*/openapi.yaml", file=sys.stderr)
+        print(NO_SPECS, file=sys.stderr)
         return Exit.UNUSABLE
     total = 0
     for path in paths:
@@ -105,6 +109,11 @@ def cmd_validate(args: argparse.Namespace, project: Project, lint_only: bool = F
 def cmd_generate(args: argparse.Namespace, project: Project) -> int:
     from generator import stamp
 
+    paths = project.spec_paths(args.vendors)
+    if not paths:
+        # Checked before anything is read or written: no stamp, no .voxspec/, no generated/.
+        print(NO_SPECS, file=sys.stderr)
+        return Exit.UNUSABLE
     # A plain `generate` of every vendor is skipped when the content hash of its inputs and outputs is the one
     # recorded after the last full run; --check and --force always render.
     whole = not args.vendors and not args.check
@@ -116,10 +125,19 @@ def cmd_generate(args: argparse.Namespace, project: Project) -> int:
         return Exit.OK
     from generator.pipeline import generate_all
 
-    status = generate_all(project.root, project.spec_paths(args.vendors), check=args.check)
+    status = generate_all(project.root, paths, check=args.check)
     if whole and status == Exit.OK:
         stamp.record(project.root)
     return status
+
+
+def cmd_recover(args: argparse.Namespace, project: Project) -> int:
+    from generator.write import recover
+
+    repaired = recover(project.generated)
+    word = f"completed or undone the interrupted swap of {', '.join(repaired)}" if repaired else "nothing to recover"
+    print(f"voxspec recover: {word}", file=sys.stderr)
+    return Exit.OK
 
 
 def cmd_check(args: argparse.Namespace, project: Project) -> int:
@@ -145,6 +163,11 @@ def cmd_mock(args: argparse.Namespace, project: Project) -> int:
         error_rate=args.error_rate,
         webhook_url=args.webhook_url,
         allow=tuple(args.allow or ()),
+        trusted_proxies=tuple(args.trusted_proxy or ()),
+        max_body=args.max_body,
+        max_url=args.max_url,
+        header_timeout=args.header_timeout,
+        token_ttl=args.token_ttl,
     )
     return serve(project.root, args.vendor, host=args.host, port=args.port, workers=args.workers, options=options)
 
@@ -215,6 +238,29 @@ exit status: 0 every check passed, 1 a check failed or a request errored, 2 unus
 """
 
 
+class _RulesHelp(argparse.Action):
+    """`lint --help`: the usual help plus every rule id with its one line, read from generator.lint only when
+    asked, so the other commands do not pay for importing the rules."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from generator.lint import RULES
+
+        width = max(len(rule_id) for rule_id in RULES)
+        lines = [f"  {rule_id:<{width}}  {RULES[rule_id].summary}" for rule_id in sorted(RULES)]
+        parser.epilog = "rules (--rule ID; validate runs them all):\n" + "\n".join(lines) + f"\n\n{parser.epilog}"
+        parser.print_help()
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="voxspec",
@@ -245,7 +291,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("specs", nargs="*", help="spec files or vendor names (default: every spec)")
     p.set_defaults(func=cmd_validate)
 
-    p = command("lint", "Run voxspec's own rules only (see --rule).", "voxspec lint telphin --rule operation-id")
+    p = sub.add_parser(
+        "lint",
+        help="Run voxspec's own rules only (see --rule).",
+        description="Run voxspec's own rules only (see --rule).",
+        epilog="example:\n  voxspec lint telphin --rule operation-id",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
+    )
+    p.add_argument("-h", "--help", action=_RulesHelp, help="show this help, with every rule id, and exit")
     p.add_argument("specs", nargs="*", help="spec files or vendor names (default: every spec)")
     p.add_argument("--rule", action="append", help="run only this rule id (repeatable)")
     p.set_defaults(func=lambda a, pr: cmd_validate(a, pr, lint_only=True))
@@ -262,6 +316,15 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_generate)
 
     p = command(
+        "recover",
+        "Finish or undo a `generate` that was killed while swapping vendor folders into generated/: every "
+        "changed vendor ends up new if the run had committed its journal, else every one stays old. "
+        "`generate` does this first by itself.",
+        "voxspec recover",
+    )
+    p.set_defaults(func=cmd_recover)
+
+    p = command(
         "check",
         "validate + lint + generated/ up to date + the package version bumped for changes that break clients "
         "since the vendor's last release tag (<vendor>-v<version>): the pre-commit gate.",
@@ -273,7 +336,10 @@ def parser() -> argparse.ArgumentParser:
     p = command(
         "mock",
         "Serve a vendor's generated mock server with uvicorn: stateful CRUD seeded from the spec's examples, "
-        "auth, vendor-shaped errors and the behaviours the spec declares. Keys: VOXSPEC_MOCK_KEYS.",
+        "auth, vendor-shaped errors and the behaviours the spec declares. Keys: VOXSPEC_MOCK_KEYS; OAuth2 "
+        "clients: VOXSPEC_MOCK_CLIENTS (id:secret,...); users for password grants and basic auth: "
+        "VOXSPEC_MOCK_USERS (name:password,...). Exit status: 0 stopped, 2 unusable input (unknown vendor, "
+        "bad option, port in use), 3 internal error.",
         "voxspec mock netsapiens --port 4010 --workers 2 --state sqlite:/tmp/ns.db --rate-limit",
     )
     _mock_arguments(p)
@@ -315,9 +381,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _mock_arguments(p: argparse.ArgumentParser) -> None:
+    from generator.serve import DEFAULT_HEADER_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_BODY, DEFAULT_MAX_URL, DEFAULT_PORT
+
     p.add_argument("vendor")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=4010)
+    p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST})")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default: {DEFAULT_PORT})")
     p.add_argument("--workers", type=int, default=1, help="server processes (share state with --state sqlite:PATH)")
     p.add_argument("--state", default="memory", help="memory (default) or sqlite:PATH, kept across restarts")
     p.add_argument("--rate-limit", action="store_true", help="enforce the spec's x-voxspec-rate-limit (429s)")
@@ -327,7 +395,44 @@ def _mock_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--webhook-url", default=None, help="where to POST the webhooks operations emit")
     p.add_argument(
-        "--allow", action="append", metavar="CIDR", help="enforce the spec's x-voxspec-allow-list (repeatable)"
+        "--allow",
+        action="append",
+        metavar="CIDR",
+        help="enforce the spec's x-voxspec-allow-list on the connecting address (repeatable)",
+    )
+    p.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="CIDR",
+        help="believe X-Forwarded-For from these addresses only (repeatable; default: no proxy is believed)",
+    )
+    p.add_argument(
+        "--max-body",
+        type=int,
+        default=DEFAULT_MAX_BODY,
+        metavar="BYTES",
+        help="larger bodies get 413 (default: %(default)s)",
+    )
+    p.add_argument(
+        "--max-url",
+        type=int,
+        default=DEFAULT_MAX_URL,
+        metavar="BYTES",
+        help="longer paths with their query string get 414 (default: %(default)s)",
+    )
+    p.add_argument(
+        "--header-timeout",
+        type=float,
+        default=DEFAULT_HEADER_TIMEOUT,
+        metavar="SECONDS",
+        help="close connections whose request line and headers take longer (default: %(default)s)",
+    )
+    p.add_argument(
+        "--token-ttl",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="lifetime of the tokens OAuth2 token endpoints issue (default: the spec's expires_in)",
     )
 
 

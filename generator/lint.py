@@ -11,11 +11,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from jsonschema import Draft202012Validator
 
 from generator.errors import Finding
-from generator.load import Document, Json, pointer_join, unescape
+from generator.load import VENDOR_NAME, Document, Json, pointer_join, unescape, valid_vendor, vendor_of
 from generator.openapi import (
     COMPONENT_KINDS,
     TEMPLATE_PARAM,
@@ -70,6 +71,18 @@ def _refs_resolve(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
         elif problem not in (None, "indirect"):  # a loop; "indirect" is reported at the broken $ref it leads to
             message = f"$ref {target!r} is circular ({problem}) and never reaches a definition"
             yield doc.finding(where, message, "ref-resolves")
+
+
+@rule("vendor-name", "the folder of specs/<vendor>/openapi.yaml is a lower-case identifier ([a-z][a-z0-9_]*)")
+def _vendor_name(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    vendor = vendor_of(doc.path)
+    if vendor is not None and not valid_vendor(vendor):
+        yield doc.finding(
+            "",
+            f"vendor folder name {vendor!r} is not a lower-case identifier ({VENDOR_NAME.pattern}); it names the "
+            "package, its generated/ folder and its docs links: rename the folder",
+            "vendor-name",
+        )
 
 
 @rule("operation-id", "every operation has a unique snake_case operationId")
@@ -301,6 +314,7 @@ EXTENSION_SHAPES: dict[str, dict[str, Any]] = {
     "x-voxspec-envelope": {"type": "object", "additionalProperties": {"type": "string"}},
     "x-voxspec-deprecated": {"type": "boolean"},
     "x-voxspec-token-request": {"enum": ["form", "json"]},
+    "x-voxspec-token-endpoint": {"type": "string", "minLength": 1},
     "x-voxspec-inferred": {"type": "boolean"},
     "x-voxspec-allow-list": _OBJECT,
     "x-voxspec-crud": _OBJECT,
@@ -435,3 +449,136 @@ def _effects_marked(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
                 f"does (contract runs send it only when allowed), or rename it if it only reads",
                 "effects-marked",
             )
+
+
+TOKEN_ENDPOINT = "x-voxspec-token-endpoint"
+
+
+@rule("token-endpoint", f"{TOKEN_ENDPOINT} names an oauth2 scheme with a token flow, on a POST; token URLs carry it")
+def _token_endpoints(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    schemes = mapping(mapping(doc.data.get("components")).get("securitySchemes"))
+    grants = {
+        name: mapping(mapping(scheme).get("flows"))
+        for name, scheme in schemes.items()
+        if mapping(scheme).get("type") == "oauth2"
+    }
+    token_paths = {
+        urlsplit(str(mapping(flow).get(key))).path.rstrip("/"): name
+        for name, flows in grants.items()
+        for flow_name, flow in flows.items()
+        if flow_name in ("clientCredentials", "password")
+        for key in ("tokenUrl", "refreshUrl")
+        if mapping(flow).get(key)
+    }
+    root_path = _server_path(doc.data)
+    for op in operations(doc.data):
+        named = op.node.get(TOKEN_ENDPOINT)
+        where = pointer_join(op.pointer, TOKEN_ENDPOINT)
+        if named is None:
+            full = (_server_path(op.node) or _server_path(op.path_item) or root_path) + op.path
+            if full.rstrip("/") in token_paths:
+                scheme = token_paths[full.rstrip("/")]
+                message = f"{op.method.upper()} {op.path} is the token URL of oauth2 scheme {scheme!r}: mark it "
+                yield doc.finding(op.pointer, message + f"`{TOKEN_ENDPOINT}: {scheme}`", "token-endpoint")
+            continue
+        flows = grants.get(str(named))
+        if flows is None or not any(f in flows for f in ("clientCredentials", "password")):
+            message = f"{TOKEN_ENDPOINT} {named!r} names no oauth2 scheme with a clientCredentials or password flow"
+            yield doc.finding(where, message, "token-endpoint")
+        elif op.method != "post":
+            yield doc.finding(where, f"a token endpoint takes POST, not {op.method.upper()}", "token-endpoint")
+
+
+def _server_path(node: Json) -> str:
+    """The path of a node's first server URL (variables left as they are), or ""."""
+    servers = sequence(mapping(node).get("servers"))
+    first = mapping(servers[0]) if servers else {}
+    return urlsplit(str(first.get("url", ""))).path.rstrip("/") if first else ""
+
+
+@rule("tag-description", "every top-level tag has a description")
+def _tag_descriptions(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    for i, tag in enumerate(sequence(doc.data.get("tags"))):
+        if isinstance(tag, dict) and not _text(tag.get("description")):
+            yield doc.finding(
+                pointer_join("/tags", i), f"tag {tag.get('name')!r} has no description", "tag-description"
+            )
+
+
+@rule("operation-description", "every operation has a description (the doc's own wording where it has some)")
+def _operation_descriptions(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    for op in operations(doc.data):
+        if not _text(op.node.get("description")):
+            yield doc.finding(op.pointer, f"{op.method.upper()} {op.path} has no description", "operation-description")
+
+
+@rule("get-404", "a GET with a path parameter declares its 404 (the resource it names may not exist)")
+def _get_with_path_parameter_has_404(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    for op in operations(doc.data):
+        if op.method != "get" or not TEMPLATE_PARAM.search(op.path):
+            continue
+        codes = {str(code).upper() for code in mapping(op.node.get("responses"))}
+        if not codes & {"404", "4XX"}:
+            yield doc.finding(
+                pointer_join(op.pointer, "responses"),
+                f"GET {op.path} takes a path parameter but declares no 404",
+                "get-404",
+            )
+
+
+# A property schema that states its type some other way: a $ref or a composition says it elsewhere, a const
+# fixes it; one that is any JSON value on purpose says why in an x-voxspec-decision.
+TYPED_ELSEWHERE = ("type", "$ref", "allOf", "anyOf", "oneOf", "const", "x-voxspec-decision")
+# Subschemas that only test or exclude values (`if: {properties: {grant_type: {const: password}}}`) declare
+# no properties of their own.
+CONDITIONS = ("/if/", "/not/")
+
+
+@rule("property-type", "every property has a type (or a $ref, allOf/anyOf/oneOf, const, or a decision saying why not)")
+def _property_types(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    for pointer, node in index.nodes:
+        if not pointer.endswith("/properties") or not isinstance(node, dict) or _in_example(pointer):
+            continue
+        if pointer.rsplit("/", 1)[0].endswith("/properties") or any(c in pointer + "/" for c in CONDITIONS):
+            continue  # a property named "properties" (its node is a schema), or a condition
+        for name, schema in node.items():
+            if isinstance(schema, dict) and not any(key in schema for key in TYPED_ELSEWHERE):
+                yield doc.finding(pointer_join(pointer, name), f"property {name!r} has no type", "property-type")
+
+
+# The x-voxspec-pagination keys that name a parameter of the operation, and the ones each style needs.
+PAGING_PARAMETERS = ("limit", "offset", "page", "size", "cursor")
+PAGING_NEEDS = {"offset": ("limit", "offset"), "page": ("page",), "cursor": ("cursor",)}
+
+
+@rule("pagination-params", "x-voxspec-pagination names parameters the operation declares, all its style needs")
+def _pagination_parameters(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    for op in operations(doc.data):
+        paging = op.node.get("x-voxspec-pagination")
+        if not isinstance(paging, dict):
+            continue  # absent, or reported by extension-shape
+        where = pointer_join(op.pointer, "x-voxspec-pagination")
+        declared = {p["name"] for p in _parameters(doc, op.node, op.path_item)}
+        style = paging.get("style", "offset")
+        for key in PAGING_NEEDS.get(style, ()) if isinstance(style, str) else ():
+            if key not in paging:
+                yield doc.finding(
+                    where, f"{style} paging needs `{key}`: the parameter that carries it", "pagination-params"
+                )
+        for key in PAGING_PARAMETERS:
+            name = paging.get(key)
+            if isinstance(name, str) and name not in declared:
+                yield doc.finding(
+                    pointer_join(where, key),
+                    f"`{key}: {name}` names no parameter of {op.method.upper()} {op.path}",
+                    "pagination-params",
+                )
+
+
+def _text(value: Json) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _in_example(pointer: str) -> bool:
+    """Whether a pointer is inside an example value or an extension, where keys are data, not schema words."""
+    return any(part in pointer for part in ("/example/", "/examples/", "/x-", "/default/", "/enum/", "/const/"))

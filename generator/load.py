@@ -41,6 +41,23 @@ WIDE_BOMS = (
 )
 
 
+# A vendor's folder under specs/ names its package (`voxspec_<vendor>`), its distribution, its generated/
+# folder and its docs URLs, so it must be a plain lower-case identifier: anything else (a space, dots, a
+# `javascript:` scheme) would make a package pip cannot install or a link that runs script.
+VENDOR_NAME = re.compile(r"[a-z][a-z0-9_]*")
+SPEC_FILE_NAMES = ("openapi.yaml", "openapi.yml", "openapi.json")
+
+
+def vendor_of(path: Path) -> str | None:
+    """The vendor a spec file belongs to (its folder, for specs/<vendor>/openapi.yaml), or None for a spec
+    file named otherwise, which names no vendor."""
+    return path.parent.name if path.name in SPEC_FILE_NAMES else None
+
+
+def valid_vendor(name: str) -> bool:
+    return VENDOR_NAME.fullmatch(name) is not None
+
+
 def escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 

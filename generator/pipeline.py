@@ -15,10 +15,11 @@ from pathlib import Path
 from generator.build import build
 from generator.diff.changelog import render_changelog
 from generator.errors import Exit, Finding, SpecInvalid, VoxspecError
-from generator.load import load
-from generator.render import format_packages, package_environment, render, runtime_sources
+from generator.load import load, pointer_join
+from generator.openapi import operations
+from generator.render import FormatFailed, format_packages, package_environment, render, runtime_sources
 from generator.validate import check
-from generator.write import recover, replace_folder, stale
+from generator.write import Step, recover, stale, swap_folders
 
 # A vendor renders in (seconds, files) or fails with (error class, message, findings): errors travel back from
 # a worker process as values because pickling a VoxspecError would drop its findings.
@@ -72,10 +73,40 @@ def render_all(root: Path, spec_paths: list[Path]) -> dict[str, dict[str, bytes]
         vendor = path.parent.name
         rendered[vendor] = files
         print(f"voxspec: rendered {vendor} ({len(files)} files, {seconds:.2f}s)", file=sys.stderr)
-    return format_packages(rendered)
+    try:
+        return format_packages(rendered)
+    except FormatFailed as failure:
+        raise _located(root, spec_paths, failure) from None
 
 
-def generate_all(root: Path, spec_paths: list[Path], check: bool = False) -> int:
+def _located(root: Path, spec_paths: list[Path], failure: FormatFailed) -> VoxspecError:
+    """A formatting failure as a finding at the spec node the broken text came from: the operation whose method
+    or handler it is, the schema whose model it is, else the spec's info (titles make the module docstrings)."""
+    if failure.file is None:
+        return failure
+    vendor, name = failure.file.split("/", 1)
+    path = next((p for p in spec_paths if p.parent.name == vendor), None)
+    if path is None:
+        return failure
+    doc = load(path, root)
+    definition = failure.definition or ""
+    pointer = "/info"
+    for op in operations(doc.data):
+        if op.node.get("operationId") in (definition, definition.removeprefix("iter_")):
+            pointer = op.pointer
+            break
+    else:
+        if definition in ((doc.data.get("components") or {}).get("schemas") or {}):
+            pointer = pointer_join("/components/schemas", definition)
+    message = f"vendor {vendor}: generated/{vendor}/{name}:{failure.line}: {str(failure).split(': ', 1)[1]}"
+    finding = doc.finding(pointer, f"{message}; the text comes from this node", "render")
+    return VoxspecError(
+        f"{doc.display}: generated/{vendor}/{name} could not be formatted; nothing was written", (finding,)
+    )
+
+
+def generate_all(root: Path, spec_paths: list[Path], check: bool = False, on_step: Step | None = None) -> int:
+    """Render every spec, then compare (check) or swap every changed vendor folder in as one step."""
     out_root = root / "generated"
     recover(out_root)
     rendered = render_all(root, spec_paths)
@@ -88,7 +119,7 @@ def generate_all(root: Path, spec_paths: list[Path], check: bool = False) -> int
         print(f"voxspec generate --check: {len(problems)} stale file(s)", file=sys.stderr)
         return Exit.FINDINGS if problems else Exit.OK
     changed = sorted({p.path.split("/")[1] for p in problems})
-    for vendor in changed:
-        replace_folder(out_root, vendor, rendered[vendor])
+    if changed:
+        swap_folders(out_root, {vendor: rendered[vendor] for vendor in changed}, on_step)
     print(f"voxspec generate: {len(rendered)} vendor(s), {len(problems)} file(s) updated", file=sys.stderr)
     return Exit.OK

@@ -5,6 +5,7 @@ Every file starts with the voxspec header line; Python output is formatted by ru
 
 from __future__ import annotations
 
+import ast
 import functools
 import json
 import re
@@ -32,14 +33,17 @@ GENERATOR_ROOT = Path(__file__).resolve().parent
 
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+QUOTE_RUN = re.compile(r'"(?="|\Z)')
 
 
 def _docstring(text: str) -> str:
     """text as the inside of a triple-quoted docstring: backslashes, quotes and control characters escaped,
     so any title or description from a spec leaves valid Python (and reads back as itself)."""
-    out = str(text).strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    out = str(text).strip().replace("\\", "\\\\")
     out = CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", out)
-    return out[:-1] + '\\"' if out.endswith('"') else out
+    # A quote that another quote follows, or that ends the text, is escaped: then no three quotes in a row
+    # close the docstring early and none runs into the closing ones; a lone quote inside reads as it is.
+    return QUOTE_RUN.sub(r'\\"', out)
 
 
 def _toml_string(text: str) -> str:
@@ -56,7 +60,7 @@ def _method_doc(op: Operation) -> str:
     lines = [
         _docstring(op.summary or op.op_id) + (" (deprecated)" if op.deprecated else ""),
         "",
-        f"`{op.method} {op.path}`",
+        f"`{op.method} {_docstring(op.path)}`",
     ]
     if op.effects:
         # Said in the docstring because a GET that places a call is not what a reader expects of a GET.
@@ -176,6 +180,7 @@ def runtime_spec(api: Api) -> dict[str, Any]:
         operations[op.op_id] = {
             "method": op.method,
             "path": op.path,
+            "route": route_path(op, api.base_path),
             "security": [list(r) for r in op.security],
             "parameters": [
                 {"name": p.name, "in": p.location, "required": p.required, "schema": p.schema, "explode": p.explode}
@@ -191,7 +196,10 @@ def runtime_spec(api: Api) -> dict[str, Any]:
     return {
         "title": api.title,
         "operations": operations,
-        "security_schemes": {s.name: {"kind": s.kind, "param_name": s.param_name} for s in api.security_schemes},
+        "security_schemes": {
+            s.name: {"kind": s.kind, "param_name": s.param_name, **({"flow": s.flow} if s.flow else {})}
+            for s in api.security_schemes
+        },
         "components": {"schemas": components.get("schemas") or {}},
         "error_shape": {"code_field": api.error_shape.code_field, "message_field": api.error_shape.message_field},
         "fallback_errors": fallback,
@@ -272,6 +280,40 @@ def ruff_binary() -> str:
     return str(find_ruff_bin())
 
 
+class FormatFailed(VoxspecError):
+    """ruff could not format a generated file; names the file, the line and the definition around it."""
+
+    def __init__(self, reason: str, file: str | None = None, line: int = 0, definition: str | None = None) -> None:
+        super().__init__(f"{file}:{line}: {reason}" if file else reason)
+        self.reason, self.file, self.line, self.definition = reason, file, line, definition
+
+
+DEFINITION = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+(\w+)")
+
+
+def _enclosing_definition(text: str, line: int) -> str | None:
+    """The name of the def or class a line sits in (the nearest one opened above it)."""
+    for candidate in reversed(text.splitlines()[:line]):
+        match = DEFINITION.match(candidate)
+        if match:
+            return match.group(1)
+    return None
+
+
+def _format_failure(python: dict[str, str], stderr: str) -> FormatFailed:
+    """Why ruff failed, located: a generated file that is not valid Python is the usual cause, and Python's own
+    parser names its line, which ruff's message does not always carry."""
+    for name, text in sorted(python.items()):
+        try:
+            ast.parse(text, name)
+        except SyntaxError as exc:
+            line = exc.lineno or 0
+            definition = _enclosing_definition(text, line)
+            inside = f" (in {definition})" if definition else ""
+            return FormatFailed(f"generated code is not valid Python{inside}: {exc.msg}", name, line, definition)
+    return FormatFailed(f"ruff could not format generated code: {stderr.strip()[:2000] or 'no message'}")
+
+
 def format_python(texts: dict[str, str]) -> dict[str, str]:
     """Run ruff (import sorting, then the formatter) over the Python files, in one process each."""
     python = {name: text for name, text in texts.items() if name.endswith(".py")}
@@ -290,5 +332,5 @@ def format_python(texts: dict[str, str]) -> dict[str, str]:
         ):
             result = subprocess.run(command, capture_output=True, text=True, check=False)
             if result.returncode != 0:
-                raise VoxspecError(f"ruff could not format generated code: {result.stderr.strip()[:2000]}")
+                raise _format_failure(python, result.stderr)
         return {**texts, **{name: (root / name).read_text("utf-8") for name in python}}

@@ -83,7 +83,7 @@ def release(root: Path, vendor: str) -> list[Path]:
         sdist = dist / f"{package}-{version}.tar.gz"
         _run([sys.executable, "-m", "venv", str(work / "venv")])
         python = str(work / "venv" / "bin" / "python")
-        _run([python, "-m", "pip", "install", "--quiet", str(wheel)])
+        _run([python, "-m", "pip", "install", "--quiet", f"{wheel}[mock]"])  # the mock server is an extra
         (work / "smoke.py").write_text(SMOKE, encoding="utf-8")
         _run([python, str(work / "smoke.py"), package], cwd=work)
     for artefact in (sdist, wheel):

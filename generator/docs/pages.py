@@ -157,7 +157,35 @@ def _scheme_view(api: Api, s: SecurityScheme, decisions: Sequence[DecisionView])
         env_var=env_var(api, s),
         token_url=s.token_url,
         decisions=_under(decisions, pointer_join("", "components", "securitySchemes", s.name)),
+        python_grant=_grant_arguments(api, s),
     )
+
+
+def _grant_arguments(api: Api, s: SecurityScheme) -> str | None:
+    """`Client(...)` signing in with an OAuth2 grant the generated client performs (client credentials, or the
+    password grant), every secret read from the environment."""
+    if not s.fetches_token:
+        return None
+    fields = ["client_id", "client_secret"] + (["username", "password"] if s.password_grant else [])
+    prefix = env_var(api, s)
+    arguments = ", ".join(f'{s.py_name}_{f}=os.environ["{prefix}_{f.upper()}"]' for f in fields)
+    return f"Client({arguments})"
+
+
+MOCK_PORT = 4010  # `voxspec mock`'s default port
+MOCK_KEY = "voxspec-mock-key"  # the key the mock accepts unless VOXSPEC_MOCK_KEYS says otherwise
+
+
+def _mock_client(api: Api) -> str:
+    """A Client against `voxspec mock <vendor>`: the mock takes its key as any credential but basic auth (which
+    arrives base64-encoded), so the first requirement without basic, deprecated schemes last, gets it."""
+    schemes = {s.name: s for s in api.security_schemes}
+    requirements = [tuple(schemes[n] for n in req if n in schemes) for op in api.operations for req in op.security]
+    usable = [r for r in requirements if r and not any(s.kind == "basic" for s in r)]
+    usable.sort(key=lambda r: any(s.deprecated for s in r))
+    credentials = [f'{s.py_name}="{MOCK_KEY}"' for s in (usable[0] if usable else ())]
+    base = f'base_url="http://127.0.0.1:{MOCK_PORT}{api.base_path}"'
+    return f"Client({', '.join([base, *credentials])})"
 
 
 def vendor_view(api: Api) -> VendorView:
@@ -219,4 +247,6 @@ def vendor_view(api: Api) -> VendorView:
         components=components,
         webhooks=webhooks,
         decisions=tuple(decisions),
+        mock_command=f"voxspec mock {api.vendor}",
+        mock_python=_mock_client(api),
     )

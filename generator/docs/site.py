@@ -16,7 +16,7 @@ from generator.docs.pages import vendor_view
 from generator.docs.views import VendorView
 from generator.errors import Exit, Finding, SpecError, SpecInvalid, VoxspecError
 from generator.ir import Api
-from generator.load import load
+from generator.load import load, valid_vendor
 from generator.render import environment as render_environment
 from generator.render import format_python
 from generator.validate import check
@@ -45,6 +45,11 @@ def render_site(
     raw_specs maps each vendor to the bytes of its openapi.yaml, copied beside its page for download.
     """
     env = env or environment()
+    for api in apis:
+        # Every link and file name of the site is built from the vendor name; build() only makes an Api for a
+        # valid one, and this keeps an Api made any other way from putting a `javascript:` URL into the index.
+        if not valid_vendor(api.vendor):
+            raise VoxspecError(f"{api.source}: vendor name {api.vendor!r} is not a lower-case identifier")
     views = _format_snippets([vendor_view(api) for api in sorted(apis, key=lambda a: a.vendor)])
     files: dict[str, bytes] = {MARKER: b"Written by `voxspec docs`; the whole folder is replaced on each run.\n"}
     files["index.html"] = env.get_template("docs/index.html.j2").render(vendors=views).encode("utf-8")

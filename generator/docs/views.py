@@ -145,6 +145,7 @@ class SchemeView:
     env_var: str
     token_url: str | None
     decisions: tuple[DecisionView, ...]
+    python_grant: str | None = None  # OAuth2 sign-in: the Client arguments of the grant the client performs
 
 
 @dataclass(frozen=True)
@@ -187,3 +188,5 @@ class VendorView:
     components: tuple[ComponentView, ...]
     webhooks: tuple[WebhookView, ...]
     decisions: tuple[DecisionView, ...]
+    mock_command: str = ""  # how to serve this vendor's mock
+    mock_python: str = ""  # a Client against that mock, with the credential it takes

@@ -1,6 +1,6 @@
 """The default handlers of every generated server: the mock.
 
-Stages, in order: faults, allow-list, rate limit, an explicit `Prefer` answer, stateful CRUD,
+Stages, in order: faults, allow-list, rate limit, an explicit `Prefer` answer, OAuth2 token endpoints, stateful CRUD,
 vendor behaviours (async states, synchronous option, webhooks), and the spec's examples for the rest.
 """
 
@@ -12,6 +12,7 @@ from .behaviours import AllowList, Faults, RateLimiter, SelfAlias, Webhooks
 from .crud import Crud
 from .runtime import ApiRequest, ApiResponse, MockConfig, Problem, Spec
 from .state import Store, open_store
+from .tokens import Tokens
 
 
 class MockHandlers:
@@ -33,12 +34,24 @@ class MockHandlers:
                 self.alias.own[name] = own
         self.webhooks = Webhooks(spec.data.get("webhooks") or {}, self.config.webhook_url)
         self.faults = Faults(self.config.latency_ms, self.config.error_rate)
+        # scheme names by kind, looked up on every authenticated request
+        self._basic = frozenset(n for n, s in spec.schemes.items() if s["kind"] == "basic")
+        self._bearer = frozenset(n for n, s in spec.schemes.items() if s["kind"] in ("bearer", "oauth2"))
+        self.tokens = Tokens(
+            spec.schemes, self.config.clients, self.config.users, self.config.token_ttl, self.config.keys
+        )
 
     def __repr__(self) -> str:
         return f"MockHandlers({self.spec.data.get('title')!r}, {self.config!r})"
 
     def authenticate(self, scheme: str, value: str) -> bool:
-        return value in self.config.keys
+        """A configured key; for bearer schemes also a token the mock's token endpoint issued and that has not
+        expired; for basic auth, `base64(user:password)` of a configured user (VOXSPEC_MOCK_USERS)."""
+        if scheme in self._basic:
+            return self.tokens.basic(value)
+        if value in self.config.keys:
+            return True
+        return scheme in self._bearer and self.tokens.accepts(value)
 
     async def handle(self, request: ApiRequest) -> ApiResponse:
         op = self.spec.operations[request.operation_id]
@@ -48,11 +61,14 @@ class MockHandlers:
         if self.allow_list.refuses(request.client):
             raise Problem("forbidden" if self.allow_list.status == 403 else "auth", self.allow_list.message)
         if self.limiter is not None:
-            wait = self.limiter.retry_after(op, request.principal or request.client or "")
+            caller = self.tokens.subject(request.principal) or request.principal or request.client or ""
+            wait = self.limiter.retry_after(op, caller)
             if wait is not None:
                 raise Problem("rate_limited", "rate limit exceeded", {"Retry-After": str(wait)})
         if request.prefer.get("code") or request.prefer.get("example"):
             return self.example(request)
+        if "x-voxspec-token-endpoint" in (op.get("extensions") or {}):
+            return self.tokens.grant(op, request)
         path = self.alias.resolve(request.path_params)
         outcome = self.crud.act(request.operation_id, path, request.query, request.body)
         if outcome is None:

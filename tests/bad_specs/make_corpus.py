@@ -36,6 +36,7 @@ class Case:
     expect: str  # a substring of one stdout line
     line: int | None = None  # that line's number in the case file, when the edit pins it
     about: str = ""
+    folder: str = "voipcloud"  # the vendor folder the case is put in: specs/<folder>/openapi.yaml
 
     @property
     def runtime(self) -> bool:
@@ -1721,6 +1722,53 @@ def huge_and_deep() -> Iterator[Case]:
 
 # huge_and_deep comes first: build_case finds the big cases there (all made from the golden fixture)
 # without running the other groups' edits.
+# Vendor folder names that are not lower-case identifiers: each names the package, generated/<folder> and the
+# docs links, so a valid spec in such a folder is refused at its first line.
+HOSTILE_FOLDERS = {
+    "javascript_url": ("javascript:alert(1)", "a `javascript:` URL, which the docs index would link to"),
+    "space": ("voip cloud", "a space, which pip cannot install as a package name"),
+    "dots": ("voip.cloud", "dots, which Python reads as subpackages"),
+    "upper_case": ("VoIPcloud", "upper-case letters"),
+    "hyphen": ("voip-cloud", "a hyphen, not an identifier character"),
+    "leading_digit": ("2voip", "a leading digit"),
+    "attribute": ('x"onclick="alert(1)', "quotes that would close an HTML attribute of the docs"),
+    "non_ascii": ("t\u00e9lphin", "a non-ASCII letter"),
+}
+
+
+def docstring_terminators() -> Iterator[Case]:
+    """Docstring terminators where spec text becomes a Python name, not prose: refused with a finding (in prose
+    they are escaped, see test_unusual_specs.py)."""
+    v = base("voipcloud")
+    yield from [
+        change(
+            "docstring_terminator_in_operation_id",
+            v,
+            "      operationId: list_user_calls\n",
+            '      operationId: \'list_user_calls"""\'\n',
+            FINDINGS,
+            "[operation-id]",
+            "an operationId (a method name) ending in three quotes",
+        ),
+        change(
+            "docstring_terminator_in_schema_name",
+            v,
+            "    Error:\n",
+            '    \'Error"""\':\n',
+            FINDINGS,
+            "[component-name]",
+            "a schema name (a class name) ending in three quotes",
+        ),
+    ]
+
+
+def vendor_folders() -> Iterator[Case]:
+    text = base("tiny").encode()
+    for name, (folder, what) in HOSTILE_FOLDERS.items():
+        about = f"a valid spec in a folder with {what}"
+        yield Case(f"vendor_folder_{name}", text, FINDINGS, "[vendor-name]", 1, about, folder)
+
+
 GROUPS: tuple[Callable[[], Iterator[Case]], ...] = (
     huge_and_deep,
     yaml_syntax,
@@ -1730,6 +1778,8 @@ GROUPS: tuple[Callable[[], Iterator[Case]], ...] = (
     wrong_types,
     refs,
     semantics,
+    docstring_terminators,
+    vendor_folders,
 )
 
 
@@ -1768,6 +1818,7 @@ def manifest(cases: list[Case]) -> dict[str, object]:
                 "expect": case.expect,
                 "line": case.line,
                 "about": case.about,
+                "folder": case.folder,
                 "sha256": hashlib.sha256(case.content).hexdigest(),
             }
             for case in cases

@@ -28,7 +28,17 @@ MANIFEST: dict[str, Any] = json.loads((HERE / "manifest.json").read_text(encodin
 CASES: dict[str, dict[str, Any]] = MANIFEST["cases"]
 VENDOR = "voipcloud"
 SPEC = f"specs/{VENDOR}/openapi.yaml"
-FINDING = re.compile(rf"^{re.escape(SPEC)}:(\d+):(\d+) /.*: .+ \[[a-z0-9-]+\]$")
+
+
+def spec_of(name: str) -> str:
+    """Where a case is put: specs/voipcloud/openapi.yaml, or the vendor folder the case is about."""
+    return f"specs/{CASES[name]['folder']}/openapi.yaml"
+
+
+def finding_line(name: str) -> re.Pattern[str]:
+    return re.compile(rf"^{re.escape(spec_of(name))}:(\d+):(\d+) /.*: .+ \[[a-z0-9-]+\]$")
+
+
 SUBPROCESS_CASES = ("alias_bomb", "responses_string", "non_utf8_latin1", "deep_flow_sequence_5000")
 
 
@@ -51,10 +61,11 @@ def generated_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "generated"
 
 
-def project(root: Path, generated: Path, content: bytes) -> Path:
+def project(root: Path, generated: Path, name: str) -> Path:
     shutil.copytree(generated, root / "generated")
-    (root / SPEC).parent.mkdir(parents=True)
-    (root / SPEC).write_bytes(content)
+    spec = root / spec_of(name)
+    spec.parent.mkdir(parents=True)
+    spec.write_bytes(case_bytes(name))
     return root
 
 
@@ -65,14 +76,15 @@ def check_output(name: str, command: str, status: int, out: str, err: str) -> No
     assert "Traceback" not in out + err, f"{where} printed a traceback\n{err}"
     lines = out.splitlines()
     assert lines, f"{where} printed no finding\n{err}"
+    finding = finding_line(name)
     for line in lines:
-        match = FINDING.match(line)
+        match = finding.match(line)
         assert match, f"{where}: not a file:line:col finding: {line!r}"
         assert int(match.group(1)) >= 1 and int(match.group(2)) >= 1, line
     hits = [line for line in lines if entry["expect"] in line]
     assert hits, f"{where}: no finding contains {entry['expect']!r}:\n{out}"
     if entry["line"] is not None:
-        prefix = f"{SPEC}:{entry['line']}:"
+        prefix = f"{spec_of(name)}:{entry['line']}:"
         assert any(line.startswith(prefix) for line in hits), f"{where}: expected line {entry['line']}:\n{out}"
 
 
@@ -99,7 +111,7 @@ def test_the_corpus_is_what_its_script_writes() -> None:
 def test_broken_spec_fails_cleanly(
     name: str, tmp_path: Path, generated_tree: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = project(tmp_path, generated_tree, case_bytes(name))
+    root = project(tmp_path, generated_tree, name)
     before = tree_hash(root / "generated")
     capsys.readouterr()
     for command in ("validate", "generate"):
@@ -111,7 +123,7 @@ def test_broken_spec_fails_cleanly(
 
 @pytest.mark.parametrize("name", SUBPROCESS_CASES)
 def test_no_traceback_reaches_the_terminal(name: str, tmp_path: Path, generated_tree: Path) -> None:
-    root = project(tmp_path, generated_tree, case_bytes(name))
+    root = project(tmp_path, generated_tree, name)
     before = tree_hash(root / "generated")
     for command in ("validate", "generate"):
         result = subprocess.run(

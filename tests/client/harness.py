@@ -3,6 +3,7 @@ throttle or fail in front of the mock, and a uvicorn server on a real socket."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import re
@@ -225,3 +226,16 @@ def required_arguments(v: Vendor, op_id: str, path_value: str = "example.com") -
         else:
             out[p.name] = "1"
     return out
+
+
+def call_with(client: Any, op_id: str, is_async: bool, **kwargs: Any) -> Any:
+    """Call one operation by name on a sync or async client, inside its context manager."""
+    if not is_async:
+        with client:
+            return getattr(client, op_id)(**kwargs)
+
+    async def go() -> Any:
+        async with client:
+            return await getattr(client, op_id)(**kwargs)
+
+    return asyncio.run(go())

@@ -3,7 +3,6 @@ their segment, and redirects that try to carry the credentials to another host."
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,7 +10,16 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.client.harness import VENDORS, Vendor, required_arguments, send_json, serve, vendor, with_vendors
+from tests.client.harness import (
+    VENDORS,
+    Vendor,
+    call_with,
+    required_arguments,
+    send_json,
+    serve,
+    vendor,
+    with_vendors,
+)
 from tests.helpers import MOCK_KEY, package
 
 HOSTILE = "1/../../x?y=1#z"
@@ -23,15 +31,7 @@ class Sent(Exception):
 
 
 def run(client: Any, op_id: str, kwargs: dict[str, Any], is_async: bool) -> Any:
-    if not is_async:
-        with client:
-            return getattr(client, op_id)(**kwargs)
-
-    async def go() -> Any:
-        async with client:
-            return await getattr(client, op_id)(**kwargs)
-
-    return asyncio.run(go())
+    return call_with(client, op_id, is_async, **kwargs)
 
 
 def make(v: Vendor, handler: Callable[[httpx.Request], httpx.Response], is_async: bool, **kwargs: Any) -> Any:

@@ -10,8 +10,19 @@ from typing import Any
 
 import pytest
 
-from tests.client.harness import VENDORS, Recorder, Switch, Vendor, has_paging, pager, serve, vendor, with_vendors
-from tests.helpers import MOCK_KEY
+from tests.client.harness import (
+    VENDORS,
+    Recorder,
+    Switch,
+    Vendor,
+    call_with,
+    has_paging,
+    pager,
+    serve,
+    vendor,
+    with_vendors,
+)
+from tests.helpers import GENERATED, MOCK_KEY, ROOT
 
 MODES = ("inprocess", "socket")
 pytestmark = pytest.mark.xdist_group("client-socket")
@@ -50,18 +61,6 @@ def make(servers: dict[str, tuple[Switch, str]]) -> Make:
 
 def call(client: Any, op_id: str, args: dict[str, Any], is_async: bool) -> Any:
     return call_with(client, op_id, is_async, **args)
-
-
-def call_with(client: Any, op_id: str, is_async: bool, **kwargs: Any) -> Any:
-    if not is_async:
-        with client:
-            return getattr(client, op_id)(**kwargs)
-
-    async def go() -> Any:
-        async with client:
-            return await getattr(client, op_id)(**kwargs)
-
-    return asyncio.run(go())
 
 
 def collect(client: Any, op_id: str, is_async: bool, **kwargs: Any) -> list[Any]:
@@ -197,5 +196,9 @@ def test_declared_errors_map_to_typed_exceptions(name: str, mode: str, make: Mak
 
 
 def test_every_vendor_is_covered() -> None:
-    assert set(VENDORS) == {"avaya", "callcenter", "netsapiens", "telphin", "voipcloud"}
+    """The vendors are read from specs/, and each has its generated package."""
+    specs = {p.parent.name for p in (ROOT / "specs").glob("*/openapi.yaml")}
+    assert VENDORS and set(VENDORS) == specs
+    missing = [name for name in VENDORS if not (GENERATED / name / "pyproject.toml").is_file()]
+    assert not missing, f"no generated package for {missing}: run `make generate`"
     assert MOCK_KEY

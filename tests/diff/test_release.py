@@ -18,7 +18,8 @@ PACKAGES = sorted(p for p in (ROOT / "generated").iterdir() if (p / "pyproject.t
 def test_wheel_includes_every_subpackage(folder: Path) -> None:
     """A wheel without `_mock` imports its client but not its server: the pyproject must select every package."""
     config = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
-    patterns = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = config["tool"]["setuptools"]["packages"]
+    patterns = packages if isinstance(packages, list) else packages["find"]["include"]
     on_disk = {".".join(init.parent.relative_to(folder).parts) for init in folder.rglob("__init__.py")}
     assert any(name.endswith("._mock") for name in on_disk)
     assert {name for name in on_disk if any(fnmatch.fnmatchcase(name, p) for p in patterns)} == on_disk

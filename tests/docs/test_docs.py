@@ -5,6 +5,7 @@ The browser tests open the built site in headless Chromium: pages load without c
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -23,6 +24,7 @@ from markupsafe import escape
 from generator.build import build
 from generator.cli import main
 from generator.docs import MARKER, render_site
+from generator.errors import VoxspecError
 from generator.ir import Api
 from generator.lint import lint
 from generator.load import Document, load, parse
@@ -273,6 +275,27 @@ def test_cli_writes_the_site_and_writes_nothing_for_a_bad_spec(
     assert not (root / "site/tiny").exists()
 
 
+@pytest.mark.parametrize("folder", ["javascript:alert(1)", "Bad Name", "voip.cloud"])
+def test_a_hostile_vendor_folder_name_gets_a_finding_and_no_link(
+    folder: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path, good=valid())
+    (root / "specs" / folder).mkdir()
+    (root / "specs" / folder / "openapi.yaml").write_text(json.dumps(valid(), indent=2))
+    assert main(["--root", str(root), "docs"]) == 1
+    out = capsys.readouterr().out
+    assert f"specs/{folder}/openapi.yaml:1:1 /: vendor folder name" in out and "[vendor-name]" in out
+    assert not (root / "site").exists()
+
+
+def test_the_site_refuses_an_api_whose_vendor_name_was_never_checked() -> None:
+    spec = valid()
+    api = build(parse(json.dumps(spec), "specs/tiny/openapi.yaml"), "tiny")
+    hostile = dataclasses.replace(api, vendor="javascript:alert(1)")
+    with pytest.raises(VoxspecError, match="not a lower-case identifier"):
+        render_site([hostile], {"javascript:alert(1)": json.dumps(spec).encode()})
+
+
 def test_cli_refuses_to_replace_a_folder_it_did_not_write(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = project(tmp_path, tiny=valid())
     precious = tmp_path / "precious"
@@ -397,3 +420,107 @@ def test_every_operation_with_effects_shows_a_badge_saying_what_it_does(site: Si
         assert (badge in section) == (operation.effects is not None), operation.op_id
     if vendor == "callcenter":
         assert "effects: places a real phone call" in html
+
+
+# ---------------------------------------------------------------- auth snippets, sidebar, index search
+
+
+@dataclass
+class IndexSearch(HTMLParser):
+    """The index page's search results: (href, data-search, hidden) per operation."""
+
+    items: list[tuple[str, str, bool]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "li" and "search-op" in (a.get("class") or "").split():
+            self.items.append(("", str(a["data-search"]), "hidden" in a))
+        elif tag == "a" and self.items and not self.items[-1][0]:
+            self.items[-1] = (str(a["href"]), *self.items[-1][1:])
+
+
+def index_search(html: bytes | str) -> list[tuple[str, str, bool]]:
+    parsed = IndexSearch()
+    parsed.feed(html.decode("utf-8") if isinstance(html, bytes) else html)
+    parsed.close()
+    return parsed.items
+
+
+def test_oauth2_schemes_show_the_sign_in_arguments(site: Site) -> None:
+    shown = 0
+    for api in site.apis:
+        html = site.files[f"{api.vendor}/index.html"].decode("utf-8")
+        for scheme in api.security_schemes:
+            if not scheme.fetches_token:
+                continue
+            prefix = f"{api.vendor}_{scheme.py_name}".upper()
+            fields = ["client_id", "client_secret"] + (["username", "password"] if scheme.password_grant else [])
+            for name in fields:
+                assert f"{scheme.py_name}_{name}=os.environ[&#34;{prefix}_{name.upper()}&#34;]" in html, (
+                    api.vendor,
+                    name,
+                )
+            shown += 1
+    assert shown >= 1, "no vendor signs in with OAuth2: the test shows nothing"
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_the_mock_snippet_authenticates_against_the_mock(site: Site, vendor: str) -> None:
+    """The page's "Against the mock" Client, run as written (its transport swapped for the in-process mock)."""
+    vendor_of(site, vendor)
+    from tests.client.harness import vendor as harness_vendor
+    from tests.helpers import sync_transport
+
+    html = site.files[f"{vendor}/index.html"].decode("utf-8")
+    assert f"<code>voxspec mock {vendor}</code>" in html
+    snippet = re.search(r'id="auth-mock".*?<dt>Python</dt><dd><code>(Client\(.*?\))</code>', html, re.S)
+    assert snippet, "no Client for the mock on the page"
+    v = harness_vendor(vendor)
+    app = v.app()
+
+    def client(**kwargs: object) -> object:
+        return v.pkg.Client(transport=sync_transport(app), **kwargs)
+
+    api = eval(snippet.group(1).replace("&#34;", '"'), {"Client": client})  # the page's own text
+    operation, arguments = v.simple_get()
+    with api:
+        getattr(api, operation)(**arguments)  # raises AuthenticationError if the credential is not the mock's
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_the_sidebar_shows_each_summary_beside_its_path(site: Site, vendor: str) -> None:
+    vendor_of(site, vendor)
+    html = site.files[f"{vendor}/index.html"].decode("utf-8")
+    entries = re.findall(r'<li class="nav-op".*?</li>', html)
+    api = next(a for a in site.apis if a.vendor == vendor)
+    assert len(entries) == len(api.operations)
+    for entry in entries:
+        assert re.search(r'</code><span class="nav-summary">[^<]+</span>', entry), entry
+
+
+def test_the_index_lists_every_operation_of_every_vendor_for_search(site: Site) -> None:
+    items = index_search(site.files["index.html"])
+    expected = {f"{api.vendor}/index.html#{op.op_id}" for api in site.apis for op in api.operations}
+    assert {href for href, _search, _hidden in items} == expected and len(items) == len(expected)
+    assert all(hidden for _href, _search, hidden in items), "results show before anything is searched"
+
+
+@needs_chromium
+def test_the_index_search_finds_operations_across_vendors(
+    site: Site, built: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    items = index_search(site.files["index.html"])
+    # A term most vendors use, narrowed by a second one: every term must match.
+    terms = ["list", "get"]
+    expected = {href for href, search, _ in items if all(t in search for t in terms)}
+    vendors = {href.split("/", 1)[0] for href in expected}
+    assert len(vendors) >= 2, f"pick terms that several vendors match: {vendors}"
+    assert len(expected) < len(items)
+    url = (built / "index.html").as_uri() + "?q=" + "+".join(terms)
+    dom, console = chromium(url, tmp_path_factory.mktemp("chromium"), "--dump-dom")
+    assert not console, console
+    shown = {href for href, _search, hidden in index_search(dom) if not hidden}
+    assert shown == expected

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
+from generator import serve
 from generator.cli import main
-from generator.serve import MockOptions
+from generator.errors import SpecError
+from generator.serve import MockOptions, describe
+from tests.helpers import package
 
 
 @pytest.mark.parametrize(
@@ -37,3 +42,56 @@ def test_help_has_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["mock", "--help"])
     assert "example:" in capsys.readouterr().out
+
+
+def test_a_busy_port_is_one_line_and_exit_2_before_anything_is_announced(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        status = main(["mock", "telphin", "--port", str(port)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.strip().splitlines() == [f"voxspec: cannot listen on 127.0.0.1:{port}: in use"]
+
+
+def test_a_misspelt_vendor_gets_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mock", "telphn"]) == 2
+    assert "did you mean telphin?" in capsys.readouterr().err
+
+
+def test_help_states_defaults_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["mock", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "(default: 127.0.0.1)" in out and "(default: 4010)" in out
+    assert "Exit status: 0 stopped, 2 unusable input" in out
+    assert "VOXSPEC_MOCK_CLIENTS" in out and "VOXSPEC_MOCK_USERS" in out
+
+
+@pytest.mark.parametrize(
+    ("vendor", "expected"),
+    [
+        ("telphin", ["base URL  http://127.0.0.1:4010/api/ver1.0", "sign in: POST http://127.0.0.1:4010/oauth/token"]),
+        ("callcenter", ["auth      query ?api_key=voxspec-mock-key   (api_key)"]),
+        ("netsapiens", ["Authorization: Bearer voxspec-mock-key", "POST http://127.0.0.1:4010/ns-api/oauth2/token/"]),
+    ],
+)
+def test_the_banner_names_the_base_url_with_its_path_and_how_to_authenticate(vendor: str, expected: list[str]) -> None:
+    text = "\n".join(describe(package(vendor, "_spec").RUNTIME, "http://127.0.0.1:4010"))
+    for line in expected:
+        assert line in text, text
+
+
+def test_limits_agree_with_the_runtime_and_reach_the_workers() -> None:
+    runtime = package("telphin", "_mock").runtime
+    assert (serve.DEFAULT_MAX_BODY, serve.DEFAULT_MAX_URL) == (runtime.DEFAULT_MAX_BODY, runtime.DEFAULT_MAX_URL)
+    env = MockOptions(
+        max_body=10, max_url=20, header_timeout=3, token_ttl=5, trusted_proxies=("10.0.0.1",)
+    ).environment()
+    assert env["VOXSPEC_MOCK_MAX_BODY"] == "10" and env["VOXSPEC_MOCK_MAX_URL"] == "20"
+    assert env["VOXSPEC_MOCK_HEADER_TIMEOUT"] == "3" and env["VOXSPEC_MOCK_TOKEN_TTL"] == "5"
+    with pytest.raises(SpecError, match="--trusted-proxy 'nope'"):
+        MockOptions(trusted_proxies=("nope",)).environment()

@@ -15,6 +15,7 @@ VALID: dict[str, Any] = {
             "get": {
                 "operationId": "get_thing",
                 "summary": "Get a thing",
+                "description": "One thing by its id.",
                 "tags": ["things"],
                 "parameters": [
                     {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},

@@ -114,3 +114,38 @@ def test_help_has_examples() -> None:
     assert result.returncode == 0 and "examples:" in result.stdout and "voxspec generate --check" in result.stdout
     sub = run(["generate", "--help"], Path.cwd())
     assert "example:" in sub.stdout and "--check" in sub.stdout
+
+
+# Every command that reads specs, run where there are none: each stops with exit 2 before writing anything.
+SPEC_COMMANDS = (
+    ["validate"],
+    ["lint"],
+    ["generate"],
+    ["generate", "--check"],
+    ["generate", "--force"],
+    ["check"],
+    ["docs"],
+    ["contract", "voipcloud", "--dry-run"],
+    ["mock", "voipcloud"],
+)
+
+
+@pytest.mark.parametrize("command", SPEC_COMMANDS, ids=" ".join)
+def test_without_specs_every_command_exits_2_and_creates_nothing(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--root", str(tmp_path), *command]) == 2
+    err = capsys.readouterr().err
+    assert "no spec" in err or "no generated package" in err, err
+    assert list(tmp_path.iterdir()) == [], "a command without specs wrote something"
+
+
+def test_lint_help_lists_every_rule_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from generator.lint import RULES
+
+    with pytest.raises(SystemExit) as done:
+        main(["lint", "--help"])
+    assert done.value.code == 0
+    lines = capsys.readouterr().out.splitlines()
+    for rule_id, entry in RULES.items():
+        assert [line for line in lines if line.split()[:1] == [rule_id]] == [f"  {rule_id:<27}  {entry.summary}"]

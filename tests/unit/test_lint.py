@@ -93,7 +93,42 @@ def _bad_package_version(doc: dict[str, Any]) -> None:
     doc["info"]["x-voxspec-package-version"] = "1.0"
 
 
+def _token_endpoint_of_an_api_key(doc: dict[str, Any]) -> None:
+    op(doc)["x-voxspec-token-endpoint"] = "key"
+
+
+def _tag_without_description(doc: dict[str, Any]) -> None:
+    del doc["tags"][0]["description"]
+
+
+def _no_description(doc: dict[str, Any]) -> None:
+    op(doc)["description"] = "  "
+
+
+def _get_by_id_without_404(doc: dict[str, Any]) -> None:
+    _no_error_response(doc)
+    op(doc)["responses"]["400"] = op(doc)["responses"]["200"]
+
+
+def _untyped_property(doc: dict[str, Any]) -> None:
+    doc["components"]["schemas"]["Thing"]["properties"]["name"] = {"description": "what it is called"}
+
+
+def _pagination_names_a_missing_parameter(doc: dict[str, Any]) -> None:
+    op(doc)["x-voxspec-pagination"] = {"style": "page", "page": "kind", "size": "size"}
+
+
+def _unchanged(doc: dict[str, Any]) -> None:
+    """For rules about where the spec lives rather than what it says (see SPEC_FILES)."""
+
+
 BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "tag-description": (_tag_without_description, "tag 'things' has no description"),
+    "operation-description": (_no_description, "GET /things/{id} has no description"),
+    "get-404": (_get_by_id_without_404, "GET /things/{id} takes a path parameter but declares no 404"),
+    "property-type": (_untyped_property, "property 'name' has no type"),
+    "pagination-params": (_pagination_names_a_missing_parameter, "`size: size` names no parameter"),
+    "vendor-name": (_unchanged, "'javascript:alert(1)' is not a lower-case identifier"),
     "operation-id": (_dup_op_id, "already used"),
     "path-params": (_undeclared_path_param, "{id}"),
     "ref-resolves": (_dangling_ref, "points at nothing"),
@@ -110,12 +145,19 @@ BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "effects-text": (_empty_effects, "must be a non-empty string"),
     "effects-marked": (_unmarked_action, "reads like an action ('originate')"),
     "package-version": (_bad_package_version, "'1.0' is not a semantic version"),
+
+
+    "token-endpoint": (_token_endpoint_of_an_api_key, "names no oauth2 scheme"),
     "extension-shape": (_bad_rate_limit, "x-voxspec-rate-limit: 'a hundred' is not of type 'integer'"),
 }
 
 
-def _doc(data: dict[str, Any]) -> Any:
-    return parse(json.dumps(data, indent=1), "spec.json", Path("spec.json"))
+# The file a broken fixture is read from, where the rule is about that; every other one is "spec.json".
+SPEC_FILES = {"vendor-name": "specs/javascript:alert(1)/openapi.yaml"}
+
+
+def _doc(data: dict[str, Any], display: str = "spec.json") -> Any:
+    return parse(json.dumps(data, indent=1), display, Path(display))
 
 
 def test_every_rule_has_a_failing_fixture() -> None:
@@ -132,7 +174,7 @@ def test_rule_reports_broken_spec(rule_id: str) -> None:
     breaker, expected = BREAKERS[rule_id]
     data = valid()
     breaker(data)
-    findings = lint(_doc(data), only={rule_id})
+    findings = lint(_doc(data, SPEC_FILES.get(rule_id, "spec.json")), only={rule_id})
     assert findings, f"{rule_id} found nothing"
     assert all(f.rule == rule_id for f in findings)
     assert any(expected in f.message for f in findings), [f.message for f in findings]
@@ -188,3 +230,56 @@ def test_a_marked_action_passes_and_the_mark_must_sit_on_an_operation() -> None:
     messages = [f.message for f in lint(_doc(data), only={"effects-text"}) + lint(_doc(multi), only={"effects-text"})]
     assert messages == ["x-voxspec-effects belongs on an operation", messages[1]]
     assert "one line" in messages[1]
+
+
+def test_an_unmarked_token_url_is_reported_and_a_marked_one_passes() -> None:
+    data = valid()
+    data["servers"] = [{"url": "https://api.example.com/v2"}]
+    flows = {"clientCredentials": {"tokenUrl": "https://api.example.com/v2/things/{id}", "scopes": {}}}
+    data["components"]["securitySchemes"]["oauth"] = {"type": "oauth2", "flows": flows}
+    findings = lint(_doc(data), only={"token-endpoint"})
+    assert [f.message for f in findings] == [
+        "GET /things/{id} is the token URL of oauth2 scheme 'oauth': mark it `x-voxspec-token-endpoint: oauth`"
+    ]
+    op(data)["x-voxspec-token-endpoint"] = "oauth"
+    assert [f.message for f in lint(_doc(data), only={"token-endpoint"})] == ["a token endpoint takes POST, not GET"]
+
+
+@pytest.mark.parametrize("folder", ["telphin", "voip_cloud", "v2"])
+def test_a_lower_case_identifier_is_a_vendor_name(folder: str) -> None:
+    assert lint(_doc(valid(), f"specs/{folder}/openapi.yaml"), only={"vendor-name"}) == []
+
+
+@pytest.mark.parametrize("folder", ["Telphin", "voip.cloud", "voip cloud", "2vendor", "_x", "voip-cloud", "xé"])
+def test_other_folder_names_are_refused(folder: str) -> None:
+    findings = lint(_doc(valid(), f"specs/{folder}/openapi.yaml"), only={"vendor-name"})
+    assert [(f.line, f.rule) for f in findings] == [(1, "vendor-name")], findings
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"$ref": "#/components/schemas/Thing"},
+        {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        {"const": "fixed"},
+        {"description": "any JSON value", "x-voxspec-decision": "the doc gives no type; any value is kept"},
+    ],
+)
+def test_a_property_typed_some_other_way_passes(schema: dict[str, Any]) -> None:
+    data = valid()
+    data["components"]["schemas"]["Thing"]["properties"]["name"] = schema
+    assert lint(_doc(data), only={"property-type"}) == []
+
+
+def test_a_condition_on_a_property_is_no_property() -> None:
+    data = valid()
+    data["components"]["schemas"]["Thing"]["if"] = {"properties": {"name": {"const": "x"}, "id": {"minimum": 2}}}
+    data["components"]["schemas"]["Thing"]["then"] = {"required": ["name"]}
+    assert lint(_doc(data), only={"property-type"}) == []
+
+
+def test_pagination_needs_what_its_style_pages_with() -> None:
+    data = valid()
+    op(data)["x-voxspec-pagination"] = {"style": "offset", "limit": "kind"}
+    messages = [f.message for f in lint(_doc(data), only={"pagination-params"})]
+    assert messages == ["offset paging needs `offset`: the parameter that carries it"]

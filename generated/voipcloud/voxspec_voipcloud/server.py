@@ -2,13 +2,19 @@
 """ASGI server for the VoIPcloud PBX Integration API: one route per operation, delegating to `Handlers`.
 
 The default handlers are the voxspec mock; plug a real implementation in with `create_app(handlers)`.
+Importing this module builds nothing: serve the mock with `uvicorn --factory voxspec_voipcloud.server:create_app`
+(it needs the `mock` extra: `pip install "voxspec-voipcloud[mock]"`).
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from fastapi import FastAPI
+try:
+    from fastapi import FastAPI
+except ModuleNotFoundError as missing:  # a plain install is the client alone; say how to get the server
+    hint = f'{__name__} needs the mock extra ({missing.name} is not installed): pip install "voxspec-voipcloud[mock]"'
+    raise ModuleNotFoundError(hint, name=missing.name) from missing
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -98,7 +104,7 @@ def create_app(handlers: Handlers | None = None, config: MockConfig | None = Non
     """The ASGI app; with no handlers, the mock answers."""
     spec = Spec(RUNTIME)
     chosen: Handlers = handlers if handlers is not None else DefaultHandlers(spec, config)
-    pipeline = Pipeline(spec, chosen)
+    pipeline = Pipeline(spec, chosen, config=config)
     # A mock answers tests and benchmarks: no OpenTelemetry checks on every request.
     app = FastAPI(
         title="VoIPcloud PBX Integration API",
@@ -130,6 +136,3 @@ def create_app(handlers: Handlers | None = None, config: MockConfig | None = Non
     app.add_exception_handler(405, not_found)
     app.add_middleware(LiteralRoutes, routes=LiteralRoutes.of(app.router.routes))
     return app
-
-
-app = create_app()

@@ -38,6 +38,10 @@ PREFERENCES: dict[str, tuple[str, ...]] = {
     "conflict": ("409", "400", "422", "4XX"),
     "forbidden": ("403", "401", "4XX"),
     "unavailable": ("503", "500", "502", "5XX"),
+    # Limits answer their own status in the shape of the operation's input error: a client that reads
+    # the vendor's error body still finds its message, and the status says what was refused.
+    "too_large": ("413", "400", "422", "4XX"),
+    "uri_too_long": ("414", "400", "422", "4XX"),
 }
 NATURAL = {
     "invalid": 400,
@@ -48,7 +52,15 @@ NATURAL = {
     "conflict": 409,
     "forbidden": 403,
     "unavailable": 503,
+    "too_large": 413,
+    "uri_too_long": 414,
 }
+FIXED_STATUS = frozenset({"too_large", "uri_too_long"})
+DEFAULT_MAX_BODY = 4 * 1024 * 1024  # bytes; real vendors refuse bodies of a few MB
+DEFAULT_MAX_URL = 8192  # bytes of path and query string, as nginx's default request-line buffer
+# JSON deeper than this is refused before validation, whose recursion would otherwise exhaust the stack;
+# the vendors' deepest documented bodies nest a handful of levels.
+MAX_DEPTH = 64
 
 
 def _env_float(name: str) -> float:
@@ -58,9 +70,45 @@ def _env_float(name: str) -> float:
         return 0.0
 
 
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+
+
 def configured_keys() -> tuple[str, ...]:
     """The keys the mock accepts, in the order VOXSPEC_MOCK_KEYS (comma-separated) lists them."""
     return tuple(k for k in os.environ.get("VOXSPEC_MOCK_KEYS", DEFAULT_KEY).split(",") if k)
+
+
+DEFAULT_CLIENT = "voxspec-mock-client:voxspec-mock-secret"
+DEFAULT_USER = "voxspec-mock-user:voxspec-mock-password"
+
+
+def pairs(text: str) -> dict[str, str]:
+    """`name:secret` pairs, comma-separated (a secret may hold colons, not commas)."""
+    out: dict[str, str] = {}
+    for entry in text.split(","):
+        name, sep, secret = entry.partition(":")
+        if name and sep and secret:
+            out[name] = secret
+    return out
+
+
+def configured_clients() -> dict[str, str]:
+    """OAuth2 clients the mock's token endpoints accept: VOXSPEC_MOCK_CLIENTS, `client_id:secret,...`."""
+    return pairs(os.environ.get("VOXSPEC_MOCK_CLIENTS", "")) or pairs(DEFAULT_CLIENT)
+
+
+def configured_users() -> dict[str, str]:
+    """Users for password grants and HTTP basic auth: VOXSPEC_MOCK_USERS, `username:password,...`."""
+    return pairs(os.environ.get("VOXSPEC_MOCK_USERS", "")) or pairs(DEFAULT_USER)
+
+
+def _env_ttl() -> float | None:
+    seconds = _env_float("VOXSPEC_MOCK_TOKEN_TTL")
+    return seconds if seconds > 0 else None
 
 
 @dataclass(frozen=True)
@@ -77,11 +125,18 @@ class MockConfig:
     allow: tuple[str, ...] = field(
         default_factory=lambda: tuple(n for n in os.environ.get("VOXSPEC_MOCK_ALLOW", "").split(",") if n)
     )
+    max_body: int = field(default_factory=lambda: _env_int("VOXSPEC_MOCK_MAX_BODY", DEFAULT_MAX_BODY))
+    max_url: int = field(default_factory=lambda: _env_int("VOXSPEC_MOCK_MAX_URL", DEFAULT_MAX_URL))
+    clients: Mapping[str, str] = field(default_factory=configured_clients)  # OAuth2 client id -> secret
+    users: Mapping[str, str] = field(default_factory=configured_users)  # password grant and basic auth
+    token_ttl: float | None = field(default_factory=_env_ttl)  # seconds; None: the spec's `expires_in`
 
     def __repr__(self) -> str:
         return (
             f"MockConfig(keys=<{len(self.keys)} redacted>, state={self.state!r}, rate_limit={self.rate_limit}, "
-            f"latency_ms={self.latency_ms}, error_rate={self.error_rate}, allow={self.allow!r})"
+            f"latency_ms={self.latency_ms}, error_rate={self.error_rate}, allow={self.allow!r}, "
+            f"max_body={self.max_body}, max_url={self.max_url}, clients={sorted(self.clients)}, "
+            f"users={sorted(self.users)}, token_ttl={self.token_ttl})"
         )
 
 
@@ -165,6 +220,8 @@ class Spec:
         status = int(status_key) if status_key and status_key.isdigit() else NATURAL[kind]
         if status_key in ("4XX", "5XX"):
             status = NATURAL[kind] if str(NATURAL[kind])[0] == status_key[0] else int(status_key[0]) * 100
+        if kind in FIXED_STATUS:
+            status = NATURAL[kind]
         body: Any = {"message": message}
         headers: dict[str, str] = {}
         content_type = "application/json"
@@ -212,7 +269,9 @@ def coerce(raw: str, schema: Any, spec: Spec) -> Any:
     return raw
 
 
-PARAMETER_MEMO_SIZE = 4096
+MEMO_BYTES = 4 * 1024 * 1024  # per memo
+MEMO_ENTRY_BYTES = 16 * 1024
+MEMO_OVERHEAD = 256  # a dict slot, its tuple key and the parsed containers, roughly
 PATH_PARAMETER = re.compile(r"\{[^}]*\}")
 
 
@@ -316,23 +375,57 @@ def parse_prefer(header: str | None) -> dict[str, str]:
     return out
 
 
-def remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
-    """Store in a bounded memo, emptied when full: the pipeline's memos hold what callers repeat."""
-    if len(memo) >= PARAMETER_MEMO_SIZE:
-        memo.clear()
-    memo[key] = value
+class Memo:
+    """A memo of what callers repeat, bounded by bytes: at most `max_bytes` of entries as `put` sizes them,
+    emptied when full, and no entry larger than `max_entry` (a long, one-off value is not worth keeping).
+
+    A count bound alone let distinct 60 KB query strings grow a worker by a gigabyte."""
+
+    def __init__(self, max_bytes: int = MEMO_BYTES, max_entry: int = MEMO_ENTRY_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.max_entry = max_entry
+        self.size = 0
+        self._data: dict[Any, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def get(self, key: Any) -> Any:
+        return self._data.get(key)
+
+    def put(self, key: Any, value: Any, size: int) -> None:
+        """Keep value under key; size estimates the bytes both hold (text lengths plus MEMO_OVERHEAD)."""
+        size += MEMO_OVERHEAD
+        if size > self.max_entry:
+            return
+        if self.size + size > self.max_bytes:
+            self._data.clear()
+            self.size = 0
+        self._data[key] = value
+        self.size += size
 
 
 class Pipeline:
-    """Runs one operation: authenticate, parse, validate, handle, answer in the vendor's shape."""
+    """Runs one operation: check limits, authenticate, parse, validate, handle, answer in the vendor's shape.
 
-    def __init__(self, spec: Spec, handlers: object, authenticate: Callable[[str, str], bool] | None = None) -> None:
+    Nothing a caller sends is kept before the caller is authenticated: the memos fill only afterwards."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        handlers: object,
+        authenticate: Callable[[str, str], bool] | None = None,
+        config: MockConfig | None = None,
+    ) -> None:
         self.spec = spec
         self.handlers = handlers
         default: Callable[[str, str], bool] = getattr(handlers, "authenticate", lambda scheme, value: True)
         self.authenticate = authenticate or default
-        self._parameters: dict[tuple[int, tuple[str, ...]], tuple[bool, Any]] = {}
-        self._queries: dict[bytes, dict[str, list[str]]] = {}
+        config = config or getattr(handlers, "config", None) or MockConfig()
+        self.max_body = config.max_body
+        self.max_url = config.max_url
+        self._parameters = Memo()
+        self._queries = Memo()
 
     def dispatcher(self, methods: Mapping[str, str]) -> Callable[[Request], Awaitable[Response]]:
         """The endpoint of one path: picks the operation by HTTP method (HEAD answers like GET)."""
@@ -347,8 +440,17 @@ class Pipeline:
     async def run(self, operation_id: str, request: Request) -> Response:
         op = self.spec.operations[operation_id]
         try:
-            principal = self.check_security(op, request)
-            api_request = await self.parse(operation_id, op, request)
+            raw_query: bytes = request.scope.get("query_string", b"")
+            if len(raw_query) + len(request.scope["path"]) > self.max_url:
+                raise Problem("uri_too_long", f"the URL is longer than {self.max_url} bytes")
+            query = self._queries.get(raw_query)
+            known = query is not None
+            if query is None:
+                query = parse_query(raw_query)
+            principal = self.check_security(op, request, query)
+            if not known:
+                self._queries.put(raw_query, query, 3 * len(raw_query))
+            api_request = await self.parse(operation_id, op, request, query)
             api_request.principal = principal
             api_request.client = request.client.host if request.client else None
             handler: Handler = getattr(self.handlers, operation_id)
@@ -356,29 +458,29 @@ class Pipeline:
         except Problem as problem:
             result = self.spec.error_response(operation_id, problem.kind, problem.message)
             result.headers.update(problem.headers)
+        except RecursionError:  # input nested past what validation can walk: the caller's error, one line
+            log.warning("%s: the request nests too deeply to validate", operation_id)
+            result = self.spec.error_response(operation_id, "invalid", "the request nests too deeply")
         except Exception:  # a handler bug must not become a 500 the vendor would never send
             log.exception("handler for %s failed", operation_id)
             result = self.spec.error_response(operation_id, "invalid", "the request could not be processed")
         return render(result)
 
     def query(self, request: Request) -> dict[str, list[str]]:
-        """The query string's values by name, as Starlette's QueryParams reads them, parsed once per distinct
-        query string: callers repeat the same queries, and parsing was a fifth of a simple GET's time."""
+        """The query string's values by name, as Starlette's QueryParams reads them (memoized once authenticated)."""
         raw: bytes = request.scope.get("query_string", b"")
         parsed = self._queries.get(raw)
-        if parsed is None:
-            parsed = {}
-            for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
-                parsed.setdefault(name, []).append(value)
-            remember(self._queries, raw, parsed)
-        return parsed
+        return parsed if parsed is not None else parse_query(raw)
 
-    def check_security(self, op: Mapping[str, Any], request: Request) -> str:
+    def check_security(
+        self, op: Mapping[str, Any], request: Request, query: Mapping[str, list[str]] | None = None
+    ) -> str:
         """The credential the caller authenticated with ("" for an open operation)."""
         requirements: list[list[str]] = op["security"]
         if not requirements or any(not names for names in requirements):
             return ""
-        query = self.query(request)
+        if query is None:
+            query = self.query(request)
         for names in requirements:
             values = [self._credential(name, request, query) for name in names]
             if all(values):
@@ -392,9 +494,12 @@ class Pipeline:
         value = credential(scheme, request, query)
         return value if value and self.authenticate(scheme_name, value) else None
 
-    async def parse(self, operation_id: str, op: Mapping[str, Any], request: Request) -> ApiRequest:
+    async def parse(
+        self, operation_id: str, op: Mapping[str, Any], request: Request, query: Mapping[str, list[str]] | None = None
+    ) -> ApiRequest:
         values: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}, "cookie": {}}
-        query = self.query(request)
+        if query is None:
+            query = self.query(request)
         for param in op["parameters"]:
             name, where = param["name"], param["in"]
             raw_values = _raw_values(request, query, name, where)
@@ -435,17 +540,36 @@ class Pipeline:
                 verdict = (True, value)
             except Problem as problem:
                 verdict = (False, problem.message)
-            remember(self._parameters, key, verdict)
+            self._parameters.put(key, verdict, 2 * sum(len(v) for v in raw_values))
         accepted, value = verdict
         if not accepted:
             raise Problem("invalid", value)
         return list(value) if isinstance(value, list) else value
 
+    async def read_body(self, request: Request) -> bytes:
+        """The body, refused (413) past max_body without reading the rest: by its Content-Length when it
+        declares one (uvicorn holds a body to its declared length), else as the chunks arrive."""
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit():
+            if int(declared) > self.max_body:
+                raise Problem("too_large", f"the body is larger than {self.max_body} bytes")
+            return await request.body()
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body:
+                raise Problem("too_large", f"the body is larger than {self.max_body} bytes")
+            chunks.append(chunk)
+        raw = b"".join(chunks)
+        request._body = raw  # where Starlette keeps a read body, so that request.form() reads it again
+        return raw
+
     async def parse_body(self, op: Mapping[str, Any], request: Request) -> Any:
         spec_body = op.get("body")
         if spec_body is None:  # an operation without a body ignores whatever was sent; no need to read it
             return None
-        raw = await request.body()
+        raw = await self.read_body(request)
         if not raw:
             if spec_body["required"]:
                 raise Problem("invalid", "a request body is required")
@@ -460,6 +584,10 @@ class Pipeline:
                 body = json.loads(raw)
             except (ValueError, UnicodeDecodeError):
                 raise Problem("invalid", "the body is not valid JSON") from None
+            except RecursionError:
+                raise Problem("invalid", f"the body nests deeper than {MAX_DEPTH} levels") from None
+            if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and nests_deeper(body, MAX_DEPTH):
+                raise Problem("invalid", f"the body nests deeper than {MAX_DEPTH} levels")
         else:
             try:
                 form = await request.form()
@@ -481,8 +609,32 @@ class Pipeline:
             finally:
                 # Uploaded parts spool to temporary files and only their presence is kept: release them now.
                 await form.close()
+            if nests_deeper(body, MAX_DEPTH):
+                raise Problem("invalid", f"the body nests deeper than {MAX_DEPTH} levels")
         self.spec.check(schema, body, "body")
         return body
+
+
+def parse_query(raw: bytes) -> dict[str, list[str]]:
+    """A query string's values by name, as Starlette's QueryParams reads them."""
+    parsed: dict[str, list[str]] = {}
+    for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+        parsed.setdefault(name, []).append(value)
+    return parsed
+
+
+def nests_deeper(value: Any, limit: int) -> bool:
+    """Whether a parsed JSON value holds containers more than `limit` levels deep (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def _raw_values(request: Request, query: Mapping[str, list[str]], name: str, where: str) -> list[str]:
