@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from generator.diff import diff_documents
 from generator.diff.schemas import RESPONSE, SchemaDiff
-from generator.load import parse
-from tests.diff.corpus import base, dump
+from generator.load import load, parse
+from tests.diff.corpus import CASES, base, dump, pair
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _ring(size: int) -> dict[str, Any]:
@@ -72,3 +77,25 @@ def test_unions_of_each_other_end() -> None:
     new["components"]["schemas"]["Right"]["anyOf"][1]["type"] = "integer"
     result = diff_documents(parse(dump(old), "old.yaml"), parse(dump(new), "new.yaml"))
     assert {c.rule for c in result.changes} == {"type-changed"}
+
+
+@pytest.mark.parametrize("vendor", ["avaya", "callcenter", "netsapiens", "telphin", "voipcloud"])
+def test_a_real_spec_against_itself_has_no_changes(vendor: str) -> None:
+    doc = load(ROOT / "specs" / vendor / "openapi.yaml", ROOT)
+    assert diff_documents(doc, doc).changes == ()
+
+
+@pytest.mark.parametrize(
+    ("forward", "backward"),
+    [
+        ("operation-removed", "operation-added"),
+        ("response-property-removed", "response-property-added"),
+        ("parameter-removed", "parameter-added"),
+        ("request-enum-value-removed", "request-enum-value-added"),
+    ],
+)
+def test_reversed_pairs_mirror(forward: str, backward: str) -> None:
+    entry = next(c for c in CASES if {rule for _, rule in c.expect} == {forward})
+    old, new = pair(entry)
+    result = diff_documents(parse(dump(new), "new.yaml"), parse(dump(old), "old.yaml"))
+    assert {c.rule for c in result.changes} == {backward}
