@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from generator.load import Document
+if TYPE_CHECKING:  # the CLI imports this module to build its parser; the loader is only needed to diff
+    from generator.load import Document
 
 
 class Level(StrEnum):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from generator.cli import main, parser
 from tests.diff.corpus import CASES, dump, pair
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,3 +94,21 @@ def test_vendor_at_revision_equals_working_tree_when_unchanged(capsys: pytest.Ca
     """HEAD's committed spec against itself: nothing changed, read from git without a checkout."""
     assert main(["--root", str(ROOT), "diff", "voipcloud@HEAD", "voipcloud@HEAD", "--fail-on", "any"]) == 0
     assert "0 breaking, 0 server-breaking, 0 compatible" in capsys.readouterr().out
+
+
+def test_building_the_parser_does_not_load_the_diff_engine() -> None:
+    """Every voxspec command builds the whole parser; the diff's YAML loader must not slow their start."""
+    probe = (
+        "import sys, generator.cli as c; c.parser(); print(sorted(m for m in sys.modules if m.startswith('generator')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "generator.load" not in loaded and "generator.diff.operations" not in loaded, loaded
+
+
+def test_format_choices_are_the_renderers() -> None:
+    from generator.diff.report import FORMATS
+
+    for name in FORMATS:
+        assert parser().parse_args(["diff", "a", "b", "--format", name]).format == name
+    with pytest.raises(SystemExit):
+        parser().parse_args(["diff", "a", "b", "--format", "yaml"])
