@@ -347,6 +347,33 @@ def _alt(alt: frozenset[str]) -> str:
     return " + ".join(sorted(alt)) if alt else "none (public)"
 
 
+def _hosts(data: Json, use_servers: bool) -> dict[str, int]:
+    """Each server's URL (only scheme and host when base paths are matched as part of the paths), by index."""
+    servers = data.get("servers") if isinstance(data, dict) else None
+    out: dict[str, int] = {}
+    for i, server in enumerate(servers if isinstance(servers, list) else []):
+        url = str(server.get("url", "")) if isinstance(server, dict) else ""
+        parts = urlsplit(url)
+        out.setdefault(f"{parts.scheme}://{parts.netloc}" if use_servers and "://" in url else url, i)
+    return out
+
+
+def _servers(engine: OperationDiff, use_servers: bool) -> list[Change]:
+    """A server gone is where existing clients (whose default base URL it may be) no longer reach the API."""
+    old, new = _hosts(engine.old.data, use_servers), _hosts(engine.new.data, use_servers)
+    out = [
+        engine.change(BREAKING, "server-removed", "", f"server {url} removed", f"/servers/{i}", "/servers")
+        for url, i in old.items()
+        if url not in new
+    ]
+    out += [
+        engine.change(COMPATIBLE, "server-added", "", f"server {url} added", "/servers", f"/servers/{i}")
+        for url, i in new.items()
+        if url not in old
+    ]
+    return out
+
+
 def diff_documents(old: Document, new: Document, use_servers: bool = True) -> Diff:
     """Every change from old to new, sorted by operation, then level (breaking first), rule and message."""
     engine = OperationDiff(old, new)
@@ -364,5 +391,6 @@ def diff_documents(old: Document, new: Document, use_servers: bool = True) -> Di
             changes.append(
                 engine.change(COMPATIBLE, "operation-added", op.display, "operation added", "/paths", op.pointer)
             )
+    changes += _servers(engine, use_servers)
     unique = sorted(set(changes), key=Change.sort_key)
     return Diff(old.display, new.display, tuple(unique))

@@ -248,6 +248,11 @@ def _(s: Spec) -> None:
     s["paths"]["/agents/{id}"] = item
 
 
+case("server-host-changed", (B, "server-removed"), (C, "server-added"))(
+    lambda s: s.update(servers=[{"url": "https://api.example.net/api/v1"}])
+)
+case("server-added", (C, "server-added"))(lambda s: s["servers"].append({"url": "https://eu.example.com/api/v1"}))
+
 # --- operations -----------------------------------------------------------------------------------------------
 case("operation-removed", (B, "operation-removed"))(lambda s: s["paths"]["/agents/{agent_id}"].pop("delete"))
 case("path-removed", (B, "operation-removed"))(lambda s: s["paths"].pop("/agents/{agent_id}"))
