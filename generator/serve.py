@@ -93,7 +93,9 @@ def app_path(root: Path, vendor: str) -> tuple[Path, str]:
         )
         if vendor not in known:
             close = difflib.get_close_matches(vendor, known, n=1)
-            hint = f"did you mean {close[0]}?" if close else f"known vendors: {', '.join(known) or 'none'}"
+            if not known:
+                raise SpecError(f"no specs under {root / 'specs'} and no generated packages: nothing to serve")
+            hint = f"did you mean {close[0]}?" if close else f"known vendors: {', '.join(known)}"
             raise SpecError(f"unknown vendor {vendor!r}; {hint}")
         raise SpecError(f"no generated package for {vendor!r} in {folder}; run `voxspec generate {vendor}` first")
     package = next((p.parent.name for p in folder.glob("*/server.py")), None)
