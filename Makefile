@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.voxspec-installed
 
-.PHONY: generate test gates check fmt lint typecheck clean docs browser bench bench-generate bench-peers bench-client bench-docs bench-mock soak-mock bench-proxy
+.PHONY: generate test gates check fmt lint typecheck clean docs browser bench bench-generate bench-peers bench-client bench-docs bench-mock bench-diff bench-proxy release soak-mock
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -95,7 +95,7 @@ bench-peers:
 
 # Every benchmark, one after another, each printing its medians and ratios; fails at the end if any
 # benchmark missed its target, after all of them have run.
-BENCHES := bench-generate bench-client bench-docs bench-mock
+BENCHES := bench-generate bench-client bench-docs bench-mock bench-diff
 bench: $(STAMP)
 	@status=0; for b in $(BENCHES); do $(MAKE) --no-print-directory $$b || status=1; done; exit $$status
 
@@ -121,3 +121,13 @@ REDOCLY_VERSION := 2.77.0
 
 bench-docs: $(STAMP) .bench/redocly/.installed-$(REDOCLY_VERSION)
 	$(BIN)/python bench/bench_docs.py
+
+# `voxspec diff` of two ~7,000-line specs (oldest committed Avaya and Telphin specs against the working tree): < 1 s.
+bench-diff: $(STAMP)
+	$(BIN)/python bench/bench_diff.py
+
+# sdist + wheel of one generated package into dist/, then the wheel installed in a clean venv, imported, its mock
+# started in-process and one operation called. Nothing is uploaded.
+release: $(STAMP)
+	@test -n "$(VENDOR)" || { echo "usage: make release VENDOR=<vendor>"; exit 2; }
+	$(BIN)/python -m generator.diff.release $(VENDOR)

@@ -131,6 +131,7 @@ def build(doc: Document, vendor: str) -> Api:
         webhooks=_webhooks(doc),
         model_names=tuple(sorted((components.get("schemas") or {}).keys())),
         openapi=data,
+        package_version=str(info.get("x-voxspec-package-version", "0.1.0")),
     )
 
 

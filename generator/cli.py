@@ -29,6 +29,7 @@ EPILOG = """examples:
   voxspec mock netsapiens --workers 2 --state sqlite:ns.db   two workers sharing one state
   voxspec docs --out site               render the static HTML reference of every vendor
   voxspec contract voipcloud            contract-test the VoIPcloud mock, read-only
+  voxspec diff telphin@HEAD~3 telphin   every change to the Telphin spec since three commits ago, classified
   voxspec contract voipcloud --base-url https://eu.voipcloud.online --junit-xml contract.xml
   voxspec proxy voipcloud --target https://eu.voipcloud.online --report drift.txt   check live traffic
 """
@@ -145,8 +146,12 @@ def cmd_check(args: argparse.Namespace, project: Project) -> int:
     status = cmd_validate(args, project)
     if status != Exit.OK:
         return status
+    from generator.diff.versions import check_versions
+
+    bumps = check_versions(project.root, project.vendors(), getattr(args, "since", None))
+    _print_findings(bumps)
     args.vendors, args.check = [], True
-    return cmd_generate(args, project)
+    return max(cmd_generate(args, project), Exit.FINDINGS if bumps else Exit.OK)
 
 
 def cmd_mock(args: argparse.Namespace, project: Project) -> int:
@@ -244,6 +249,12 @@ PROXY_EPILOG = """example: put the proxy between an application and VoIPcloud, t
 
 exit status: 0 stopped cleanly, 1 with --fail-on-violation when anything drifted, 2 invalid spec or options.
 """
+
+
+def cmd_diff(args: argparse.Namespace, project: Project) -> int:
+    from generator.diff.command import run
+
+    return run(project.root, args)
 
 
 def _rate_memory(args: argparse.Namespace, root: Path, vendor: str) -> Path | None:
@@ -357,7 +368,13 @@ def parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_recover)
 
-    p = command("check", "validate + lint + generated/ up to date: the pre-commit gate.", "voxspec check")
+    p = command(
+        "check",
+        "validate + lint + generated/ up to date + the package version bumped for changes that break clients "
+        "since the vendor's last release tag (<vendor>-v<version>): the pre-commit gate.",
+        "voxspec check --since HEAD~5",
+    )
+    p.add_argument("--since", metavar="REV", help="compare with the specs at this git revision, not the release tags")
     p.set_defaults(func=cmd_check)
 
     p = command(
@@ -406,6 +423,17 @@ def parser() -> argparse.ArgumentParser:
     )
     _proxy_arguments(p)
     p.set_defaults(func=cmd_proxy)
+
+    from generator.diff.command import add_arguments
+
+    p = command(
+        "diff",
+        "Compare two OpenAPI documents and classify every change: breaking for clients, breaking for servers "
+        "and mocks, or compatible. Each side is a spec file, a vendor name, or vendor@REV from git.",
+        "voxspec diff telphin@telphin-v1.0.0 telphin --fail-on breaking",
+    )
+    add_arguments(p)
+    p.set_defaults(func=cmd_diff)
     return top
 
 

@@ -188,6 +188,7 @@ class Api:
     webhooks: tuple[Webhook, ...]
     model_names: tuple[str, ...]
     openapi: dict[str, Any] = field(repr=False)  # the document, for models and the mock runtime
+    package_version: str = "0.1.0"  # info.x-voxspec-package-version: the generated package's own semver
 
     @property
     def header(self) -> str:

@@ -336,6 +336,25 @@ def _extension_shapes(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
             yield doc.finding(at, f"{name}: {error.message}", "extension-shape")
 
 
+# semver.org's own pattern for a version: MAJOR.MINOR.PATCH, optional -prerelease and +build.
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+
+
+@rule("package-version", "info.x-voxspec-package-version, when given, is a semantic version (1.4.0)")
+def _package_version(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    info = mapping(doc.data.get("info"))
+    if "x-voxspec-package-version" not in info:
+        return
+    value = info["x-voxspec-package-version"]
+    if not isinstance(value, str) or not SEMVER.match(value):
+        message = f"x-voxspec-package-version {value!r} is not a semantic version like 1.4.0 (quote it in YAML)"
+        yield doc.finding("/info/x-voxspec-package-version", message, "package-version")
+
+
 @rule("security-declared", "every security requirement names a declared scheme")
 def _security(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
     schemes = mapping(mapping(doc.data.get("components")).get("securitySchemes"))

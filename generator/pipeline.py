@@ -13,6 +13,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from generator.build import build
+from generator.diff.changelog import render_changelog
 from generator.errors import Exit, Finding, SpecInvalid, VoxspecError
 from generator.load import load, pointer_join
 from generator.openapi import operations
@@ -33,7 +34,9 @@ def render_vendor(root: Path, path: Path) -> Rendered | Failed:
         findings = check(doc)
         if findings:
             raise SpecInvalid(f"{doc.display}: {len(findings)} finding(s); nothing was generated", tuple(findings))
-        files = render(build(doc, path.parent.name), package_environment(), formatted=False)
+        api = build(doc, path.parent.name)
+        files = render(api, package_environment(), formatted=False)
+        files["CHANGELOG.md"] = render_changelog(root, api.vendor, doc, api.header).encode("utf-8")
     except VoxspecError as exc:
         return (type(exc), str(exc), exc.findings)
     return (time.perf_counter() - started, files)

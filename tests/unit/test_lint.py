@@ -89,6 +89,10 @@ def _unmarked_action(doc: dict[str, Any]) -> None:
     op(doc)["operationId"] = "originate_thing"
 
 
+def _bad_package_version(doc: dict[str, Any]) -> None:
+    doc["info"]["x-voxspec-package-version"] = "1.0"
+
+
 def _token_endpoint_of_an_api_key(doc: dict[str, Any]) -> None:
     op(doc)["x-voxspec-token-endpoint"] = "key"
 
@@ -140,6 +144,9 @@ BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "security-declared": (_undeclared_scheme, "not declared"),
     "effects-text": (_empty_effects, "must be a non-empty string"),
     "effects-marked": (_unmarked_action, "reads like an action ('originate')"),
+    "package-version": (_bad_package_version, "'1.0' is not a semantic version"),
+
+
     "token-endpoint": (_token_endpoint_of_an_api_key, "names no oauth2 scheme"),
     "extension-shape": (_bad_rate_limit, "x-voxspec-rate-limit: 'a hundred' is not of type 'integer'"),
 }
