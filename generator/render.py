@@ -162,6 +162,7 @@ def runtime_spec(api: Api) -> dict[str, Any]:
             "security": [list(r) for r in op.security],
             "parameters": [
                 {"name": p.name, "in": p.location, "required": p.required, "schema": p.schema, "explode": p.explode}
+                | ({"example": p.example} if p.example is not None and p.location == "path" else {})
                 for p in op.parameters
             ],
             "body": body,

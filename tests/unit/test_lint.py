@@ -81,6 +81,10 @@ def _bad_rate_limit(doc: dict[str, Any]) -> None:
     doc["x-voxspec-rate-limit"] = {"requests": "a hundred"}
 
 
+def _bad_integrity_target(doc: dict[str, Any]) -> None:
+    op(doc)["x-voxspec-integrity"] = {"children": [{"operation": "no_such_list", "on-delete": "reject"}]}
+
+
 BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "operation-id": (_dup_op_id, "already used"),
     "path-params": (_undeclared_path_param, "{id}"),
@@ -95,6 +99,7 @@ BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "component-name": (_bad_component_name, "not PascalCase"),
     "decision-text": (_empty_decision, "non-empty text"),
     "security-declared": (_undeclared_scheme, "not declared"),
+    "integrity-targets": (_bad_integrity_target, "'no_such_list' is not a list operation"),
     "extension-shape": (_bad_rate_limit, "x-voxspec-rate-limit: 'a hundred' is not of type 'integer'"),
 }
 
@@ -140,3 +145,11 @@ def test_camel_case_operation_id_is_reported() -> None:
     data = valid()
     _camel_op_id(data)
     assert [f.message for f in lint(_doc(data), only={"operation-id"})] == ["operationId 'getThing' is not snake_case"]
+
+
+def test_integrity_rules_have_the_documented_shape() -> None:
+    data = valid()
+    op(data)["x-voxspec-integrity"] = {"duplicate": "overwrite", "children": [{"operation": "x"}]}
+    messages = [f.message for f in lint(_doc(data), only={"extension-shape"})]
+    assert any("'overwrite' is not one of" in m for m in messages), messages
+    assert any("'on-delete' is a required property" in m for m in messages), messages

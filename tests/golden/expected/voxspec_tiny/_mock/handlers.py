@@ -28,8 +28,8 @@ class MockHandlers:
         self.limiter = RateLimiter(spec.data.get("rate_limit"), self.store) if self.config.rate_limit else None
         self.allow_list = AllowList(extensions.get("x-voxspec-allow-list"), self.config.allow)
         self.alias = SelfAlias(extensions.get("x-voxspec-self-alias"))
-        for name in self.alias.parameters:
-            own = self.crud.seeded_key(name)
+        for name in self.alias.parameters:  # in path order: the caller's user is one of its own domain
+            own = self.crud.seeded_key(name, self.alias.own)
             if own is not None:
                 self.alias.own[name] = own
         self.webhooks = Webhooks(spec.data.get("webhooks") or {}, self.config.webhook_url)
@@ -58,6 +58,10 @@ class MockHandlers:
         outcome = self.crud.act(request.operation_id, path, request.query, request.body)
         if outcome is None:
             result = self.example(request)
+            if str(result.status) == op["success"]:  # lists tied to no resource page their examples too
+                result.body = self.crud.page_example(request.operation_id, path, request.query, result.body)
+        elif outcome.conflict is not None:
+            raise Problem("conflict", outcome.conflict)
         elif not outcome.found:
             if not self._declares(op, "404"):
                 return self.example(request)
