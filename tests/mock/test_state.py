@@ -206,3 +206,25 @@ def test_sqlite_transactions_serialise_read_modify_write(tmp_path: Path) -> None
     for t in threads:
         t.join()
     assert stores[0].get("k", "", "x") == {"n": 2 * rounds}
+
+
+def test_an_invalid_request_gets_its_own_violations() -> None:
+    api = client("avaya")
+    refused = api.post(f"{AVAYA}/agent-locations", headers=AVAYA_AUTH, json={"description": "no name"})
+    assert refused.status_code == 400
+    violations = refused.json()["violations"]
+    assert violations and violations[0]["message"] != "must not be blank", violations
+    assert "name" in violations[0]["message"] or "isDialingRestrictionEnabled" in violations[0]["message"]
+    unknown = api.get(f"{AVAYA}/agent-locations/nope", headers=AVAYA_AUTH)
+    assert unknown.status_code == 404 and unknown.json().get("violations", []) == []
+
+
+def test_no_template_placeholder_reaches_an_answer() -> None:
+    api = client("avaya")
+    other = "/api/admin/voice/v1/accounts/SQVYVE/avaya-aura-device-services:discoveryUrl"
+    answer = api.get(other, headers=AVAYA_AUTH)
+    assert answer.status_code == 200, answer.text
+    url = answer.json()["oidcDiscoveryUrl"]
+    assert "{" not in url and "/SQVYVE/" in url and "ABCDEF" not in url, url
+    for seeded in api.get(f"{AVAYA}/avaya-aura-device-services", headers=AVAYA_AUTH).json().get("devices", []):
+        assert "{{" not in str(seeded)

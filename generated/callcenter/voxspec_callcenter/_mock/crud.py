@@ -19,7 +19,19 @@ from urllib.parse import quote, unquote
 
 from . import paging
 from .integrity import Rules, clash, rules
-from .shapes import Validate, at, conform, envelope, id_candidates, is_array, merge_patch, properties
+from .shapes import (
+    Validate,
+    at,
+    conform,
+    envelope,
+    fill_placeholders,
+    id_candidates,
+    is_array,
+    letters,
+    merge_patch,
+    properties,
+    swap,
+)
 from .state import Store
 
 TEMPLATE = re.compile(r"^\{([^{}]+)\}$")
@@ -294,6 +306,8 @@ class Crud:
                 continue
             if id_name is not None:
                 samples.setdefault(_letters(id_name), key)
+            variables = {letters(k): str(v) for k, v in (self.spec.data.get("server_variables") or {}).items()}
+            record = fill_placeholders(record, {**variables, **samples})
             fitted = conform(record, schema, example, self.first_error())
             if isinstance(fitted, dict) and self.store.get(kind, encode(values), key) is None:
                 self.store.put(kind, encode(values), key, fitted)
@@ -511,7 +525,7 @@ class Crud:
                 swaps[str(example[mirror])] = value
         if field is not None and field in example and not isinstance(example[field], dict | list):
             swaps[str(example[field])] = key
-        return _swap(copy.deepcopy(example), swaps) if swaps else example
+        return swap(copy.deepcopy(example), swaps) if swaps else example
 
     def _unique_clash(self, op_id: str, binding: Binding, scope: str, key: str, record: Any) -> str | None:
         create = self.by_kind.get(binding.kind, {}).get("create")
@@ -736,22 +750,3 @@ def _typed(schema: Any, resolve: Any, text: str) -> Any:
     kinds = prop.get("type") if isinstance(prop, dict) else None
     integer = kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds)
     return int(text) if integer and text.lstrip("-").isdigit() else text
-
-
-def _swap(value: Any, swaps: dict[str, str]) -> Any:
-    """Every string (and number) in value with the swaps' old texts replaced by the new ones."""
-    if isinstance(value, dict):
-        return {k: _swap(v, swaps) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_swap(v, swaps) for v in value]
-    if isinstance(value, str):
-        if value in swaps:
-            return swaps[value]
-        for old, new in swaps.items():
-            if len(old) >= 3:  # inside longer texts only ids long enough not to hit unrelated digits
-                value = value.replace(old, new)
-        return value
-    if isinstance(value, int) and not isinstance(value, bool) and str(value) in swaps:
-        new = swaps[str(value)]
-        return int(new) if new.lstrip("-").isdigit() else value
-    return value

@@ -12,6 +12,7 @@ from typing import Any
 from .behaviours import AllowList, Faults, RateLimiter, SelfAlias, Webhooks
 from .crud import Crud
 from .runtime import ApiRequest, ApiResponse, MockConfig, Problem, Spec
+from .shapes import fill_placeholders, letters, swap
 from .state import Store, open_store
 
 
@@ -60,6 +61,7 @@ class MockHandlers:
             result = self.example(request)
             if str(result.status) == op["success"]:  # lists tied to no resource page their examples too
                 result.body = self.crud.page_example(request.operation_id, path, request.query, result.body)
+                result.body = self.from_request(op, request, path, result.body)
         elif outcome.conflict is not None:
             raise Problem("conflict", outcome.conflict)
         elif not outcome.found:
@@ -90,6 +92,29 @@ class MockHandlers:
         body = examples[names.index(wanted)] if wanted in names else (examples[0] if examples else None)
         status = int(status_key) if status_key.isdigit() else 200
         return ApiResponse(status, body, {}, declared.get("content_type"))
+
+    def from_request(self, op: dict[str, Any], request: ApiRequest, path: dict[str, Any], body: Any) -> Any:
+        """An example answer made to describe this request: the example's path values (its account, its
+        domain) become the request's, placeholders are filled, and top-level fields the request names
+        carry the request's values, as long as the answer still fits its schema."""
+        swaps = {
+            str(p["example"]): str(path[p["name"]])
+            for p in op["parameters"]
+            if p["in"] == "path" and "example" in p and p["name"] in path
+        }
+        body = swap(body, swaps) if swaps else body
+        given = {**request.query, **(request.body if isinstance(request.body, dict) else {}), **path}
+        names = {**self.spec.data.get("server_variables", {}), **{k: str(v) for k, v in given.items()}}
+        body = fill_placeholders(body, {letters(k): str(v) for k, v in names.items()})
+        if isinstance(body, dict):
+            echoed = dict(body)
+            for name, value in given.items():
+                if name in echoed and not isinstance(value, dict | list) and not isinstance(echoed[name], dict | list):
+                    echoed[name] = value
+            schema = op["responses"][op["success"]].get("schema")
+            if schema is None or next(iter(self.spec.validator(schema).iter_errors(echoed)), None) is None:
+                body = echoed
+        return body
 
     def _success(self, op: dict[str, Any], body: Any, headers: dict[str, str]) -> ApiResponse:
         declared = op["responses"][op["success"]]
