@@ -137,6 +137,9 @@ def id_candidates(param: str) -> list[str]:
     for suffix in ("Id", "_id", "ID"):
         if param.endswith(suffix) and len(param) > len(suffix):
             names.append(param[: -len(suffix)])
+    words = snake.split("_")
+    if len(words) > 1 and words[-1] not in ("id", "uuid"):
+        names.append(words[-1])  # `option_digits` is an option's `digits`
     names += ["id", "uuid", "name"]
     return list(dict.fromkeys(names))
 

@@ -228,3 +228,12 @@ def test_no_template_placeholder_reaches_an_answer() -> None:
     assert "{" not in url and "/SQVYVE/" in url and "ABCDEF" not in url, url
     for seeded in api.get(f"{AVAYA}/avaya-aura-device-services", headers=AVAYA_AUTH).json().get("devices", []):
         assert "{{" not in str(seeded)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["17/ani/", "17/conference/", "17/extension/", "17/ivr/context/17/options/1/rules/17", "17/registration/"],
+)
+def test_every_resource_the_spec_describes_is_seeded_under_one_parent(path: str) -> None:
+    api = client("telphin")
+    assert api.get(f"{TELPHIN}/{path}", headers=BEARER).status_code == 200, path

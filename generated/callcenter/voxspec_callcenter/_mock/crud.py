@@ -267,7 +267,9 @@ class Crud:
             if self.store.seeded():
                 return
             samples: dict[str, str] = {}  # a value seen for each path parameter, by its letters
-            for kind in sorted(self.by_kind, key=lambda k: len(self.scope_names(k))):
+            # Parents first; among equals, resources whose records name their own id before those that take
+            # their id from the parent (one per parent), which reuse the parents' ids the others showed.
+            for kind in sorted(self.by_kind, key=lambda k: (len(self.scope_names(k)), self.id_field(k) is None)):
                 self._seed(kind, samples)
             self.store.mark_seeded()
 
