@@ -60,7 +60,8 @@ bench-mock: $(STAMP) $(PRISM)
 	command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || echo "bench-mock: no wrk; using the httpx load loop"
 	$(BIN)/python bench/bench_mock.py
 
-# 60 s of create/read/list against two workers sharing SQLite state: zero errors, everything created is listed.
+# 60 s of create/read/list against two workers sharing SQLite state (zero errors, everything created is listed),
+# then 60 s of racing writers on one record: zero lost updates, zero resurrected deletes.
 soak-mock: $(STAMP)
 	$(BIN)/python bench/bench_mock.py --soak 60
 

@@ -376,6 +376,12 @@ def _integrity_targets(doc: Document, index: DocumentIndex) -> Iterator[Finding]
             yield doc.finding(pointer, "children rules apply to a delete operation", "integrity-targets")
         if rule_node.get("unique") and o.method not in ("post", "put", "patch"):
             yield doc.finding(pointer, "unique rules apply to an operation that writes", "integrity-targets")
+        rejects = rule_node.get("unique") or rule_node.get("duplicate") == "reject"
+        rejects = rejects or any(mapping(c).get("on-delete") == "reject" for c in sequence(rule_node.get("children")))
+        if rejects and "409" not in mapping(o.node.get("responses")):
+            yield doc.finding(
+                pointer, "an operation whose rules can refuse it declares a 409 response", "integrity-targets"
+            )
         for i, child in enumerate(sequence(rule_node.get("children"))):
             target = ops.get(str(mapping(child).get("operation")))
             if target is None or target.method != "get":

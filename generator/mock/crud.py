@@ -529,8 +529,7 @@ class Crud:
         return swap(copy.deepcopy(example), swaps) if swaps else example
 
     def _unique_clash(self, op_id: str, binding: Binding, scope: str, key: str, record: Any) -> str | None:
-        create = self.by_kind.get(binding.kind, {}).get("create")
-        unique = self.rules[op_id].unique or (self.rules[create].unique if create else ())
+        unique = self.rules[op_id].unique
         if not unique or not isinstance(record, dict):
             return None
         field = self.id_field(binding.kind)

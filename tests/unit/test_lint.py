@@ -153,3 +153,10 @@ def test_integrity_rules_have_the_documented_shape() -> None:
     messages = [f.message for f in lint(_doc(data), only={"extension-shape"})]
     assert any("'overwrite' is not one of" in m for m in messages), messages
     assert any("'on-delete' is a required property" in m for m in messages), messages
+
+
+def test_an_operation_whose_integrity_rules_refuse_it_declares_409() -> None:
+    data = valid()
+    op(data)["x-voxspec-integrity"] = {"unique": ["name"]}
+    messages = [f.message for f in lint(_doc(data), only={"integrity-targets"})]
+    assert any("declares a 409 response" in m for m in messages), messages
