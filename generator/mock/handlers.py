@@ -115,16 +115,17 @@ class MockHandlers:
             for p in op["parameters"]
             if p["in"] == "path" and "example" in p and p["name"] in path
         }
-        body = swap(body, swaps) if swaps else body
         given = {**request.query, **(request.body if isinstance(request.body, dict) else {}), **path}
         names = {**self.spec.data.get("server_variables", {}), **{k: str(v) for k, v in given.items()}}
-        body = fill_placeholders(body, {letters(k): str(v) for k, v in names.items()})
+        filled = fill_placeholders(swap(body, swaps) if swaps else body, {letters(k): str(v) for k, v in names.items()})
+        schema = op["responses"][op["success"]].get("schema")
+        if filled != body and (schema is None or self.spec.validator(schema).is_valid(filled)):
+            body = filled  # else a swapped value broke the schema (a path value where an enum is): keep the example
         if isinstance(body, dict):
             echoed = dict(body)
             for name, value in given.items():
                 if name in echoed and not isinstance(value, dict | list) and not isinstance(echoed[name], dict | list):
                     echoed[name] = value
-            schema = op["responses"][op["success"]].get("schema")
             if echoed != body and (schema is None or self.spec.validator(schema).is_valid(echoed)):
                 body = echoed
         return body
