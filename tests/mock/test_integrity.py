@@ -54,3 +54,23 @@ def test_offset_windows_stop_at_either_end() -> None:
     paging.paging_fields(links, window, paging.query_string)
     assert window.items == [0, 1] and links == {"next": "start=2&limit=2"}
     assert paging.page(op, {"start": 5}, list(range(3)), lambda s: s).items == []
+
+
+def test_a_path_parameter_with_enumerated_values_is_not_an_id() -> None:
+    from generator.mock.crud import bindings
+
+    def operation(method: str, path: str, enum: list[str] | None = None) -> dict[str, Any]:
+        names = [s[1:-1] for s in path.split("/") if s.startswith("{")]
+        params: list[dict[str, Any]] = [{"name": n, "in": "path", "schema": {"type": "string"}} for n in names]
+        if enum:
+            params[-1]["schema"] = {"type": "string", "enum": enum}
+        return {"method": method, "path": path, "parameters": params, "body": None}
+
+    ops = {
+        "list_agents": operation("GET", "/agents"),
+        "get_agent": operation("GET", "/agents/{agent}"),
+        "get_agent_state": operation("GET", "/agents/{agent}/states/{state}", ["Lunch", "Break"]),
+        "list_agent_states": operation("GET", "/agents/{agent}/states"),
+    }
+    found = bindings(ops)
+    assert found["get_agent"].action == "read" and "get_agent_state" not in found

@@ -88,6 +88,8 @@ def bindings(operations: dict[str, dict[str, Any]]) -> dict[str, Binding]:
         if not segments:
             continue
         last = TEMPLATE.match(segments[-1])
+        if last and any(p["name"] == last.group(1) and (p.get("schema") or {}).get("enum") for p in op["parameters"]):
+            continue  # a path parameter with enumerated values (`/{status}` of Lunch, Break) names a value, not an id
         if last and op["method"] in ITEM_ACTIONS:
             kind = "/".join("{}" if TEMPLATE.match(s) else s for s in segments[:-1])
             inferred[op_id] = (kind, ITEM_ACTIONS[op["method"]], last.group(1))
