@@ -15,16 +15,15 @@ import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
-from . import paging
+from . import paging, seeding
 from .integrity import Rules, clash, rules
 from .shapes import (
     Validate,
     at,
     conform,
     envelope,
-    fill_placeholders,
     id_candidates,
     is_array,
     letters,
@@ -32,7 +31,7 @@ from .shapes import (
     properties,
     swap,
 )
-from .state import Store
+from .state import Store, decode, encode
 
 TEMPLATE = re.compile(r"^\{([^{}]+)\}$")
 ITEM_ACTIONS = {"GET": "read", "PUT": "replace", "PATCH": "update", "DELETE": "delete"}
@@ -56,11 +55,6 @@ def _segments(path: str) -> list[str]:
 
 def _path_params(op: dict[str, Any]) -> list[str]:
     return [p["name"] for p in op["parameters"] if p["in"] == "path"]
-
-
-def _letters(name: str) -> str:
-    """A field name without case, hyphens or underscores: `time-frame`, `timeFrame` and `time_frame` match."""
-    return "".join(c for c in name.lower() if c.isalnum())
 
 
 def bindings(operations: dict[str, dict[str, Any]]) -> dict[str, Binding]:
@@ -120,11 +114,6 @@ class Outcome:
     headers: dict[str, str]
     found: bool = True
     conflict: str | None = None  # why the request conflicts with the stored data (the vendor's 409)
-
-
-def encode(values: list[str] | tuple[str, ...]) -> str:
-    """A scope: the parent's path values, each percent-encoded so `/` only ever separates them."""
-    return "/".join(quote(str(v), safe="") for v in values)
 
 
 class Crud:
@@ -197,9 +186,9 @@ class Crud:
             binding = next((b for b in self.bindings.values() if b.kind == kind and b.id_name), None)
             schema, _ = self.resource_schema(kind)
             props = properties(schema, self.spec.resolve) if schema is not None else {}
-            by_letters = {_letters(name): name for name in props}
+            by_letters = {letters(name): name for name in props}
             names = id_candidates(binding.id_name) if binding and binding.id_name else ["id"]
-            found = next((by_letters[_letters(n)] for n in names if _letters(n) in by_letters), None)
+            found = next((by_letters[letters(n)] for n in names if letters(n) in by_letters), None)
             self._id_fields[kind] = named if named is not None else found
         return self._id_fields[kind]
 
@@ -261,135 +250,27 @@ class Crud:
                 polls[str(rule["poll"])] = rule
         return polls
 
-    # -- seeding -----------------------------------------------------------------------------
+    # -- seeding (seeding.py) -------------------------------------------------------------------
     def seed(self) -> None:
-        """The spec's examples as the first records: ordinary records, each under one parent (the one its
-        fields name when that parent exists, else the parent's first seeded record), parents first."""
-        with self.store.transaction():
-            if self.store.seeded():
-                return
-            samples: dict[str, str] = {}  # a value seen for each path parameter, by its letters
-            # Parents first; among equals, resources whose records name their own id before those that take
-            # their id from the parent (one per parent), which reuse the parents' ids the others showed.
-            for kind in sorted(self.by_kind, key=lambda k: (len(self.scope_names(k)), self.id_field(k) is None)):
-                self._seed(kind, samples)
-            self.store.mark_seeded()
+        """The spec's examples as the first records (see seeding.seed)."""
+        seeding.seed(self)
 
-    def _seed(self, kind: str, samples: dict[str, str]) -> None:
-        schema, example = self.resource_schema(kind)
-        if not isinstance(example, dict):
-            return
-        field = self.id_field(kind)
-        candidates = [example]
-        list_op = self.by_kind[kind].get("list")
-        if list_op is not None:
-            list_schema, list_example = self.success(list_op)
-            items = self._list_location(list_op, list_schema, list_example)[2]
-            if isinstance(items, list):
-                candidates += [i for i in items if isinstance(i, dict) and i is not example]
-        names = self.scope_names(kind)
-        parents = self._scope_parents(kind)
-        id_name = next((b.id_name for b in self.bindings.values() if b.kind == kind and b.id_in_path), None)
-        for candidate in candidates:
-            record = copy.deepcopy(candidate)
-            values: list[str] = []
-            for name, parent in zip(names, parents, strict=True):
-                value = self._path_value(kind, name, record, parent, values, samples)
-                if value is None:
-                    return
-                values.append(value)
-            shared = samples.get(_letters(id_name)) if id_name is not None else None
-            if shared is not None and "create" not in self.by_kind[kind]:
-                # One record per parent, named by the parent's id (an extension's queue settings)
-                key = shared
-                if field is not None and field in record:
-                    record[field] = self._typed_id(kind, field, key)
-            elif field is not None and field in record:
-                key = str(record[field])
-            else:
-                continue
-            if id_name is not None:
-                samples.setdefault(_letters(id_name), key)
-            variables = {letters(k): str(v) for k, v in (self.spec.data.get("server_variables") or {}).items()}
-            record = fill_placeholders(record, {**variables, **samples})
-            fitted = conform(record, schema, example, self.first_error())
-            if isinstance(fitted, dict) and self.store.get(kind, encode(values), key) is None:
-                self.store.put(kind, encode(values), key, fitted)
+    def seeded_key(self, id_name: str, known: dict[str, str] | None = None) -> str | None:
+        return seeding.seeded_key(self, id_name, known)
 
-    def _scope_parents(self, kind: str) -> list[str | None]:
+    def scope_parents(self, kind: str) -> list[str | None]:
         """For each scope parameter of a resource, the resource whose id it is (None when nothing is)."""
         actions = self.by_kind.get(kind, {})
         op_id = actions.get("read") or next(iter(actions.values()))
         by_name = {names[-1]: parent for parent, names in self.parents(op_id)}
         return [by_name.get(name) for name in self.scope_names(kind)]
 
-    def _path_value(
-        self,
-        kind: str,
-        name: str,
-        record: dict[str, Any],
-        parent: str | None,
-        outer: list[str],
-        samples: dict[str, str],
-    ) -> str | None:
-        """The value of one scope parameter for a seed record; the record's field that mirrors it follows."""
-        param = self.parameter(name, kind)
-        schema = param.get("schema") or {}
-        field = self.field_of(record, name)
-        mirrored: str | None = None
-        if field is not None and not isinstance(record[field], dict | list):
-            if self.first_error()(schema, str(record[field])) is None:
-                mirrored = str(record[field])
-        value: str | None
-        if parent is not None:
-            value = mirrored
-            if value is None or self.store.get(parent, encode(outer), value) is None:
-                existing = self.store.list(parent, encode(outer))
-                parent_field = self.id_field(parent)
-                value = str(existing[0][parent_field]) if existing and parent_field in existing[0] else None
-            if value is None:
-                return None  # the parent has no seeded record to live under
-        else:
-            # A parent no resource describes (a Telphin extension, an Avaya account) is one value for the whole
-            # spec, so the examples that mention different ones still meet under one parent.
-            value = samples.get(_letters(name)) or self._sample(param, mirrored)
-        if value is None:
-            return None
-        samples.setdefault(_letters(name), value)
-        if field is not None and not isinstance(record[field], dict | list) and str(record[field]) != value:
-            record[field] = int(value) if isinstance(record[field], int) and value.isdigit() else value
-        return value
-
     def field_of(self, record: dict[str, Any], name: str) -> str | None:
         """The field of a record that holds the value of path parameter `name` (a parent's id, not its own)."""
-        by_letters = {_letters(k): k for k in record}
+        by_letters = {letters(k): k for k in record}
         for candidate in id_candidates(name):
-            if candidate not in GENERIC_IDS and _letters(candidate) in by_letters:
-                return by_letters[_letters(candidate)]
-        return None
-
-    def _sample(self, param: dict[str, Any], seen: str | None = None) -> str | None:
-        """A value a path parameter takes: its example, else the one a record shows, else one that fits."""
-        schema = self.spec.resolve(param.get("schema") or {})
-        check = self.first_error()
-        choices = [param.get("example"), schema.get("example"), *(schema.get("examples") or []), seen]
-        choices += [*(schema.get("enum") or []), schema.get("default"), 1001, "1001", str(uuid.uuid4())]
-        for value in choices:
-            if value is not None and check(schema, value) is None:
-                return str(value)
-        return None
-
-    def seeded_key(self, id_name: str, known: dict[str, str] | None = None) -> str | None:
-        """The first seeded id of the resource whose id parameter is `id_name` (for self-aliases), under the
-        parent `known` names (the caller's own domain, for its own user)."""
-        for kind, actions in self.by_kind.items():
-            op_id = actions.get("read")
-            field = self.id_field(kind)
-            if op_id and self.bindings[op_id].id_name == id_name and field:
-                scope = [str((known or {}).get(n, "")) for n in self.bindings[op_id].scope]
-                records = self.store.list(kind, encode(scope))
-                if records and field in records[0]:
-                    return str(records[0][field])
+            if candidate not in GENERIC_IDS and letters(candidate) in by_letters:
+                return by_letters[letters(candidate)]
         return None
 
     # -- the actions -------------------------------------------------------------------------
@@ -523,7 +404,7 @@ class Crud:
             return example
         field = self.id_field(kind)
         swaps: dict[str, str] = {}
-        for name, value in zip(self.scope_names(kind), _decode(scope), strict=False):
+        for name, value in zip(self.scope_names(kind), decode(scope), strict=False):
             mirror = self.field_of(example, name)
             if mirror is not None and not isinstance(example[mirror], dict | list):
                 swaps[str(example[mirror])] = value
@@ -552,16 +433,16 @@ class Crud:
             if child.field is not None:
                 refs = [(s, r) for s, r in self._all(target.kind) if str(r.get(child.field)) == key]
             else:
-                refs = [(s, r) for s, r in self._all(target.kind) if s == encode([*_decode(scope), key])]
+                refs = [(s, r) for s, r in self._all(target.kind) if s == encode([*decode(scope), key])]
             if refs and child.on_delete == "reject":
                 return f"{key} still has {len(refs)} {child.operation.removeprefix('list_').replace('_', ' ')}"
             child_field = self.id_field(target.kind)
             for where, record in refs:
                 if child_field is not None and child_field in record:
                     self.store.delete(target.kind, where, str(record[child_field]))
-        inner = encode([*_decode(scope), key])
+        inner = encode([*decode(scope), key])
         for kind in self.by_kind:
-            if kind != binding.kind and binding.kind in self._scope_parents(kind):
+            if kind != binding.kind and binding.kind in self.scope_parents(kind):
                 self.store.purge(kind, inner)
         return None
 
@@ -741,10 +622,6 @@ class Crud:
 
 def _shape(segments: list[str]) -> tuple[str, ...]:
     return tuple("{}" if TEMPLATE.match(s) else s for s in segments)
-
-
-def _decode(scope: str) -> list[str]:
-    return [unquote(part) for part in scope.split("/")] if scope else []
 
 
 def _typed(schema: Any, resolve: Any, text: str) -> Any:

@@ -10,16 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from .shapes import MISSING
+from .shapes import MISSING, letters
 
 COUNT_FIELDS = ("total", "totalcount", "totalelements", "totalitems", "totalrecords", "count")
 PAGES_FIELDS = ("totalpages", "pagecount", "pages")
 LINK_STEPS = {"prev": -1, "previous": -1, "next": 1}
-
-
-def letters(name: str) -> str:
-    """A field name without case, hyphens or underscores: `time-frame`, `timeFrame` and `time_frame` match."""
-    return "".join(c for c in name.lower() if c.isalnum())
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
+from urllib.parse import quote, unquote
 
 
 class Store(Protocol):
@@ -116,6 +117,15 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS windows (slot TEXT PRIMARY KEY, started REAL NOT NULL, used INTEGER NOT NULL);
 """
+
+
+def encode(values: list[str] | tuple[str, ...]) -> str:
+    """A scope: the parent's path values, each percent-encoded so `/` only ever separates them."""
+    return "/".join(quote(str(v), safe="") for v in values)
+
+
+def decode(scope: str) -> list[str]:
+    return [unquote(part) for part in scope.split("/")] if scope else []
 
 
 def _within(scope: str, parent: str) -> bool:
