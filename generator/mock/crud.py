@@ -316,7 +316,7 @@ class Crud:
             refused = self._children(op_id, binding, scope, key)
             if refused is not None:
                 return Outcome("409", None, {}, conflict=refused)
-            self.store.delete(binding.kind, scope, key)
+            self.remove(binding.kind, scope, key)
             return Outcome(None, self.answer(op_id, record), {})
         if not isinstance(body, dict):
             return Outcome(None, self.answer(op_id, record), {})
@@ -423,8 +423,9 @@ class Crud:
         return f"{', '.join(fields)} must be unique: {', '.join(str(record[f]) for f in fields)} is taken"
 
     def _children(self, op_id: str, binding: Binding, scope: str, key: str) -> str | None:
-        """Apply the delete's `children` rules: the reason it is refused, else None (cascades done). Records
-        nested under the deleted one in the path go with it: nothing can reach them any more."""
+        """Apply the delete's `children` rules: the reason it is refused (nothing changed), else None with the
+        cascades done."""
+        found: list[tuple[str, str, list[tuple[str, dict[str, Any]]]]] = []
         for child in self.rules[op_id].children:
             target = self.bindings.get(child.operation)
             if target is None:
@@ -435,15 +436,21 @@ class Crud:
                 refs = [(s, r) for s, r in self._all(target.kind) if s == encode([*decode(scope), key])]
             if refs and child.on_delete == "reject":
                 return f"{key} still has {len(refs)} {child.operation.removeprefix('list_').replace('_', ' ')}"
-            child_field = self.id_field(target.kind)
+            found.append((target.kind, child.on_delete, refs))
+        for kind, _, refs in found:
+            child_field = self.id_field(kind)
             for where, record in refs:
                 if child_field is not None and child_field in record:
-                    self.store.delete(target.kind, where, str(record[child_field]))
-        inner = encode([*decode(scope), key])
-        for kind in self.by_kind:
-            if kind != binding.kind and binding.kind in self.scope_parents(kind):
-                self.store.purge(kind, inner)
+                    self.remove(kind, where, str(record[child_field]))
         return None
+
+    def remove(self, kind: str, scope: str, key: str) -> None:
+        """Delete a record and what is nested under it in the path: nothing can reach those any more."""
+        self.store.delete(kind, scope, key)
+        inner = encode([*decode(scope), key])
+        for other in self.by_kind:
+            if other != kind and kind in self.scope_parents(other):
+                self.store.purge(other, inner)
 
     def _all(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
         """Every record of a kind with its scope (for references by field, which cross parents)."""

@@ -237,3 +237,19 @@ def test_no_template_placeholder_reaches_an_answer() -> None:
 def test_every_resource_the_spec_describes_is_seeded_under_one_parent(path: str) -> None:
     api = client("telphin")
     assert api.get(f"{TELPHIN}/{path}", headers=BEARER).status_code == 200, path
+
+
+def test_a_cascading_delete_removes_the_records_that_name_the_deleted_one() -> None:
+    import copy
+
+    from tests.helpers import package
+
+    mock = package("netsapiens", "_mock")
+    runtime = copy.deepcopy(package("netsapiens", "_spec").RUNTIME)
+    rule = {"children": [{"operation": "list_domains", "field": "reseller", "on-delete": "cascade"}]}
+    runtime["operations"]["delete_reseller"]["extensions"]["x-voxspec-integrity"] = rule
+    crud = mock.MockHandlers(mock.Spec(runtime)).crud
+    assert crud.act("get_domain", {"domain": "example.com"}, {}, None).found
+    assert crud.act("delete_reseller", {"reseller": "acme-telecom"}, {}, None).conflict is None
+    assert not crud.act("get_domain", {"domain": "example.com"}, {}, None).found
+    assert not crud.store.list("user", "example.com"), "the domain's users went with it"
