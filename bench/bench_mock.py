@@ -3,7 +3,9 @@
 Prints requests/s and p50/p99 latency of each (median of several runs) and the ratio; exits 1 when the
 target (10x Prism's throughput, p99 under 10 ms at 16 connections) is missed. `--soak SECONDS` instead
 runs a mixed create/read/list load against a two-worker SQLite mock and checks every created
-resource can be listed afterwards.
+resource can be listed afterwards, then races writers against each other on one record (parallel
+merge-updates of different fields; an update racing a delete) and counts lost updates and deletes
+the racing update brought back: both must be 0.
 """
 
 from __future__ import annotations
@@ -232,6 +234,65 @@ async def _soak(base: str, seconds: int, connections: int) -> tuple[int, int, in
     return calls, len(problems), len(created), created - ids, problems[:5]
 
 
+RACE_FIELDS = ("name-first-name", "name-last-name", "email-address", "department", "site")
+
+
+async def _race(base: str, seconds: int, racers: int) -> tuple[int, int, int, list[str]]:
+    """Rounds of racing writers on NetSapiens users: (rounds, lost updates, resurrected deletes, problems)."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {KEY}"}
+    rounds = lost = resurrected = 0
+    problems: list[str] = []
+    deadline = time.perf_counter() + seconds
+
+    async def racer(n: int, client: httpx.AsyncClient) -> None:
+        nonlocal rounds, lost, resurrected
+        i = 0
+        while time.perf_counter() < deadline:
+            i += 1
+            user, users = f"race-{n}-{i}", "/domains/example.com/users"
+            body = {"synchronous": "yes", "user": user, "name-first-name": "A", "name-last-name": "B"}
+            made = await client.post(users, json=body)
+            if made.status_code != 200:
+                problems.append(f"POST {made.status_code} {made.text[:200]}")
+                continue
+            rounds += 1
+            # every update sets its own field: a merge that read before another's write loses that field
+            await asyncio.gather(
+                *(client.put(f"{users}/{user}", json={"synchronous": "yes", f: f"{f}-{i}"}) for f in RACE_FIELDS)
+            )
+            read = (await client.get(f"{users}/{user}")).json()
+            lost += any(read.get(f) != f"{f}-{i}" for f in RACE_FIELDS)
+            # an update racing a delete must not bring the deleted record back
+            _, gone = await asyncio.gather(
+                client.put(f"{users}/{user}", json={"synchronous": "yes", "department": "late"}),
+                client.delete(f"{users}/{user}"),
+            )
+            after = await client.get(f"{users}/{user}")
+            resurrected += gone.is_success and after.status_code != 404
+
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+        await asyncio.gather(*(racer(n, client) for n in range(racers)))
+    return rounds, lost, resurrected, problems[:5]
+
+
+def race(seconds: int, racers: int, workers: int) -> int:
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="voxspec-race-") as tmp:
+        state = f"sqlite:{Path(tmp) / 'state.db'}"
+        command = [str(VOXSPEC), "mock", "netsapiens", "--port", str(port), "--workers", str(workers), "--state", state]
+        print(f"race: netsapiens mock, {workers} worker(s), {state}, {racers} racers, {seconds}s of racing writers")
+        with server(command, port):
+            rounds, lost, resurrected, sample = asyncio.run(
+                _race(f"http://127.0.0.1:{port}/ns-api/v2", seconds, racers)
+            )
+    print(f"race: {rounds} rounds, {lost} lost updates, {resurrected} resurrected deletes")
+    for line in sample:
+        print(f"  {line}")
+    return 0 if rounds > 0 and lost == 0 and resurrected == 0 and not sample else 1
+
+
 def soak(seconds: int, connections: int, workers: int) -> int:
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="voxspec-soak-") as tmp:
@@ -266,7 +327,9 @@ def main() -> int:
     parser.add_argument("--soak", type=int, default=0, metavar="SECONDS", help="run the soak test instead")
     args = parser.parse_args()
     if args.soak:
-        return soak(args.soak, args.connections, max(int(n) for n in args.workers.split(",")))
+        workers = max(int(n) for n in args.workers.split(","))
+        mixed = soak(args.soak, args.connections, workers)
+        return race(args.soak, max(args.connections // 4, 2), workers) or mixed
     return compare(args.runs, args.seconds, args.connections, [int(n) for n in args.workers.split(",")])
 
 

@@ -203,6 +203,7 @@ def _parameter(
         description=description,
         schema=schema,
         explode=bool(raw.get("explode", raw.get("style", "form") == "form")),
+        example=raw.get("example", resolved.get("example")),
     )
 
 
@@ -319,7 +320,7 @@ def _unique_names(op_id: str, params: list[Parameter], body: Body | None) -> tup
 
 def _rename(p: Parameter, name: str) -> Parameter:
     return Parameter(
-        p.name, name, p.location, p.required, p.py_type, p.default_repr, p.description, p.schema, p.explode
+        p.name, name, p.location, p.required, p.py_type, p.default_repr, p.description, p.schema, p.explode, p.example
     )
 
 

@@ -42,6 +42,7 @@ class Parameter:
     description: str
     schema: dict[str, Any] = field(repr=False)
     explode: bool = True
+    example: Any = field(default=None, repr=False)  # the parameter's own example; the mock seeds path values with it
 
 
 @dataclass(frozen=True)

@@ -321,6 +321,28 @@ EXTENSION_SHAPES: dict[str, dict[str, Any]] = {
     "x-voxspec-async": _OBJECT,
     "x-voxspec-synchronous": _OBJECT,
     "x-voxspec-self-alias": _OBJECT,
+    "x-voxspec-integrity": {
+        "type": "object",
+        "properties": {
+            "duplicate": {"enum": ["reject", "replace"]},
+            "unique": {
+                "type": "array",
+                "items": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]},
+            },
+            "children": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["operation", "on-delete"],
+                    "properties": {
+                        "operation": {"type": "string"},
+                        "field": {"type": "string"},
+                        "on-delete": {"enum": ["reject", "cascade"]},
+                    },
+                },
+            },
+        },
+    },
 }
 _SHAPE_CHECKS = {name: Draft202012Validator(shape) for name, shape in EXTENSION_SHAPES.items()}
 
@@ -603,3 +625,37 @@ def _text(value: Json) -> bool:
 def _in_example(pointer: str) -> bool:
     """Whether a pointer is inside an example value or an extension, where keys are data, not schema words."""
     return any(part in pointer for part in ("/example/", "/examples/", "/x-", "/default/", "/enum/", "/const/"))
+
+
+@rule("integrity-targets", "x-voxspec-integrity children name list operations, and sit on deletes; unique on writes")
+def _integrity_targets(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    ops = {str(o.node.get("operationId")): o for o in operations(doc.data)}
+    root = mapping(doc.data.get("x-voxspec-integrity"))
+    for key in ("unique", "children"):
+        if key in root:
+            yield doc.finding(
+                pointer_join("/x-voxspec-integrity", key),
+                f"{key} belongs on an operation, not the root",
+                "integrity-targets",
+            )
+    for o in operations(doc.data):
+        rule_node = mapping(o.node.get("x-voxspec-integrity"))
+        pointer = pointer_join(o.pointer, "x-voxspec-integrity")
+        if rule_node.get("children") and o.method != "delete":
+            yield doc.finding(pointer, "children rules apply to a delete operation", "integrity-targets")
+        if rule_node.get("unique") and o.method not in ("post", "put", "patch"):
+            yield doc.finding(pointer, "unique rules apply to an operation that writes", "integrity-targets")
+        rejects = rule_node.get("unique") or rule_node.get("duplicate") == "reject"
+        rejects = rejects or any(mapping(c).get("on-delete") == "reject" for c in sequence(rule_node.get("children")))
+        if rejects and "409" not in mapping(o.node.get("responses")):
+            yield doc.finding(
+                pointer, "an operation whose rules can refuse it declares a 409 response", "integrity-targets"
+            )
+        for i, child in enumerate(sequence(rule_node.get("children"))):
+            target = ops.get(str(mapping(child).get("operation")))
+            if target is None or target.method != "get":
+                yield doc.finding(
+                    pointer_join(pointer, "children", i, "operation"),
+                    f"{mapping(child).get('operation')!r} is not a list operation of this spec",
+                    "integrity-targets",
+                )

@@ -157,6 +157,13 @@ def _pyrepr(value: Any) -> str:
     return repr(value)
 
 
+def _server_variables(openapi: Any) -> dict[str, str]:
+    """The first server's variables with their defaults: what the mock puts for a `{{REGION}}` in an example."""
+    servers = openapi.get("servers") or [{}]
+    variables = (servers[0] or {}).get("variables") or {}
+    return {str(k): str(v.get("default")) for k, v in variables.items() if isinstance(v, dict) and "default" in v}
+
+
 def runtime_spec(api: Api) -> dict[str, Any]:
     """The JSON the mock runtime reads: operations with raw schemas and examples, security, error shape."""
     operations: dict[str, Any] = {}
@@ -184,6 +191,7 @@ def runtime_spec(api: Api) -> dict[str, Any]:
             "security": [list(r) for r in op.security],
             "parameters": [
                 {"name": p.name, "in": p.location, "required": p.required, "schema": p.schema, "explode": p.explode}
+                | ({"example": p.example} if p.example is not None and p.location == "path" else {})
                 for p in op.parameters
             ],
             "body": body,
@@ -206,6 +214,7 @@ def runtime_spec(api: Api) -> dict[str, Any]:
         "rate_limit": _limit(api.rate_limit),
         "extensions": {k: v for k, v in api.openapi.items() if k.startswith("x-voxspec-")},
         "base_path": api.base_path,
+        "server_variables": _server_variables(api.openapi),
         "webhooks": {w.event: {"name": w.name, "example": w.example} for w in api.webhooks if w.example is not None},
     }
 

@@ -1,17 +1,19 @@
 """The mock's state: resources by (kind, scope, id), in memory or in a SQLite file.
 
+A scope is the path of the parent a record lives under (`example.com/1001` for a user's device).
 SQLite lets several server processes share one state and keeps it across restarts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
-
-WILDCARD = "*"  # the scope of records seeded from the spec's examples: visible under every parent
+from urllib.parse import quote, unquote
 
 
 class Store(Protocol):
@@ -25,7 +27,19 @@ class Store(Protocol):
 
     def list(self, kind: str, scope: str) -> list[Any]: ...
 
+    def scan(self, kind: str) -> Sequence[tuple[str, Any]]:
+        """Every record of kind under every parent, as (scope, record)."""
+        ...
+
+    def purge(self, kind: str, scope: str) -> int:
+        """Delete every record of kind under scope or under any scope nested in it; how many went."""
+        ...
+
     def next_id(self, kind: str) -> int: ...
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """One read-modify-write that no other worker interleaves with; nested uses join the outer one."""
+        ...
 
     def take(self, slot: str, limit: int, window: float, now: float | None = None) -> float | None:
         """Count one call in slot's fixed window of `window` seconds starting at its first call: None while
@@ -48,6 +62,8 @@ class MemoryStore:
         self._counters: dict[str, int] = {}
         self._windows: dict[str, tuple[float, int]] = {}
         self._seeded = False
+        # Handlers run on one event loop and never await inside a transaction; the lock covers threaded callers.
+        self._lock = threading.RLock()
 
     def get(self, kind: str, scope: str, key: str) -> Any | None:
         return self._records.get((kind, scope), {}).get(key)
@@ -61,9 +77,23 @@ class MemoryStore:
     def list(self, kind: str, scope: str) -> list[Any]:
         return list(self._records.get((kind, scope), {}).values())
 
+    def scan(self, kind: str) -> Sequence[tuple[str, Any]]:
+        return [(w[1], r) for w, records in self._records.items() if w[0] == kind for r in records.values()]
+
+    def purge(self, kind: str, scope: str) -> int:
+        gone = 0
+        for where in [w for w in self._records if w[0] == kind and _within(w[1], scope)]:
+            gone += len(self._records.pop(where))
+        return gone
+
     def next_id(self, kind: str) -> int:
         self._counters[kind] = self._counters.get(kind, 0) + 1
         return self._counters[kind]
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock:
+            yield
 
     def take(self, slot: str, limit: int, window: float, now: float | None = None) -> float | None:
         now = time.monotonic() if now is None else now
@@ -86,6 +116,19 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS windows (slot TEXT PRIMARY KEY, started REAL NOT NULL, used INTEGER NOT NULL);
 """
+
+
+def encode(values: list[str] | tuple[str, ...]) -> str:
+    """A scope: the parent's path values, each percent-encoded so `/` only ever separates them."""
+    return "/".join(quote(str(v), safe="") for v in values)
+
+
+def decode(scope: str) -> list[str]:
+    return [unquote(part) for part in scope.split("/")] if scope else []
+
+
+def _within(scope: str, parent: str) -> bool:
+    return scope == parent or scope.startswith(parent + "/")
 
 
 def count_call(
@@ -143,6 +186,39 @@ class SqliteStore:
     def list(self, kind: str, scope: str) -> list[Any]:
         rows = self._db().execute("SELECT body FROM records WHERE kind=? AND scope=? ORDER BY seq", (kind, scope))
         return [json.loads(body) for (body,) in rows]
+
+    def scan(self, kind: str) -> Sequence[tuple[str, Any]]:
+        rows = self._db().execute("SELECT scope, body FROM records WHERE kind=? ORDER BY seq", (kind,))
+        return [(scope, json.loads(body)) for scope, body in rows]
+
+    def purge(self, kind: str, scope: str) -> int:
+        # the strings that start with `scope/` are exactly those in [`scope/`, `scope0`): `0` follows `/`
+        cursor = self._db().execute(
+            "DELETE FROM records WHERE kind=? AND (scope=? OR (scope>=? AND scope<?))",
+            (kind, scope, scope + "/", scope + "0"),
+        )
+        return cursor.rowcount
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        # BEGIN IMMEDIATE takes the write lock before the first read, so a read-modify-write in one worker
+        # cannot interleave with another's: no lost update, no write on a record deleted in between.
+        local = self._local
+        depth: int = getattr(local, "depth", 0)
+        db = self._db()
+        if depth == 0:
+            db.execute("BEGIN IMMEDIATE")
+        local.depth = depth + 1
+        try:
+            yield
+        except BaseException:
+            local.depth = depth
+            if depth == 0:
+                db.execute("ROLLBACK")
+            raise
+        local.depth = depth
+        if depth == 0:
+            db.execute("COMMIT")
 
     def next_id(self, kind: str) -> int:
         row = (

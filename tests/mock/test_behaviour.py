@@ -19,7 +19,7 @@ from tests.helpers import MOCK_KEY, package, sync_transport
 
 AVAYA = "/api/admin/voice/v1/accounts/ABCDEF"
 NS = "/ns-api/v2"
-TELPHIN = "/api/ver1.0/extension/77"
+TELPHIN = "/api/ver1.0/extension/17"
 
 
 def client(vendor: str, **config: Any) -> Any:
@@ -62,11 +62,11 @@ def test_ids_in_fields_not_named_like_the_path_parameter_are_found() -> None:
     assert rule.status_code == 200
     assert api.get(f"{NS}/domains/example.com/users/1001/answerrules/lunch", headers=BEARER).json() == rule.json()
     body = SYNC | {"callqueue-agent-id": "1002@example.com"}
-    agent = api.post(f"{NS}/domains/example.com/callqueues/sales/agents", headers=BEARER, json=body)
-    read = api.get(f"{NS}/domains/example.com/callqueues/sales/agents/1002@example.com", headers=BEARER)
+    agent = api.post(f"{NS}/domains/example.com/callqueues/2000/agents", headers=BEARER, json=body)
+    read = api.get(f"{NS}/domains/example.com/callqueues/2000/agents/1002@example.com", headers=BEARER)
     assert agent.status_code == 200 and read.json() == agent.json()
-    assert api.delete(f"{NS}/domains/example.com/callqueues/sales/agents/1002@example.com", headers=BEARER).is_success
-    gone = api.get(f"{NS}/domains/example.com/callqueues/sales/agents/1002@example.com", headers=BEARER)
+    assert api.delete(f"{NS}/domains/example.com/callqueues/2000/agents/1002@example.com", headers=BEARER).is_success
+    gone = api.get(f"{NS}/domains/example.com/callqueues/2000/agents/1002@example.com", headers=BEARER)
     assert gone.status_code == 404
 
 

@@ -122,6 +122,10 @@ def _unchanged(doc: dict[str, Any]) -> None:
     """For rules about where the spec lives rather than what it says (see SPEC_FILES)."""
 
 
+def _bad_integrity_target(doc: dict[str, Any]) -> None:
+    op(doc)["x-voxspec-integrity"] = {"children": [{"operation": "no_such_list", "on-delete": "reject"}]}
+
+
 BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "tag-description": (_tag_without_description, "tag 'things' has no description"),
     "operation-description": (_no_description, "GET /things/{id} has no description"),
@@ -145,9 +149,8 @@ BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "effects-text": (_empty_effects, "must be a non-empty string"),
     "effects-marked": (_unmarked_action, "reads like an action ('originate')"),
     "package-version": (_bad_package_version, "'1.0' is not a semantic version"),
-
-
     "token-endpoint": (_token_endpoint_of_an_api_key, "names no oauth2 scheme"),
+    "integrity-targets": (_bad_integrity_target, "'no_such_list' is not a list operation"),
     "extension-shape": (_bad_rate_limit, "x-voxspec-rate-limit: 'a hundred' is not of type 'integer'"),
 }
 
@@ -293,3 +296,18 @@ def test_pagination_items_names_a_property_of_the_success_answer() -> None:
     op(data)["x-voxspec-pagination"]["items"] = "resources"
     messages = [f.message for f in lint(_doc(data), only={"pagination-params"})]
     assert messages == ["`items: resources` names no property of the success answer of GET /things/{id}"]
+
+
+def test_integrity_rules_have_the_documented_shape() -> None:
+    data = valid()
+    op(data)["x-voxspec-integrity"] = {"duplicate": "overwrite", "children": [{"operation": "x"}]}
+    messages = [f.message for f in lint(_doc(data), only={"extension-shape"})]
+    assert any("'overwrite' is not one of" in m for m in messages), messages
+    assert any("'on-delete' is a required property" in m for m in messages), messages
+
+
+def test_an_operation_whose_integrity_rules_refuse_it_declares_409() -> None:
+    data = valid()
+    op(data)["x-voxspec-integrity"] = {"unique": ["name"]}
+    messages = [f.message for f in lint(_doc(data), only={"integrity-targets"})]
+    assert any("declares a 409 response" in m for m in messages), messages

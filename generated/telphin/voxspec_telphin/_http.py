@@ -109,6 +109,8 @@ def jsonable(value: Any) -> Any:
         return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
+    if isinstance(value, bool):  # JSON has booleans: `encode` spells them out only for query strings and headers
+        return value
     return encode(value)
 
 

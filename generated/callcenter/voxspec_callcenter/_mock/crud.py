@@ -3,7 +3,9 @@
 and how each one acts on the store and shapes its answer.
 
 Operations are tied to resources by `x-voxspec-crud`, or else by method and path
-(POST/GET on a collection, GET/PUT/PATCH/DELETE on `collection/{id}`).
+(POST/GET on a collection, GET/PUT/PATCH/DELETE on `collection/{id}`). A resource whose item path is a
+prefix of another operation's path is that operation's parent: a missing parent is the vendor's 404, and a
+record lives under the one parent its path names (its scope).
 """
 
 from __future__ import annotations
@@ -13,14 +15,28 @@ import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
-from .shapes import MISSING, Validate, at, conform, envelope, id_candidates, is_array, merge_patch, properties
-from .state import WILDCARD, Store
+from . import paging, seeding
+from .integrity import Rules, clash, rules
+from .shapes import (
+    Validate,
+    at,
+    conform,
+    envelope,
+    id_candidates,
+    is_array,
+    letters,
+    merge_patch,
+    properties,
+    swap,
+)
+from .state import Store, decode, encode
 
-DELETED = "\u0000deleted"  # a tombstone {DELETED: key} hides a seeded record in the one parent it was deleted from
 TEMPLATE = re.compile(r"^\{([^{}]+)\}$")
 ITEM_ACTIONS = {"GET": "read", "PUT": "replace", "PATCH": "update", "DELETE": "delete"}
-COUNT_FIELDS = ("total", "totalCount", "total_count", "totalElements", "totalItems", "count")
+GENERIC_IDS = ("id", "uuid", "name")  # id_candidates' last resort, never the field of a parent's id
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 @dataclass(frozen=True)
@@ -39,11 +55,6 @@ def _segments(path: str) -> list[str]:
 
 def _path_params(op: dict[str, Any]) -> list[str]:
     return [p["name"] for p in op["parameters"] if p["in"] == "path"]
-
-
-def _letters(name: str) -> str:
-    """A field name without case, hyphens or underscores: `time-frame`, `timeFrame` and `time_frame` match."""
-    return "".join(c for c in name.lower() if c.isalnum())
 
 
 def bindings(operations: dict[str, dict[str, Any]]) -> dict[str, Binding]:
@@ -71,6 +82,8 @@ def bindings(operations: dict[str, dict[str, Any]]) -> dict[str, Binding]:
         if not segments:
             continue
         last = TEMPLATE.match(segments[-1])
+        if last and any(p["name"] == last.group(1) and (p.get("schema") or {}).get("enum") for p in op["parameters"]):
+            continue  # a path parameter with enumerated values (`/{status}` of Lunch, Break) names a value, not an id
         if last and op["method"] in ITEM_ACTIONS:
             kind = "/".join("{}" if TEMPLATE.match(s) else s for s in segments[:-1])
             inferred[op_id] = (kind, ITEM_ACTIONS[op["method"]], last.group(1))
@@ -81,10 +94,12 @@ def bindings(operations: dict[str, dict[str, Any]]) -> dict[str, Binding]:
             if action == "create" and not op.get("body"):
                 continue
             inferred[op_id] = (kind, action, None)
-    # A collection path is a resource only when something addresses its items by id.
+    # A collection path is a resource only when something addresses its items by id and something reads it:
+    # `PATCH /agents/{agent}/{status}` alone names a status to set, not a resource of statuses.
     ids: dict[str, str] = {kind: id_name for kind, _, id_name in inferred.values() if id_name}
+    read = {kind for kind, action, _ in inferred.values() if action in ("read", "list")}
     for op_id, (kind, action, id_name) in inferred.items():
-        if kind not in item_kinds:
+        if kind not in item_kinds or kind not in read:
             continue
         params = _path_params(operations[op_id])
         name = id_name or ids.get(kind)
@@ -98,6 +113,7 @@ class Outcome:
     body: Any
     headers: dict[str, str]
     found: bool = True
+    conflict: str | None = None  # why the request conflicts with the stored data (the vendor's 409)
 
 
 class Crud:
@@ -112,6 +128,18 @@ class Crud:
             self.by_kind.setdefault(b.kind, {}).setdefault(b.action, op_id)
         self._id_fields: dict[str, str | None] = {}
         self._async_polls = self._polls()
+        # The item path of each resource whose id ends its path (`domains/{}/users/{}`): what parents are.
+        self.item_paths: dict[tuple[str, ...], str] = {}
+        for op_id, b in sorted(self.bindings.items()):
+            segments = _segments(spec.operations[op_id]["path"])
+            if b.id_in_path and segments and segments[-1] == "{" + str(b.id_name) + "}":
+                self.item_paths.setdefault(_shape(segments), b.kind)
+        self._parents: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        root = (spec.data.get("extensions") or {}).get("x-voxspec-integrity")
+        self.rules: dict[str, Rules] = {
+            op_id: rules(root, (op.get("extensions") or {}).get("x-voxspec-integrity"))
+            for op_id, op in spec.operations.items()
+        }
 
     # -- facts about resources -------------------------------------------------------------
     def first_error(self) -> Validate:
@@ -158,19 +186,61 @@ class Crud:
             binding = next((b for b in self.bindings.values() if b.kind == kind and b.id_name), None)
             schema, _ = self.resource_schema(kind)
             props = properties(schema, self.spec.resolve) if schema is not None else {}
-            by_letters = {_letters(name): name for name in props}
+            by_letters = {letters(name): name for name in props}
             names = id_candidates(binding.id_name) if binding and binding.id_name else ["id"]
-            found = next((by_letters[_letters(n)] for n in names if _letters(n) in by_letters), None)
+            found = next((by_letters[letters(n)] for n in names if letters(n) in by_letters), None)
             self._id_fields[kind] = named if named is not None else found
         return self._id_fields[kind]
 
-    def id_schema(self, kind: str) -> Any:
-        for op_id, b in self.bindings.items():
-            if b.kind == kind and b.id_in_path:
-                for p in self.spec.operations[op_id]["parameters"]:
-                    if p["in"] == "path" and p["name"] == b.id_name:
-                        return p["schema"]
+    def parameter(self, name: str, kind: str | None = None) -> dict[str, Any]:
+        """The path parameter `name` as an operation (of `kind`, when given) declares it."""
+        for op_id, op in self.spec.operations.items():
+            if kind is not None and self.bindings.get(op_id, None) is None:
+                continue
+            if kind is not None and self.bindings[op_id].kind != kind:
+                continue
+            for p in op["parameters"]:
+                if p["in"] == "path" and p["name"] == name:
+                    return dict(p)
         return {}
+
+    def id_schema(self, kind: str) -> Any:
+        for b in self.bindings.values():
+            if b.kind == kind and b.id_in_path and b.id_name:
+                return self.parameter(b.id_name, kind).get("schema") or {}
+        return {}
+
+    def scope_names(self, kind: str) -> tuple[str, ...]:
+        """The path parameters naming the parent a resource lives under, in path order."""
+        actions = self.by_kind.get(kind, {})
+        op_id = actions.get("read") or next(iter(actions.values()))
+        return self.bindings[op_id].scope
+
+    def parents(self, op_id: str) -> list[tuple[str, tuple[str, ...]]]:
+        """The resources an operation's path passes through, outermost first: (kind, the path parameters up to
+        and including that resource's id). The operation's own item is not its parent."""
+        if op_id not in self._parents:
+            op = self.spec.operations[op_id]
+            binding = self.bindings.get(op_id)
+            segments = _segments(op["path"])
+            found: list[tuple[str, tuple[str, ...]]] = []
+            for i, segment in enumerate(segments):
+                if not TEMPLATE.match(segment):
+                    continue
+                kind = self.item_paths.get(_shape(segments[: i + 1]))
+                own = binding is not None and binding.id_in_path and segment == "{" + str(binding.id_name) + "}"
+                if kind is not None and not own:
+                    names = tuple(m.group(1) for m in (TEMPLATE.match(s) for s in segments[: i + 1]) if m)
+                    found.append((kind, names))
+            self._parents[op_id] = found
+        return self._parents[op_id]
+
+    def parents_exist(self, op_id: str, path: dict[str, Any]) -> bool:
+        for kind, names in self.parents(op_id):
+            values = [str(path.get(n, "")) for n in names]
+            if self.store.get(kind, encode(values[:-1]), values[-1]) is None:
+                return False
+        return True
 
     def _polls(self) -> dict[str, dict[str, Any]]:
         polls: dict[str, dict[str, Any]] = {}
@@ -180,76 +250,74 @@ class Crud:
                 polls[str(rule["poll"])] = rule
         return polls
 
-    # -- seeding -----------------------------------------------------------------------------
+    # -- seeding (seeding.py) -------------------------------------------------------------------
     def seed(self) -> None:
-        """The spec's examples as the first records, visible under every parent."""
-        if self.store.seeded():
-            return
-        for kind in self.by_kind:
-            schema, example = self.resource_schema(kind)
-            field = self.id_field(kind)
-            if field is None or not isinstance(example, dict) or field not in example:
-                continue
-            candidates = [example]
-            list_op = self.by_kind[kind].get("list")
-            if list_op is not None:
-                list_schema, list_example = self.success(list_op)
-                items = self._list_location(list_op, list_schema, list_example)[2]
-                if isinstance(items, list):
-                    candidates += [i for i in items if isinstance(i, dict) and field in i]
-            for record in candidates:
-                fitted = conform(record, schema, example, self.first_error())
-                if isinstance(fitted, dict) and field in fitted:
-                    self.store.put(kind, WILDCARD, str(fitted[field]), fitted)
-        self.store.mark_seeded()
+        """The spec's examples as the first records (see seeding.seed)."""
+        seeding.seed(self)
 
-    def seeded_key(self, id_name: str) -> str | None:
-        """The first seeded id of the resource whose id parameter is `id_name` (for self-aliases)."""
-        for kind, actions in self.by_kind.items():
-            op_id = actions.get("read")
-            if op_id and self.bindings[op_id].id_name == id_name and self.id_field(kind):
-                records = self.store.list(kind, WILDCARD)
-                if records:
-                    return str(records[0][self.id_field(kind)])
+    def seeded_key(self, id_name: str, known: dict[str, str] | None = None) -> str | None:
+        return seeding.seeded_key(self, id_name, known)
+
+    def scope_parents(self, kind: str) -> list[str | None]:
+        """For each scope parameter of a resource, the resource whose id it is (None when nothing is)."""
+        actions = self.by_kind.get(kind, {})
+        op_id = actions.get("read") or next(iter(actions.values()))
+        by_name = {names[-1]: parent for parent, names in self.parents(op_id)}
+        return [by_name.get(name) for name in self.scope_names(kind)]
+
+    def field_of(self, record: dict[str, Any], name: str) -> str | None:
+        """The field of a record that holds the value of path parameter `name` (a parent's id, not its own)."""
+        by_letters = {letters(k): k for k in record}
+        for candidate in id_candidates(name):
+            if candidate not in GENERIC_IDS and letters(candidate) in by_letters:
+                return by_letters[letters(candidate)]
         return None
 
     # -- the actions -------------------------------------------------------------------------
     def scope(self, binding: Binding, path: dict[str, Any]) -> str:
-        return "/".join(f"{name}={path.get(name)}" for name in binding.scope)
-
-    def find(self, kind: str, scope: str, key: str) -> tuple[str, Any] | None:
-        for where in (scope, WILDCARD):
-            record = self.store.get(kind, where, key)
-            if isinstance(record, dict) and DELETED in record:
-                return None
-            if record is not None:
-                return where, record
-        return None
+        return encode([str(path.get(name, "")) for name in binding.scope])
 
     def act(self, op_id: str, path: dict[str, Any], query: dict[str, Any], body: Any) -> Outcome | None:
-        """The answer of a resource operation, or None when the operation is not one."""
+        """The answer of a resource operation, a 404 for a path under a missing parent, or None when the
+        operation is not tied to a resource."""
         binding = self.bindings.get(op_id)
+        if binding is None or binding.action in ("read", "list"):
+            return self._act(op_id, binding, path, query, body)
+        with self.store.transaction():  # a read-modify-write: one transaction across workers
+            return self._act(op_id, binding, path, query, body)
+
+    def _act(
+        self, op_id: str, binding: Binding | None, path: dict[str, Any], query: dict[str, Any], body: Any
+    ) -> Outcome | None:
+        if not self.parents_exist(op_id, path):
+            return Outcome("404", None, {}, found=False)
         if binding is None:
             return None
         scope = self.scope(binding, path)
         if binding.action == "create":
             return self.create(op_id, binding, scope, path, body)
         if binding.action == "list":
-            return self.listing(op_id, binding, scope, query)
+            return self.listing(op_id, binding, scope, path, query)
         key = str(path.get(binding.id_name or "", ""))
-        found = self.find(binding.kind, scope, key)
-        if found is None:
+        if binding.action == "read" and op_id in self._async_polls:
+            with self.store.transaction():  # a poll moves the record on: a write
+                return self._item(op_id, binding, scope, key, body)
+        return self._item(op_id, binding, scope, key, body)
+
+    def _item(self, op_id: str, binding: Binding, scope: str, key: str, body: Any) -> Outcome | None:
+        record = self.store.get(binding.kind, scope, key)
+        if record is None:
             if binding.action in ("update", "replace") and not binding.id_in_path:
                 return None
             return Outcome("404", None, {}, found=False)
-        where, record = found
         if binding.action == "read":
-            record = self._advance(op_id, binding, where, key, record)
+            record = self._advance(op_id, binding, scope, key, record)
             return Outcome(None, self.answer(op_id, record), {})
         if binding.action == "delete":
-            self.store.delete(binding.kind, where, key)
-            if scope != WILDCARD and self.store.get(binding.kind, WILDCARD, key) is not None:
-                self.store.put(binding.kind, scope, key, {DELETED: key})
+            refused = self._children(op_id, binding, scope, key)
+            if refused is not None:
+                return Outcome("409", None, {}, conflict=refused)
+            self.remove(binding.kind, scope, key)
             return Outcome(None, self.answer(op_id, record), {})
         if not isinstance(body, dict):
             return Outcome(None, self.answer(op_id, record), {})
@@ -257,17 +325,25 @@ class Crud:
         known = properties(self.resource_schema(binding.kind)[0], self.spec.resolve)
         if known:
             fields = {k: v for k, v in fields.items() if k in known}
-        field = self.id_field(binding.kind)
         if binding.action == "update":
             changed = merge_patch(record, fields)
         else:  # a full replacement keeps only what the client cannot send: ids and server fields
             changed = {**self._server_fields(op_id, record), **fields}
-        if field is not None:
-            changed[field] = record.get(field)
+        # The path names the record and its parent: body fields that mirror them cannot move it.
+        for name in self.identity(binding, record):
+            changed[name] = record[name]
         changed = self._start_async(op_id, changed)
         changed = self.fit(binding.kind, changed, record)
-        self.store.put(binding.kind, where, key, changed)
+        taken = self._unique_clash(op_id, binding, scope, key, changed)
+        if taken is not None:
+            return Outcome("409", None, {}, conflict=taken)
+        self.store.put(binding.kind, scope, key, changed)
         return Outcome(None, self.answer(op_id, changed), {})
+
+    def identity(self, binding: Binding, record: dict[str, Any]) -> list[str]:
+        """The fields of a stored record that hold its id or its parents' ids."""
+        names = [self.id_field(binding.kind)] + [self.field_of(record, n) for n in binding.scope]
+        return [n for n in names if n is not None and n in record]
 
     def create(self, op_id: str, binding: Binding, scope: str, path: dict[str, Any], body: Any) -> Outcome:
         kind = binding.kind
@@ -277,17 +353,27 @@ class Crud:
         known = properties(schema, self.spec.resolve)
         if known:  # what the resource does not show (a password, options) is not echoed back
             fields = {k: v for k, v in fields.items() if k in known}
-        record: dict[str, Any] = {**(copy.deepcopy(example) if isinstance(example, dict) else {}), **fields}
-        for name, value in path.items():
-            if name in properties(schema, self.spec.resolve) and name not in fields:
-                record[name] = value
-        key = self.new_key(kind, fields.get(field) if field else None)
+        record: dict[str, Any] = {**self._defaults(schema), **fields}
+        # Path values win over body fields that mirror them: a record is created under the parent its path names.
+        for name in binding.scope:
+            mirror = self.field_of({**dict.fromkeys(known), **record}, name)
+            if mirror is not None and self._fits(known.get(mirror), path.get(name)):
+                record[mirror] = _typed(known.get(mirror), self.spec.resolve, str(path.get(name)))
+        given = fields.get(field) if field else None
+        rule = self.rules[op_id]
+        if isinstance(given, str | int) and not isinstance(given, bool) and rule.duplicate == "reject":
+            if self.store.get(kind, scope, str(given)) is not None:
+                return Outcome("409", None, {}, conflict=f"{given} already exists")
+        key = self.new_key(kind, scope, given)
         if field is not None:
             record[field] = self._typed_id(kind, field, key)
         record = self._start_async(op_id, record)
-        record = self.fit(kind, record, example)
+        record = self.fit(kind, record, self._rebased(kind, example, scope, key))
         if field is not None and isinstance(record, dict) and field in record:
             key = str(record[field])
+        taken = self._unique_clash(op_id, binding, scope, key, record)
+        if taken is not None:
+            return Outcome("409", None, {}, conflict=taken)
         self.store.put(kind, scope, key, record)
         headers: dict[str, str] = {}
         declared = self.spec.operations[op_id]["responses"].get(self.spec.operations[op_id]["success"]) or {}
@@ -296,37 +382,142 @@ class Crud:
             headers["Location"] = location
         return Outcome(None, self.answer(op_id, record, location), headers)
 
-    def listing(self, op_id: str, binding: Binding, scope: str, query: dict[str, Any]) -> Outcome | None:
+    def _defaults(self, schema: Any) -> dict[str, Any]:
+        """What the server fills in on create: each property's declared default."""
+        out: dict[str, Any] = {}
+        for name, prop in properties(schema, self.spec.resolve).items():
+            for node in (prop, self.spec.resolve(prop)):  # a default beside a $ref wins over the target's
+                if isinstance(node, dict) and "default" in node:
+                    out[name] = copy.deepcopy(node["default"])
+                    break
+        return out
+
+    def _fits(self, schema: Any, value: Any) -> bool:
+        if schema is None or value is None:
+            return False
+        return self.first_error()(schema, _typed(schema, self.spec.resolve, str(value))) is None
+
+    def _rebased(self, kind: str, example: Any, scope: str, key: str) -> Any:
+        """The resource's example with its own id and parents' ids replaced by the new record's, so values
+        filled in from it (a SIP URI holding the user) describe the new record, not the example's."""
+        if not isinstance(example, dict):
+            return example
+        field = self.id_field(kind)
+        swaps: dict[str, str] = {}
+        for name, value in zip(self.scope_names(kind), decode(scope), strict=False):
+            mirror = self.field_of(example, name)
+            if mirror is not None and not isinstance(example[mirror], dict | list):
+                swaps[str(example[mirror])] = value
+        if field is not None and field in example and not isinstance(example[field], dict | list):
+            swaps[str(example[field])] = key
+        return swap(copy.deepcopy(example), swaps) if swaps else example
+
+    def _unique_clash(self, op_id: str, binding: Binding, scope: str, key: str, record: Any) -> str | None:
+        unique = self.rules[op_id].unique
+        if not unique or not isinstance(record, dict):
+            return None
+        field = self.id_field(binding.kind)
+        others = [r for r in self.store.list(binding.kind, scope) if not (field and str(r.get(field)) == key)]
+        fields = clash(record, others, unique)
+        if fields is None:
+            return None
+        return f"{', '.join(fields)} must be unique: {', '.join(str(record[f]) for f in fields)} is taken"
+
+    def _children(self, op_id: str, binding: Binding, scope: str, key: str) -> str | None:
+        """Apply the delete's `children` rules: the reason it is refused (nothing changed), else None with the
+        cascades done."""
+        found: list[tuple[str, str, list[tuple[str, dict[str, Any]]]]] = []
+        for child in self.rules[op_id].children:
+            target = self.bindings.get(child.operation)
+            if target is None:
+                continue
+            if child.field is not None:
+                refs = [(s, r) for s, r in self._all(target.kind) if str(r.get(child.field)) == key]
+            else:
+                refs = [(s, r) for s, r in self._all(target.kind) if s == encode([*decode(scope), key])]
+            if refs and child.on_delete == "reject":
+                return f"{key} still has {len(refs)} {child.operation.removeprefix('list_').replace('_', ' ')}"
+            found.append((target.kind, child.on_delete, refs))
+        for kind, _, refs in found:
+            child_field = self.id_field(kind)
+            for where, record in refs:
+                if child_field is not None and child_field in record:
+                    self.remove(kind, where, str(record[child_field]))
+        return None
+
+    def remove(self, kind: str, scope: str, key: str) -> None:
+        """Delete a record and what is nested under it in the path: nothing can reach those any more."""
+        self.store.delete(kind, scope, key)
+        inner = encode([*decode(scope), key])
+        for other in self.by_kind:
+            if other != kind and kind in self.scope_parents(other):
+                self.store.purge(other, inner)
+
+    def _all(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """Every record of a kind with its scope (for references by field, which cross parents)."""
+        return [(scope, r) for scope, r in self.store.scan(kind) if isinstance(r, dict)]
+
+    def listing(
+        self, op_id: str, binding: Binding, scope: str, path: dict[str, Any], query: dict[str, Any]
+    ) -> Outcome | None:
         schema, example = self.success(op_id)
         where, _, _ = self._list_location(op_id, schema, example)
         if where is None:
             return None
         records = self.store.list(binding.kind, scope)
-        field = self.id_field(binding.kind)
-        if scope != WILDCARD and field is not None:
-            # seeded records show under every parent, unless this parent replaced or deleted them
-            hidden = {str(r.get(DELETED, r.get(field))) for r in records if isinstance(r, dict)}
-            records += [r for r in self.store.list(binding.kind, WILDCARD) if str(r.get(field)) not in hidden]
-        records = [r for r in records if not (isinstance(r, dict) and DELETED in r)]
         op = self.spec.operations[op_id]
-        paging = (op.get("extensions") or {}).get("x-voxspec-pagination") or {}
-        skip = {str(v) for k, v in paging.items() if k in ("limit", "offset", "page", "size")}
+        declared = (op.get("extensions") or {}).get("x-voxspec-pagination") or {}
+        skip = {str(v) for k, v in declared.items() if k in ("limit", "offset", "page", "size")}
         for name, value in query.items():
             if name in skip or isinstance(value, dict):
                 continue
             wanted = {str(v) for v in value} if isinstance(value, list) else {str(value)}
             records = [r for r in records if not isinstance(r, dict) or name not in r or str(r[name]) in wanted]
-        total = len(records)
-        records = self._page(op, paging, query, records)
+        return Outcome(None, self.paged(op_id, path, query, records, where, example, schema), {})
+
+    def paged(
+        self,
+        op_id: str,
+        path: dict[str, Any],
+        query: dict[str, Any],
+        records: list[Any],
+        where: tuple[str, ...],
+        example: Any,
+        schema: Any,
+    ) -> Any:
+        """A list answer holding the page of `records` the query asks for, its paging fields telling the truth."""
+        op = self.spec.operations[op_id]
+        window = paging.page(op, query, records, self.spec.resolve)
         if where == ():
-            body: Any = records
-        else:
-            body = copy.deepcopy(example) if isinstance(example, dict) else {}
-            at(body, list(where[:-1]))[where[-1]] = records
-            for count in COUNT_FIELDS:
-                if isinstance(body.get(count), int) and not isinstance(body.get(count), bool):
-                    body[count] = total
-        return Outcome(None, conform(body, schema, example, self.first_error()), {})
+            return window.items
+        body = copy.deepcopy(example) if isinstance(example, dict) else {}
+        at(body, list(where[:-1]))[where[-1]] = window.items
+        url = self.url(op_id, path)
+
+        def link(values: dict[str, Any]) -> str:
+            return f"{url}?{paging.query_string({**query, **values})}"
+
+        items = body.pop(where[0])
+        paging.paging_fields(body, window, link)
+        body[where[0]] = items
+        return conform(body, schema, example, self.first_error())
+
+    def page_example(self, op_id: str, path: dict[str, Any], query: dict[str, Any], body: Any) -> Any:
+        """An example list answer (an operation tied to no resource) paged as the operation declares."""
+        op = self.spec.operations[op_id]
+        if not (op.get("extensions") or {}).get("x-voxspec-pagination"):
+            return body
+        schema = self.success(op_id)[0]
+        where, _, items = self._list_location(op_id, schema, body)
+        if where is None or not isinstance(items, list):
+            return body
+        return self.paged(op_id, path, query, list(items), where, body, schema)
+
+    def url(self, op_id: str, path: dict[str, Any]) -> str:
+        text = str(self.spec.data.get("base_path", "")) + str(self.spec.operations[op_id]["path"])
+        for name, value in path.items():
+            text = text.replace("{" + name + "}", quote(str(value), safe="@~"))
+        return text
 
     # -- helpers -----------------------------------------------------------------------------
     def _list_location(self, op_id: str, schema: Any, example: Any) -> tuple[tuple[str, ...] | None, Any, Any]:
@@ -335,32 +526,15 @@ class Crud:
             return None, None, None
         if is_array(schema, self.spec.resolve):
             return (), schema, example
-        paging = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-pagination") or {}
+        declared = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-pagination") or {}
         props = properties(schema, self.spec.resolve)
         env = envelope(schema, self.spec.resolve)
-        names = [paging.get("items"), env.get("data") if env else None, *props.keys()]
+        names = [declared.get("items"), env.get("data") if env else None, *props.keys()]
         for name in names:
             if isinstance(name, str) and name in props and is_array(props[name], self.spec.resolve):
                 items = example.get(name) if isinstance(example, dict) else None
                 return (name,), props[name], items
         return None, None, None
-
-    def _page(self, op: dict[str, Any], paging: dict[str, Any], query: dict[str, Any], records: list[Any]) -> list[Any]:
-        style = paging.get("style")
-        if style == "offset":
-            offset = _int(query.get(str(paging.get("offset"))), 0)
-            limit = _int(query.get(str(paging.get("limit"))), len(records))
-            return records[max(offset, 0) : max(offset, 0) + max(limit, 0)]
-        if style == "page":
-            page_name, size_name = str(paging.get("page")), str(paging.get("size"))
-            first = 1
-            for p in op["parameters"]:
-                if p["name"] == page_name:
-                    first = _int(self.spec.resolve(p["schema"]).get("minimum"), 1)
-            size = _int(query.get(size_name), len(records) or 1)
-            page = _int(query.get(page_name), first) - first
-            return records[max(page, 0) * max(size, 1) : (max(page, 0) + 1) * max(size, 1)]
-        return records
 
     def answer(self, op_id: str, record: Any, location: str | None = None) -> Any:
         """The success body of an operation for one record, in the shape the operation declares."""
@@ -391,8 +565,9 @@ class Crud:
             writable |= set(properties(schema, self.spec.resolve))
         return {k: v for k, v in record.items() if k not in writable} if isinstance(record, dict) else {}
 
-    def new_key(self, kind: str, given: Any) -> str:
-        """A new id: the one the client gave when it fits the id parameter, else a fresh one that does."""
+    def new_key(self, kind: str, scope: str, given: Any) -> str:
+        """A new id: the one the client gave when it fits the id parameter, else a fresh one in the format the
+        parameter takes (and the seeded ids show: a UUID where they are UUIDs), free in this parent."""
         schema = self.id_schema(kind)
         check = self.first_error()
         resolved = self.spec.resolve(schema) if schema else {}
@@ -400,33 +575,30 @@ class Crud:
         # Names chosen by the client (a domain, a user's extension) are kept; numbers the server counts.
         if isinstance(given, str) and given and check(schema, given) is None:
             return given
-        n = self.store.next_id(kind)
-        candidates: list[Any] = []
-        if kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds):
-            candidates += [1000 + n, n]
-        candidates += [str(uuid.uuid4()) if resolved.get("format") == "uuid" else f"{1000 + n}", str(uuid.uuid4())]
-        for value in candidates:
-            if check(schema, value) is None:
-                return str(value)
+        _, example = self.resource_schema(kind)
+        field = self.id_field(kind)
+        shown = str(example.get(field)) if isinstance(example, dict) and field in example else ""
+        uuids = resolved.get("format") == "uuid" or bool(UUID.match(shown))
+        for _ in range(1000):
+            n = self.store.next_id(kind)
+            candidates: list[Any] = [str(uuid.uuid4())] if uuids else []
+            if kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds):
+                candidates += [1000 + n, n]
+            candidates += [f"{1000 + n}", str(uuid.uuid4())]
+            value = next((str(v) for v in candidates if check(schema, v) is None), None)
+            if value is not None and self.store.get(kind, scope, value) is None:
+                return value
         return str(uuid.uuid4())
 
     def _typed_id(self, kind: str, field: str, key: str) -> Any:
         schema, _ = self.resource_schema(kind)
-        prop = self.spec.resolve(properties(schema, self.spec.resolve).get(field, {}))
-        kinds = prop.get("type") if isinstance(prop, dict) else None
-        integer = kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds)
-        return int(key) if integer and key.lstrip("-").isdigit() else key
+        return _typed(properties(schema, self.spec.resolve).get(field, {}), self.spec.resolve, key)
 
     def location(self, kind: str, path: dict[str, Any], key: str) -> str | None:
         op_id = self.by_kind.get(kind, {}).get("read")
         if op_id is None:
             return None
-        op = self.spec.operations[op_id]
-        values = {**{k: str(v) for k, v in path.items()}, str(self.bindings[op_id].id_name): key}
-        text = str(self.spec.data.get("base_path", "")) + str(op["path"])
-        for name, value in values.items():
-            text = text.replace("{" + name + "}", value)
-        return text
+        return self.url(op_id, {**path, str(self.bindings[op_id].id_name): key})
 
     def sync_parameter(self, op_id: str) -> str | None:
         rule = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-synchronous")
@@ -455,11 +627,13 @@ class Crud:
         return record
 
 
-def _int(value: Any, default: int) -> int:
-    if isinstance(value, bool) or value is None or value is MISSING:
-        return default
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.lstrip("-").isdigit():
-        return int(value)
-    return default
+def _shape(segments: list[str]) -> tuple[str, ...]:
+    return tuple("{}" if TEMPLATE.match(s) else s for s in segments)
+
+
+def _typed(schema: Any, resolve: Any, text: str) -> Any:
+    """A path value as the type a record's field holds: an integer field takes the number."""
+    prop = resolve(schema or {})
+    kinds = prop.get("type") if isinstance(prop, dict) else None
+    integer = kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds)
+    return int(text) if integer and text.lstrip("-").isdigit() else text

@@ -11,7 +11,8 @@ from typing import Any
 
 from .behaviours import AllowList, Faults, RateLimiter, SelfAlias, Webhooks
 from .crud import Crud
-from .runtime import ApiRequest, ApiResponse, MockConfig, Problem, Spec
+from .runtime import ApiRequest, ApiResponse, Memo, MockConfig, Problem, Spec
+from .shapes import fill_placeholders, letters, swap
 from .state import Store, open_store
 from .tokens import Tokens
 
@@ -29,8 +30,8 @@ class MockHandlers:
         self.limiter = RateLimiter(spec.data.get("rate_limit"), self.store) if self.config.rate_limit else None
         self.allow_list = AllowList(extensions.get("x-voxspec-allow-list"), self.config.allow)
         self.alias = SelfAlias(extensions.get("x-voxspec-self-alias"))
-        for name in self.alias.parameters:
-            own = self.crud.seeded_key(name)
+        for name in self.alias.parameters:  # in path order: the caller's user is one of its own domain
+            own = self.crud.seeded_key(name, self.alias.own)
             if own is not None:
                 self.alias.own[name] = own
         self.webhooks = Webhooks(spec.data.get("webhooks") or {}, self.config.webhook_url)
@@ -41,6 +42,7 @@ class MockHandlers:
         self.tokens = Tokens(
             spec.schemes, self.config.clients, self.config.users, self.config.token_ttl, self.config.keys
         )
+        self._described = Memo()
 
     def __repr__(self) -> str:
         return f"MockHandlers({self.spec.data.get('title')!r}, {self.config!r})"
@@ -74,6 +76,10 @@ class MockHandlers:
         outcome = self.crud.act(request.operation_id, path, request.query, request.body)
         if outcome is None:
             result = self.example(request)
+            if str(result.status) == op["success"]:  # lists tied to no resource page their examples too
+                result.body = self.described(op, request, path, result.body)
+        elif outcome.conflict is not None:
+            raise Problem("conflict", outcome.conflict)
         elif not outcome.found:
             if not self._declares(op, "404"):
                 return self.example(request)
@@ -103,6 +109,46 @@ class MockHandlers:
         status = int(status_key) if status_key.isdigit() else 200
         return ApiResponse(status, body, {}, declared.get("content_type"))
 
+    def described(self, op: dict[str, Any], request: ApiRequest, path: dict[str, Any], body: Any) -> Any:
+        """An example answer paged and made to describe the request. It depends on the request alone, so a
+        request without a body (what pollers and the benchmark repeat) is worked out once."""
+        key: Any = None
+        if request.body is None and request.prefer == {}:
+            key = (request.operation_id, _frozen(path), _frozen(request.query))
+            known = self._described.get(key)
+            if known is not None:
+                return known
+        answer = self.crud.page_example(request.operation_id, path, request.query, body)
+        answer = self.from_request(op, request, path, answer)
+        if key is not None:
+            # bounded by bytes like the pipeline's memos: a caller's distinct query strings cannot grow it
+            self._described.put(key, answer, len(repr(key)) + len(repr(answer)))
+        return answer
+
+    def from_request(self, op: dict[str, Any], request: ApiRequest, path: dict[str, Any], body: Any) -> Any:
+        """An example answer made to describe this request: the example's path values (its account, its
+        domain) become the request's, placeholders are filled, and top-level fields the request names
+        carry the request's values, as long as the answer still fits its schema."""
+        swaps = {
+            str(p["example"]): str(path[p["name"]])
+            for p in op["parameters"]
+            if p["in"] == "path" and "example" in p and p["name"] in path
+        }
+        given = {**request.query, **(request.body if isinstance(request.body, dict) else {}), **path}
+        names = {**self.spec.data.get("server_variables", {}), **{k: str(v) for k, v in given.items()}}
+        filled = fill_placeholders(swap(body, swaps) if swaps else body, {letters(k): str(v) for k, v in names.items()})
+        schema = op["responses"][op["success"]].get("schema")
+        if filled != body and (schema is None or self.spec.validator(schema).is_valid(filled)):
+            body = filled  # else a swapped value broke the schema (a path value where an enum is): keep the example
+        if isinstance(body, dict):
+            echoed = dict(body)
+            for name, value in given.items():
+                if name in echoed and not isinstance(value, dict | list) and not isinstance(echoed[name], dict | list):
+                    echoed[name] = value
+            if echoed != body and (schema is None or self.spec.validator(schema).is_valid(echoed)):
+                body = echoed
+        return body
+
     def _success(self, op: dict[str, Any], body: Any, headers: dict[str, str]) -> ApiResponse:
         declared = op["responses"][op["success"]]
         status = int(op["success"]) if op["success"].isdigit() else 200
@@ -126,3 +172,7 @@ class MockHandlers:
     def _declares(op: dict[str, Any], status: str) -> bool:
         responses = op["responses"]
         return status in responses or f"{status[0]}XX" in responses or "default" in responses
+
+
+def _frozen(values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in values.items()))

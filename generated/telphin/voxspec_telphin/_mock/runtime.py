@@ -165,11 +165,14 @@ class ApiResponse:
 class Problem(Exception):
     """A request the pipeline refuses; `kind` picks the operation's declared error response."""
 
-    def __init__(self, kind: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, kind: str, message: str, headers: dict[str, str] | None = None, violation: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.headers = headers or {}
+        self.violation = violation  # {field, message, rule} of invalid input, for vendors that list violations
 
 
 Handler = Callable[[ApiRequest], Awaitable[ApiResponse]]
@@ -207,9 +210,13 @@ class Spec:
         error = next(iter(self.validator(schema).iter_errors(value)), None)
         if error is not None:
             at = "/".join(str(p) for p in error.absolute_path)
-            raise Problem("invalid", f"{where}{'/' + at if at else ''}: {error.message}")
+            field_name = at or (where.split("'")[1] if "'" in where else where)
+            violation = {"field": field_name, "message": error.message, "rule": str(error.validator)}
+            raise Problem("invalid", f"{where}{'/' + at if at else ''}: {error.message}", violation=violation)
 
-    def error_response(self, operation_id: str | None, kind: str, message: str) -> ApiResponse:
+    def error_response(
+        self, operation_id: str | None, kind: str, message: str, violation: dict[str, str] | None = None
+    ) -> ApiResponse:
         """The operation's own declared response for this kind of error, with our message in it."""
         responses: dict[str, Any] = self.operations[operation_id]["responses"] if operation_id else {}
         status_key = next((s for s in PREFERENCES[kind] if s in responses), None)
@@ -227,16 +234,21 @@ class Spec:
         content_type = "application/json"
         if declared:
             examples = declared.get("examples") or []
-            body = self._with_message(_pick_example(examples, kind), message, declared.get("schema"), status)
+            body = self._with_message(_pick_example(examples, kind), message, declared.get("schema"), status, violation)
             content_type = declared.get("content_type") or content_type
         if kind in ("rate_limited", "unavailable"):
             headers["Retry-After"] = "1"
         return ApiResponse(status, body, headers, content_type)
 
-    def _with_message(self, example: Any, message: str, schema: Any, status: int) -> Any:
+    def _with_message(
+        self, example: Any, message: str, schema: Any, status: int, violation: dict[str, str] | None = None
+    ) -> Any:
         if not isinstance(example, dict):
             return example
         shaped = dict(example)
+        for name, value in shaped.items():  # an example's list of violations is replaced by the request's own
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                shaped[name] = [_violation(value[0], violation)] if violation else []
         field_name = self.error_shape.get("message_field")
         if field_name and isinstance(shaped.get(field_name), str):
             shaped[field_name] = message
@@ -246,6 +258,14 @@ class Spec:
         if schema is not None and next(iter(self.validator(schema).iter_errors(shaped)), None) is not None:
             return example
         return shaped
+
+
+def _violation(template: dict[str, Any], violation: dict[str, str]) -> dict[str, Any]:
+    """One entry of a vendor's violations list, shaped like its example's, describing this request."""
+    roles = {"field": "field", "path": "field", "property": "field", "pointer": "field", "parameter": "field"}
+    roles |= {"message": "message", "detail": "message", "description": "message", "reason": "message"}
+    roles |= {"code": "rule", "rule": "rule", "type": "rule"}
+    return {k: violation[roles[k]] if k in roles else v for k, v in template.items()}
 
 
 def _pick_example(examples: list[Any], kind: str) -> Any:
@@ -456,7 +476,7 @@ class Pipeline:
             handler: Handler = getattr(self.handlers, operation_id)
             result = await handler(api_request)
         except Problem as problem:
-            result = self.spec.error_response(operation_id, problem.kind, problem.message)
+            result = self.spec.error_response(operation_id, problem.kind, problem.message, problem.violation)
             result.headers.update(problem.headers)
         except RecursionError:  # input nested past what validation can walk: the caller's error, one line
             log.warning("%s: the request nests too deeply to validate", operation_id)

@@ -7,12 +7,14 @@ Used by the CRUD engine so every stored record and every answer validates agains
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 Validate = Callable[[Any, Any], Any]  # (schema, value) -> first error or None
 Resolve = Callable[[Any], Any]
 MISSING = object()
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}|\{([A-Za-z_][A-Za-z0-9_-]*)\}")
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -136,5 +138,49 @@ def id_candidates(param: str) -> list[str]:
     for suffix in ("Id", "_id", "ID"):
         if param.endswith(suffix) and len(param) > len(suffix):
             names.append(param[: -len(suffix)])
+    words = snake.split("_")
+    if len(words) > 1 and words[-1] not in ("id", "uuid"):
+        names.append(words[-1])  # `option_digits` is an option's `digits`
     names += ["id", "uuid", "name"]
     return list(dict.fromkeys(names))
+
+
+def letters(name: str) -> str:
+    """A name without case, hyphens or underscores: `time-frame`, `timeFrame` and `time_frame` match."""
+    return "".join(c for c in name.lower() if c.isalnum())
+
+
+def swap(value: Any, swaps: Mapping[str, str]) -> Any:
+    """value with every string (or number) equal to an old text made the new one, and old texts of three
+    characters or more replaced inside longer strings (shorter ones would hit unrelated digits)."""
+    if isinstance(value, dict):
+        return {k: swap(v, swaps) for k, v in value.items()}
+    if isinstance(value, list):
+        return [swap(v, swaps) for v in value]
+    if isinstance(value, str):
+        if value in swaps:
+            return swaps[value]
+        for old, new in swaps.items():
+            if len(old) >= 3:
+                value = value.replace(old, new)
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and str(value) in swaps:
+        new = swaps[str(value)]
+        return int(new) if new.lstrip("-").isdigit() else value
+    return value
+
+
+def fill_placeholders(value: Any, values: Mapping[str, str]) -> Any:
+    """Template placeholders an example carries (`{{REGION}}`, `{accountId}`) with the values they stand for,
+    matched by name without case or separators; a placeholder nothing names is left as it is."""
+    if isinstance(value, dict):
+        return {k: fill_placeholders(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill_placeholders(v, values) for v in value]
+    if isinstance(value, str) and "{" in value:
+
+        def one(match: re.Match[str]) -> str:
+            return values.get(letters(match.group(1) or match.group(2)), match.group(0))
+
+        return PLACEHOLDER.sub(one, value)
+    return value
