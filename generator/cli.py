@@ -139,6 +139,7 @@ def cmd_mock(args: argparse.Namespace, project: Project) -> int:
         latency_ms=args.latency,
         error_rate=args.error_rate,
         webhook_url=args.webhook_url,
+        subscriptions=args.deliver_subscriptions,
         allow=tuple(args.allow or ()),
     )
     return serve(project.root, args.vendor, host=args.host, port=args.port, workers=args.workers, options=options)
@@ -297,6 +298,11 @@ def _mock_arguments(p: argparse.ArgumentParser) -> None:
         "--error-rate", type=float, default=0.0, metavar="P", help="answer this fraction of calls with a 5xx"
     )
     p.add_argument("--webhook-url", default=None, help="where to POST the webhooks operations emit")
+    p.add_argument(
+        "--deliver-subscriptions",
+        action="store_true",
+        help="also POST them to the URLs of subscriptions created through the API (x-voxspec-subscription)",
+    )
     p.add_argument(
         "--allow", action="append", metavar="CIDR", help="enforce the spec's x-voxspec-allow-list (repeatable)"
     )

@@ -22,6 +22,7 @@ class MockOptions:
     latency_ms: float = 0.0
     error_rate: float = 0.0
     webhook_url: str | None = None
+    subscriptions: bool = False
     allow: tuple[str, ...] = ()
 
     def environment(self) -> dict[str, str]:
@@ -46,6 +47,7 @@ class MockOptions:
             "VOXSPEC_MOCK_LATENCY_MS": str(self.latency_ms),
             "VOXSPEC_MOCK_ERROR_RATE": str(self.error_rate),
             "VOXSPEC_MOCK_ALLOW": ",".join(self.allow),
+            "VOXSPEC_MOCK_SUBSCRIPTIONS": "1" if self.subscriptions else "",
         }
         if self.webhook_url:
             env["VOXSPEC_MOCK_WEBHOOK_URL"] = self.webhook_url

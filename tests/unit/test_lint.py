@@ -140,3 +140,12 @@ def test_camel_case_operation_id_is_reported() -> None:
     data = valid()
     _camel_op_id(data)
     assert [f.message for f in lint(_doc(data), only={"operation-id"})] == ["operationId 'getThing' is not snake_case"]
+
+
+def test_a_subscription_names_the_fields_holding_its_url_and_event() -> None:
+    data = valid()
+    op(data)["x-voxspec-subscription"] = {"url": "post-url"}
+    findings = lint(_doc(data), only={"extension-shape"})
+    assert [f.message for f in findings] == ["x-voxspec-subscription: 'event' is a required property"]
+    op(data)["x-voxspec-subscription"] = {"url": "post-url", "event": "model"}
+    assert lint(_doc(data), only={"extension-shape"}) == []

@@ -32,7 +32,8 @@ class MockHandlers:
             own = self.crud.seeded_key(name)
             if own is not None:
                 self.alias.own[name] = own
-        self.webhooks = Webhooks(spec.data.get("webhooks") or {}, self.config.webhook_url)
+        subscribers = self.crud.subscribers if self.config.subscriptions else None
+        self.webhooks = Webhooks(spec.data.get("webhooks") or {}, self.config.webhook_url, subscribers)
         self.faults = Faults(self.config.latency_ms, self.config.error_rate)
 
     def __repr__(self) -> str:

@@ -10,6 +10,7 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 WILDCARD = "*"  # the scope of records seeded from the spec's examples: visible under every parent
@@ -25,6 +26,10 @@ class Store(Protocol):
     def delete(self, kind: str, scope: str, key: str) -> bool: ...
 
     def list(self, kind: str, scope: str) -> list[Any]: ...
+
+    def list_all(self, kind: str) -> Sequence[tuple[str, Any]]:
+        """(scope, record) for every record of a kind, under any parent."""
+        ...
 
     def next_id(self, kind: str) -> int: ...
 
@@ -61,6 +66,9 @@ class MemoryStore:
 
     def list(self, kind: str, scope: str) -> list[Any]:
         return list(self._records.get((kind, scope), {}).values())
+
+    def list_all(self, kind: str) -> Sequence[tuple[str, Any]]:
+        return [(scope, r) for (k, scope), records in self._records.items() if k == kind for r in records.values()]
 
     def next_id(self, kind: str) -> int:
         self._counters[kind] = self._counters.get(kind, 0) + 1
@@ -144,6 +152,10 @@ class SqliteStore:
     def list(self, kind: str, scope: str) -> list[Any]:
         rows = self._db().execute("SELECT body FROM records WHERE kind=? AND scope=? ORDER BY seq", (kind, scope))
         return [json.loads(body) for (body,) in rows]
+
+    def list_all(self, kind: str) -> Sequence[tuple[str, Any]]:
+        rows = self._db().execute("SELECT scope, body FROM records WHERE kind=? ORDER BY seq", (kind,))
+        return [(scope, json.loads(body)) for (scope, body) in rows]
 
     def next_id(self, kind: str) -> int:
         row = (

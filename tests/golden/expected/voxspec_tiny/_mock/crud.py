@@ -136,6 +136,8 @@ class Crud:
                     return data_schema, data_example
             elif isinstance(example, dict):
                 return schema, example
+            elif self._one_item_array(schema, example):
+                return self.spec.resolve(schema).get("items"), example[0]
         op_id = actions.get("list")
         if op_id is not None:
             schema, example = self.success(op_id)
@@ -143,6 +145,16 @@ class Crud:
             if items_schema is not None and isinstance(items_example, list) and items_example:
                 return self.spec.resolve(items_schema).get("items"), items_example[0]
         return None, None
+
+    def _one_item_array(self, schema: Any, example: Any) -> bool:
+        """Whether a read answers one resource as an array holding it, as some vendors do."""
+        return (
+            schema is not None
+            and is_array(schema, self.spec.resolve)
+            and isinstance(example, list)
+            and bool(example)
+            and isinstance(example[0], dict)
+        )
 
     def success(self, op_id: str, status_key: str | None = None) -> tuple[Any, Any]:
         op = self.spec.operations[op_id]
@@ -202,6 +214,27 @@ class Crud:
                 if isinstance(fitted, dict) and field in fitted:
                     self.store.put(kind, WILDCARD, str(fitted[field]), fitted)
         self.store.mark_seeded()
+
+    def subscribers(self, event: str) -> list[str]:
+        """The URLs of the stored subscriptions to `event`: records created by an operation whose
+        `x-voxspec-subscription` names the fields holding the URL and the event; seeded examples are not callers'."""
+        urls: list[str] = []
+        for op_id, binding in self.bindings.items():
+            rule = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-subscription")
+            if binding.action != "create" or not isinstance(rule, dict):
+                continue
+            for scope, record in self.store.list_all(binding.kind):
+                if scope == WILDCARD or not isinstance(record, dict):
+                    continue
+                url = record.get(str(rule.get("url")))
+                if (
+                    isinstance(url, str)
+                    and url
+                    and str(record.get(str(rule.get("event")))) == event
+                    and url not in urls
+                ):
+                    urls.append(url)
+        return urls
 
     def seeded_key(self, id_name: str) -> str | None:
         """The first seeded id of the resource whose id parameter is `id_name` (for self-aliases)."""
@@ -368,9 +401,12 @@ class Crud:
         if schema is None:
             return None
         env = envelope(schema, self.spec.resolve)
+        body: Any
         if env and env.get("data") and isinstance(example, dict):
             body = copy.deepcopy(example)
             body[env["data"]] = record
+        elif isinstance(record, dict) and is_array(schema, self.spec.resolve):
+            body = [copy.deepcopy(record)]  # one resource, answered as an array holding it
         else:
             body = copy.deepcopy(record)
             if location and isinstance(body, dict):
