@@ -163,6 +163,7 @@ def cmd_mock(args: argparse.Namespace, project: Project) -> int:
         latency_ms=args.latency,
         error_rate=args.error_rate,
         webhook_url=args.webhook_url,
+        subscriptions=args.deliver_subscriptions,
         allow=tuple(args.allow or ()),
         trusted_proxies=tuple(args.trusted_proxy or ()),
         max_body=args.max_body,
@@ -451,6 +452,11 @@ def _mock_arguments(p: argparse.ArgumentParser) -> None:
         "--error-rate", type=float, default=0.0, metavar="P", help="answer this fraction of calls with a 5xx"
     )
     p.add_argument("--webhook-url", default=None, help="where to POST the webhooks operations emit")
+    p.add_argument(
+        "--deliver-subscriptions",
+        action="store_true",
+        help="also POST them to the URLs of subscriptions created through the API (x-voxspec-subscription)",
+    )
     p.add_argument(
         "--allow",
         action="append",

@@ -311,6 +311,11 @@ EXTENSION_SHAPES: dict[str, dict[str, Any]] = {
         "properties": {"style": {"enum": ["offset", "page", "cursor"]}, **{k: {"type": "string"} for k in _NAMES}},
     },
     "x-voxspec-webhook-event": {"type": "object", "required": ["event"], "properties": {"event": {"type": "string"}}},
+    "x-voxspec-subscription": {
+        "type": "object",
+        "required": ["url", "event"],
+        "properties": {"url": {"type": "string", "minLength": 1}, "event": {"type": "string", "minLength": 1}},
+    },
     "x-voxspec-envelope": {"type": "object", "additionalProperties": {"type": "string"}},
     "x-voxspec-deprecated": {"type": "boolean"},
     "x-voxspec-token-request": {"enum": ["form", "json"]},

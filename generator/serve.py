@@ -36,6 +36,7 @@ class MockOptions:
     latency_ms: float = 0.0
     error_rate: float = 0.0
     webhook_url: str | None = None
+    subscriptions: bool = False
     allow: tuple[str, ...] = ()
     trusted_proxies: tuple[str, ...] = ()
     max_body: int = DEFAULT_MAX_BODY
@@ -76,6 +77,7 @@ class MockOptions:
             "VOXSPEC_MOCK_MAX_BODY": str(self.max_body),
             "VOXSPEC_MOCK_MAX_URL": str(self.max_url),
             "VOXSPEC_MOCK_HEADER_TIMEOUT": str(self.header_timeout),
+            "VOXSPEC_MOCK_SUBSCRIPTIONS": "1" if self.subscriptions else "",
         }
         if self.webhook_url:
             env["VOXSPEC_MOCK_WEBHOOK_URL"] = self.webhook_url

@@ -351,3 +351,34 @@ def test_query_strings_read_the_same_each_time_and_the_last_query_key_counts() -
         assert api.get("/api/user", params=[("api_key", MOCK_KEY), ("api_key", "wrong")]).status_code == 401
     repeated = client("telphin").get(f"{TELPHIN}/alias/", headers=BEARER, params=[("per_page", "5")] * 2)
     assert repeated.status_code == 400
+
+
+def test_a_read_the_vendor_answers_as_an_array_holds_the_stored_resource() -> None:
+    api = client("netsapiens")
+    ada = {"name-first-name": "Ada", "name-last-name": "Lovelace"}
+    created = api.post(f"{NS}/domains/example.com/contacts", headers=BEARER, json=SYNC | ada)
+    assert created.status_code == 200, created.text
+    (contact,) = created.json()
+    assert contact["name-first-name"] == "Ada"
+    read = api.get(f"{NS}/domains/example.com/contacts/{contact['unique-id']}", headers=BEARER)
+    assert read.status_code == 200 and read.json() == [contact]
+
+
+def test_events_go_to_the_urls_subscribed_through_the_api(receiver: tuple[str, list[Any]]) -> None:
+    url, received = receiver
+    for deliver in (False, True):
+        api = client("netsapiens", subscriptions=deliver)
+        subscribed = api.post(f"{NS}/subscriptions", headers=BEARER, json=SYNC | {"model": "call", "post-url": url})
+        assert subscribed.status_code == 200, subscribed.text
+        api.post(f"{NS}/subscriptions", headers=BEARER, json=SYNC | {"model": "cdr", "post-url": url + "/cdr"})
+        call = {"call-id": "c-1", "call-term-user": "12125550199"}
+        made = api.post(f"{NS}/domains/example.com/users/1001/calls", headers=BEARER, json=SYNC | call)
+        assert made.status_code == 200, made.text
+        for _ in range(200):
+            if received:
+                break
+            threading.Event().wait(0.01)
+        if not deliver:
+            assert received == [], "without --deliver-subscriptions the mock posts nowhere"
+    # the call event went to the call subscription only; the seeded example subscription is not a caller's
+    assert len(received) == 1 and received[0]["call-term-user"] == "12125550199"

@@ -311,3 +311,12 @@ def test_an_operation_whose_integrity_rules_refuse_it_declares_409() -> None:
     op(data)["x-voxspec-integrity"] = {"unique": ["name"]}
     messages = [f.message for f in lint(_doc(data), only={"integrity-targets"})]
     assert any("declares a 409 response" in m for m in messages), messages
+
+
+def test_a_subscription_names_the_fields_holding_its_url_and_event() -> None:
+    data = valid()
+    op(data)["x-voxspec-subscription"] = {"url": "post-url"}
+    findings = lint(_doc(data), only={"extension-shape"})
+    assert [f.message for f in findings] == ["x-voxspec-subscription: 'event' is a required property"]
+    op(data)["x-voxspec-subscription"] = {"url": "post-url", "event": "model"}
+    assert lint(_doc(data), only={"extension-shape"}) == []

@@ -34,7 +34,8 @@ class MockHandlers:
             own = self.crud.seeded_key(name, self.alias.own)
             if own is not None:
                 self.alias.own[name] = own
-        self.webhooks = Webhooks(spec.data.get("webhooks") or {}, self.config.webhook_url)
+        subscribers = self.crud.subscribers if self.config.subscriptions else None
+        self.webhooks = Webhooks(spec.data.get("webhooks") or {}, self.config.webhook_url, subscribers)
         self.faults = Faults(self.config.latency_ms, self.config.error_rate)
         # scheme names by kind, looked up on every authenticated request
         self._basic = frozenset(n for n, s in spec.schemes.items() if s["kind"] == "basic")

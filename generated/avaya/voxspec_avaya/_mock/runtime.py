@@ -122,6 +122,10 @@ class MockConfig:
     latency_ms: float = field(default_factory=lambda: _env_float("VOXSPEC_MOCK_LATENCY_MS"))
     error_rate: float = field(default_factory=lambda: _env_float("VOXSPEC_MOCK_ERROR_RATE"))
     webhook_url: str | None = field(default_factory=lambda: os.environ.get("VOXSPEC_MOCK_WEBHOOK_URL") or None)
+    # Off by default: fuzzing creates subscriptions to made-up URLs, which the mock must not call.
+    subscriptions: bool = field(
+        default_factory=lambda: os.environ.get("VOXSPEC_MOCK_SUBSCRIPTIONS", "") in ("1", "true")
+    )
     allow: tuple[str, ...] = field(
         default_factory=lambda: tuple(n for n in os.environ.get("VOXSPEC_MOCK_ALLOW", "").split(",") if n)
     )
@@ -134,8 +138,8 @@ class MockConfig:
     def __repr__(self) -> str:
         return (
             f"MockConfig(keys=<{len(self.keys)} redacted>, state={self.state!r}, rate_limit={self.rate_limit}, "
-            f"latency_ms={self.latency_ms}, error_rate={self.error_rate}, allow={self.allow!r}, "
-            f"max_body={self.max_body}, max_url={self.max_url}, clients={sorted(self.clients)}, "
+            f"latency_ms={self.latency_ms}, error_rate={self.error_rate}, subscriptions={self.subscriptions}, "
+            f"allow={self.allow!r}, max_body={self.max_body}, max_url={self.max_url}, clients={sorted(self.clients)}, "
             f"users={sorted(self.users)}, token_ttl={self.token_ttl})"
         )
 

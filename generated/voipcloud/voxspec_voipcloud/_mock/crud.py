@@ -164,6 +164,8 @@ class Crud:
                     return data_schema, data_example
             elif isinstance(example, dict):
                 return schema, example
+            elif self._one_item_array(schema, example):
+                return self.spec.resolve(schema).get("items"), example[0]
         op_id = actions.get("list")
         if op_id is not None:
             schema, example = self.success(op_id)
@@ -171,6 +173,16 @@ class Crud:
             if items_schema is not None and isinstance(items_example, list) and items_example:
                 return self.spec.resolve(items_schema).get("items"), items_example[0]
         return None, None
+
+    def _one_item_array(self, schema: Any, example: Any) -> bool:
+        """Whether a read answers one resource as an array holding it, as some vendors do."""
+        return (
+            schema is not None
+            and is_array(schema, self.spec.resolve)
+            and isinstance(example, list)
+            and bool(example)
+            and isinstance(example[0], dict)
+        )
 
     def success(self, op_id: str, status_key: str | None = None) -> tuple[Any, Any]:
         op = self.spec.operations[op_id]
@@ -254,6 +266,41 @@ class Crud:
     def seed(self) -> None:
         """The spec's examples as the first records (see seeding.seed)."""
         seeding.seed(self)
+
+    def subscribers(self, event: str) -> list[str]:
+        """The URLs of the stored subscriptions to `event`: records created by an operation whose
+        `x-voxspec-subscription` names the fields holding the URL and the event; seeded examples are not callers'."""
+        urls: list[str] = []
+        for op_id, binding in self.bindings.items():
+            rule = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-subscription")
+            if binding.action != "create" or not isinstance(rule, dict):
+                continue
+            field = str(rule.get("url"))
+            seeded = {str(example.get(field)) for example in self.examples_of(binding.kind)}
+            for _scope, record in self.store.scan(binding.kind):
+                if not isinstance(record, dict):
+                    continue
+                url = record.get(field)
+                if (
+                    isinstance(url, str)
+                    and url
+                    and url not in seeded
+                    and str(record.get(str(rule.get("event")))) == event
+                    and url not in urls
+                ):
+                    urls.append(url)
+        return urls
+
+    def examples_of(self, kind: str) -> list[dict[str, Any]]:
+        """The example records a resource is seeded from: its read answer's and its list answer's items."""
+        _schema, example = self.resource_schema(kind)
+        found = [example] if isinstance(example, dict) else []
+        list_op = self.by_kind.get(kind, {}).get("list")
+        if list_op is not None:
+            list_schema, list_example = self.success(list_op)
+            items = self._list_location(list_op, list_schema, list_example)[2]
+            found += [i for i in items if isinstance(i, dict) and i is not example] if isinstance(items, list) else []
+        return found
 
     def seeded_key(self, id_name: str, known: dict[str, str] | None = None) -> str | None:
         return seeding.seeded_key(self, id_name, known)
@@ -542,9 +589,12 @@ class Crud:
         if schema is None:
             return None
         env = envelope(schema, self.spec.resolve)
+        body: Any
         if env and env.get("data") and isinstance(example, dict):
             body = copy.deepcopy(example)
             body[env["data"]] = record
+        elif isinstance(record, dict) and is_array(schema, self.spec.resolve):
+            body = [copy.deepcopy(record)]  # one resource, answered as an array holding it
         else:
             body = copy.deepcopy(record)
             if location and isinstance(body, dict):

@@ -11,7 +11,7 @@ import ipaddress
 import logging
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .state import Store
@@ -88,11 +88,15 @@ class SelfAlias:
 
 
 class Webhooks:
-    """`x-voxspec-emits` on an operation: after it succeeds, POST each named event to the configured URL."""
+    """`x-voxspec-emits` on an operation: after it succeeds, POST each named event to the configured URL, and to
+    the URL of each subscription (`x-voxspec-subscription`) to that event that `subscribers` finds."""
 
-    def __init__(self, webhooks: Mapping[str, Any], url: str | None) -> None:
+    def __init__(
+        self, webhooks: Mapping[str, Any], url: str | None, subscribers: Callable[[str], list[str]] | None = None
+    ) -> None:
         self.webhooks = webhooks
         self.url = url
+        self.subscribers = subscribers
         self._tasks: set[asyncio.Task[None]] = set()
         self.sent: list[dict[str, Any]] = []  # what was sent, for tests and the log
 
@@ -111,25 +115,34 @@ class Webhooks:
                 body[name] = values[name]
         return body
 
+    def targets(self, event: str) -> list[str]:
+        """Where an event goes: the configured URL, then each subscribed URL, once each."""
+        found = [self.url] if self.url else []
+        for url in self.subscribers(event) if self.subscribers else []:
+            if url not in found:
+                found.append(url)
+        return found
+
     def emit(self, op: Mapping[str, Any], values: Mapping[str, Any]) -> None:
-        if not self.url:
-            return
         for event in self.events(op):
-            body = self.payload(event, values)
-            if body is not None:
-                task = asyncio.get_running_loop().create_task(self._post(body))
+            targets = self.targets(event)
+            body = self.payload(event, values) if targets else None
+            if body is None:
+                continue
+            for url in targets:
+                task = asyncio.get_running_loop().create_task(self._post(url, body))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
 
-    async def _post(self, body: dict[str, Any]) -> None:
+    async def _post(self, url: str, body: dict[str, Any]) -> None:
         import httpx
 
         self.sent.append(body)
         try:
             async with httpx.AsyncClient(timeout=5) as client:
-                await client.post(str(self.url), json=body)
+                await client.post(url, json=body)
         except httpx.HTTPError as exc:
-            log.warning("webhook to %s failed: %s", self.url, type(exc).__name__)
+            log.warning("webhook to %s failed: %s", url, type(exc).__name__)
 
 
 class Faults:

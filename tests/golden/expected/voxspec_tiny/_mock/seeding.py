@@ -52,13 +52,7 @@ def _seed(crud: Crud, kind: str, samples: dict[str, str]) -> None:
     if not isinstance(example, dict):
         return
     field = crud.id_field(kind)
-    candidates = [example]
-    list_op = crud.by_kind[kind].get("list")
-    if list_op is not None:
-        list_schema, list_example = crud.success(list_op)
-        items = crud._list_location(list_op, list_schema, list_example)[2]
-        if isinstance(items, list):
-            candidates += [i for i in items if isinstance(i, dict) and i is not example]
+    candidates = crud.examples_of(kind)
     names = crud.scope_names(kind)
     parents = crud.scope_parents(kind)
     id_name = next((b.id_name for b in crud.bindings.values() if b.kind == kind and b.id_in_path), None)
