@@ -140,3 +140,14 @@ def test_camel_case_operation_id_is_reported() -> None:
     data = valid()
     _camel_op_id(data)
     assert [f.message for f in lint(_doc(data), only={"operation-id"})] == ["operationId 'getThing' is not snake_case"]
+
+
+def test_omitted_operations_need_a_method_path_key_and_a_decision() -> None:
+    data = valid()
+    data["x-voxspec-omitted"] = {"GET /things/{id}/count": "vendor.openapi.json has it; we leave it out because"}
+    assert lint(_doc(data), only={"extension-shape"}) == []
+    data["x-voxspec-omitted"] = {"/things/{id}/count": "no method", "GET /things": " "}
+    messages = [f.message for f in lint(_doc(data), only={"extension-shape"})]
+    assert len(messages) == 2, messages
+    assert any("'/things/{id}/count' does not match" in m for m in messages), messages
+    assert any("' ' does not match" in m for m in messages), messages
