@@ -310,7 +310,7 @@ def test_a_single_valued_query_parameter_given_twice_is_refused() -> None:
 def test_a_single_valued_form_part_given_twice_is_refused() -> None:
     api = client("netsapiens")
     path = f"{NS}/domains/example.com/moh/1"
-    upload = ("file", ("hold.wav", b"\x00", "audio/wav"))
+    upload = ("File", ("hold.wav", b"\x00", "audio/wav"))
     once = api.put(path, headers=BEARER, files=[("index", (None, "7")), upload])
     assert once.status_code == 202
     for twice in (

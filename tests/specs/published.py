@@ -10,8 +10,11 @@ at their defaults, so a base path kept in our paths and one kept in the vendor's
 alike), every ``{parameter}`` name blanked, and a vendor's ``#n`` variant suffix (several shapes of
 one operation) dropped, the variants merging. For each operation both have, every property we
 declare in the JSON request body and in the 2xx JSON bodies of status codes both declare (nested
-objects and array items walked, ``$ref``s resolved) must exist in the vendor's schema at the same
-place with the same JSON type. Types compare without ``null`` (nullability is judged apart), and our
+objects and array items walked, ``$ref``s resolved, a name declared by alternative shapes counted once)
+must exist in the vendor's schema at the same
+place with the same JSON type. A vendor body that is a bare object without a single property is the
+vendor's tool's placeholder for "not documented": it is listed, not compared. Types compare without
+``null`` (nullability is judged apart), and our
 ``integer`` agrees with the vendor's ``number``; a schema without a type accepts anything.
 
 A difference is covered when our spec records a decision about it: an ``x-voxspec-decision`` naming
@@ -270,6 +273,7 @@ class OperationReport:
     declared: int = 0
     agreeing: int = 0
     differences: list[Difference] = field(default_factory=list)
+    unspecified: list[str] = field(default_factory=list)  # bodies the vendor leaves without properties
 
     @property
     def open(self) -> list[Difference]:
@@ -295,8 +299,8 @@ class Comparer:
             for name, props in properties(self.theirs, schema).items():
                 theirs_props.setdefault(name, []).extend(props)
         for name, prop in properties(self.ours, mine).items():
-            for one in prop:
-                self._property(report, where, name, one, theirs_props.get(name, []), path, covered)
+            # A name declared by several alternative shapes (anyOf/oneOf) at one place is one property.
+            self._property(report, where, name, prop, theirs_props.get(name, []), path, covered)
         our_items = items(self.ours, mine)
         if our_items:
             their_items = [i for s in vendor for i in items(self.theirs, s)]
@@ -304,18 +308,18 @@ class Comparer:
                 self.walk(report, where, item, their_items, f"{path}[]", covered)
 
     def _property(
-        self, report: OperationReport, where: str, name: str, mine: Json, vendor: Schemas, path: str, covered: bool
+        self, report: OperationReport, where: str, name: str, mine: Schemas, vendor: Schemas, path: str, covered: bool
     ) -> None:
         here = f"{path}.{name}" if path else name
-        covered = covered or names_document(self.ours.chain(mine), self.document)
+        covered = covered or any(names_document(self.ours.chain(one), self.document) for one in mine)
         report.declared += 1
         if not vendor:
-            nested = self._count(mine, set())
+            nested = self._count({"anyOf": mine}, set())
             report.declared += nested
             detail = "not in the vendor's schema" + (f" ({nested} nested properties with it)" if nested else "")
             report.differences.append(Difference(where, here, "name", detail, covered))
             return
-        ours_t = types(self.ours, mine)
+        ours_t = types(self.ours, {"anyOf": mine})
         theirs_t: set[str] | None = set()
         for schema in vendor:
             kinds = types(self.theirs, schema)
@@ -325,7 +329,8 @@ class Comparer:
         else:
             detail = f"ours {_type_text(ours_t)}, theirs {_type_text(theirs_t)}"
             report.differences.append(Difference(where, here, "type", detail, covered))
-        self.walk(report, where, mine, vendor, here, covered)
+        for one in mine:
+            self.walk(report, where, one, vendor, here, covered)
 
     def _count(self, node: Json, seen: set[int]) -> int:
         """How many properties sit beneath a schema (each schema counted once, in case of cycles)."""
@@ -341,6 +346,20 @@ class Comparer:
             total += self._count(item, seen)
         return total
 
+    def unspecified(self, vendor: Schemas) -> bool:
+        """Whether the vendor gives a body as a bare object without a single property: its tool's placeholder
+        for "not documented", which says nothing a property could agree or disagree with."""
+        return bool(vendor) and all(
+            not properties(self.theirs, v) and not items(self.theirs, v) and types(self.theirs, v) in (None, {"object"})
+            for v in vendor
+        )
+
+    def body(self, report: OperationReport, where: str, mine: Json, vendor: Schemas, covered: bool) -> None:
+        if self.unspecified(vendor):
+            report.unspecified.append(where)
+            return
+        self.walk(report, where, mine, vendor, "", covered)
+
     def operation(self, ours: Operation, theirs: Operation) -> OperationReport:
         report = OperationReport(ours, theirs)
         (mine,) = ours.nodes
@@ -354,7 +373,7 @@ class Comparer:
                     if (m := _json(self.theirs.deref(node.get("requestBody") or {}).get("content"))) is not None
                 ]
                 covered = names_document([*self.ours.chain(body), media], self.document)
-                self.walk(report, "request", media.get("schema") or {}, [v for v in vendor if v], "", covered)
+                self.body(report, "request", media.get("schema") or {}, [v for v in vendor if v], covered)
         their_codes: dict[str, list[Json]] = {}
         for node in theirs.nodes:
             for code, response in (node.get("responses") or {}).items():
@@ -368,7 +387,7 @@ class Comparer:
                 continue
             vendor = [m.get("schema") for r in their_codes[code] if (m := _json(r.get("content"))) is not None]
             covered = names_document([*self.ours.chain(response), media], self.document)
-            self.walk(report, f"response {code}", media.get("schema") or {}, [v for v in vendor if v], "", covered)
+            self.body(report, f"response {code}", media.get("schema") or {}, [v for v in vendor if v], covered)
         return report
 
 
@@ -485,9 +504,10 @@ def label(key: tuple[str, str]) -> str:
 def render(result: Agreement) -> str:
     lines: list[str] = []
     for key, report in result.reports.items():
-        if report.differences:
+        if report.differences or report.unspecified:
             lines.append(f"{label(key)}  ({report.agreeing}/{report.declared} agree)")
             lines.extend(f"    {d}" for d in report.differences)
+            lines.extend(f"    [not compared] {w}: the vendor gives no properties" for w in report.unspecified)
     for key in result.ours_only:
         mark = "decided" if result.ours_only_covered(key) else "OPEN"
         lines.append(f"[{mark}] only in ours: {result.ours[key].label}")
