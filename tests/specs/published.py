@@ -9,7 +9,8 @@ Operations are matched by method and path shape: the path under the server URL (
 at their defaults, so a base path kept in our paths and one kept in the vendor's server URL compare
 alike), every ``{parameter}`` name blanked, and a vendor's ``#n`` variant suffix (several shapes of
 one operation) dropped, the variants merging. For each operation both have, every property we
-declare in the JSON request body and in the 2xx JSON bodies of status codes both declare (nested
+declare in the JSON request body (compared with the vendor's form body when it gives no JSON one) and in
+the 2xx JSON bodies of status codes both declare (nested
 objects and array items walked, ``$ref``s resolved, a name declared by alternative shapes counted once)
 must exist in the vendor's schema at the same
 place with the same JSON type. A vendor body that is a bare object without a single property is the
@@ -367,11 +368,12 @@ class Comparer:
         if body is not None:
             media = _json(self.ours.deref(body).get("content"))
             if media is not None:
-                vendor = [
-                    m.get("schema")
-                    for node in theirs.nodes
-                    if (m := _json(self.theirs.deref(node.get("requestBody") or {}).get("content"))) is not None
-                ]
+                bodies = [self.theirs.deref(node.get("requestBody") or {}) for node in theirs.nodes]
+                contents = [body.get("content") or {} for body in bodies]
+                vendor = [m.get("schema") for c in contents if (m := _json(c)) is not None]
+                if not vendor:
+                    # No JSON body there: the vendor's form fields are its names for the same request.
+                    vendor = [m.get("schema") for c in contents for m in c.values() if isinstance(m, dict)]
                 covered = names_document([*self.ours.chain(body), media], self.document)
                 self.body(report, "request", media.get("schema") or {}, [v for v in vendor if v], covered)
         their_codes: dict[str, list[Json]] = {}

@@ -153,7 +153,7 @@ def test_a_decision_naming_the_document_covers_the_property_and_what_it_encloses
     unnamed = {"type": "string", "x-voxspec-decision": "a decision that names no document"}
     enclosing = {**_obj(deep={"type": "string"}), "x-voxspec-decision": f"{DOCUMENT} has no such object"}
     ours = _doc(_obj(a=named, b=unnamed, c=enclosing), _obj())
-    report = _report(ours, _doc(_obj(), _obj()))
+    report = _report(ours, _doc(_obj(other={"type": "string"}), _obj()))
     assert [d.path for d in report.differences] == ["a", "b", "c"]
     assert [d.path for d in report.open] == ["b"]
 
@@ -163,3 +163,24 @@ def test_vendor_tool_refs_count_as_properties() -> None:
     theirs.data["components"]["schemas"]["Thing"] = _obj(a={"type": "string"})
     report = _report(_doc(_obj(a={"type": "string"}), _obj()), theirs)
     assert (report.declared, report.agreeing, report.open) == (1, 1, [])
+
+
+def test_a_vendor_form_body_stands_in_for_a_json_body_it_does_not_give() -> None:
+    theirs = _doc(_obj(), _obj())
+    request = theirs.data["paths"]["/x/{id}"]["post"]["requestBody"]
+    request["content"] = {"multipart/form-data": {"schema": _obj(script={"type": "string"})}}
+    report = _report(_doc(_obj(script={"type": "string"}, voice={"type": "string"}), _obj()), theirs)
+    assert (report.declared, report.agreeing) == (2, 1)
+    assert [d.path for d in report.open] == ["voice"]
+
+
+def test_a_body_the_vendor_leaves_without_properties_is_listed_not_compared() -> None:
+    theirs = _doc(_obj(other={"type": "string"}), {"type": "object", "properties": {}})
+    report = _report(_doc(_obj(), _obj(code={"type": "integer"})), theirs)
+    assert (report.declared, report.differences, report.unspecified) == (0, [], ["response 200"])
+
+
+def test_a_name_in_several_alternative_shapes_counts_once() -> None:
+    mine = {"anyOf": [_obj(a={"type": "string"}, b={"type": "string"}), _obj(a={"type": "string"})]}
+    report = _report(_doc(mine, _obj()), _doc(_obj(a={"type": "string"}), _obj()))
+    assert (report.declared, report.agreeing, [d.path for d in report.open]) == (2, 1, ["b"])
