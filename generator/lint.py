@@ -348,6 +348,12 @@ EXTENSION_SHAPES: dict[str, dict[str, Any]] = {
             },
         },
     },
+    # Keys are "<METHOD> <path>" as the vendor's published document writes them; values the decision.
+    "x-voxspec-omitted": {
+        "type": "object",
+        "propertyNames": {"pattern": "^(GET|PUT|POST|DELETE|PATCH) /\\S*$"},
+        "additionalProperties": {"type": "string", "minLength": 1, "pattern": "\\S"},
+    },
 }
 _SHAPE_CHECKS = {name: Draft202012Validator(shape) for name, shape in EXTENSION_SHAPES.items()}
 

@@ -83,12 +83,23 @@ def test_update_merges_and_synchronous_option_answers_with_the_object() -> None:
     assert accepted.status_code == 202 and accepted.json()["code"] == 202
     domain = api.get(f"{NS}/domains/acme.example", headers=BEARER).json()
     assert domain["domain"] == "acme.example" and domain["description"] == "first"
-    updated = api.put(
-        f"{NS}/domains/acme.example", headers=BEARER, json={"time-zone": "Europe/Paris", "synchronous": "yes"}
+    # A domain update answers 202 only (no synchronous option there); the change is merged all the same.
+    updated = api.put(f"{NS}/domains/acme.example", headers=BEARER, json={"time-zone": "Europe/Paris"})
+    assert updated.status_code == 202
+    domain = api.get(f"{NS}/domains/acme.example", headers=BEARER).json()
+    assert domain["description"] == "first" and domain["time-zone"] == "Europe/Paris"
+    # A time-frame update takes the option: the answer is the merged object, without the option.
+    created = api.post(
+        f"{NS}/domains/acme.example/timeframes",
+        headers=BEARER,
+        json=SYNC | {"timeframe-name": "Lunch", "timeframe-type": "always"},
     )
-    assert updated.status_code == 200
-    assert updated.json()["description"] == "first" and updated.json()["time-zone"] == "Europe/Paris"
-    assert "synchronous" not in updated.json()
+    assert created.status_code == 200, created.text
+    path = f"{NS}/domains/acme.example/timeframes/{created.json()['timeframe-id']}"
+    renamed = api.put(path, headers=BEARER, json=SYNC | {"timeframe-name": "Long lunch"})
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["timeframe-name"] == "Long lunch" and renamed.json()["timeframe-type"] == "always"
+    assert "synchronous" not in renamed.json()
 
 
 def test_self_alias_stands_for_the_callers_own_resource() -> None:
@@ -311,7 +322,7 @@ def test_a_single_valued_query_parameter_given_twice_is_refused() -> None:
 def test_a_single_valued_form_part_given_twice_is_refused() -> None:
     api = client("netsapiens")
     path = f"{NS}/domains/example.com/moh/1"
-    upload = ("file", ("hold.wav", b"\x00", "audio/wav"))
+    upload = ("File", ("hold.wav", b"\x00", "audio/wav"))
     once = api.put(path, headers=BEARER, files=[("index", (None, "7")), upload])
     assert once.status_code == 202
     for twice in (

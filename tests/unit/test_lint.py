@@ -320,3 +320,14 @@ def test_a_subscription_names_the_fields_holding_its_url_and_event() -> None:
     assert [f.message for f in findings] == ["x-voxspec-subscription: 'event' is a required property"]
     op(data)["x-voxspec-subscription"] = {"url": "post-url", "event": "model"}
     assert lint(_doc(data), only={"extension-shape"}) == []
+
+
+def test_omitted_operations_need_a_method_path_key_and_a_decision() -> None:
+    data = valid()
+    data["x-voxspec-omitted"] = {"GET /things/{id}/count": "vendor.openapi.json has it; we leave it out because"}
+    assert lint(_doc(data), only={"extension-shape"}) == []
+    data["x-voxspec-omitted"] = {"/things/{id}/count": "no method", "GET /things": " "}
+    messages = [f.message for f in lint(_doc(data), only={"extension-shape"})]
+    assert len(messages) == 2, messages
+    assert any("'/things/{id}/count' does not match" in m for m in messages), messages
+    assert any("' ' does not match" in m for m in messages), messages
