@@ -187,13 +187,27 @@ class MockServer:
             behaviour["headers"] = dict(headers)
         self._call("POST", f"/behaviours/{operation}", json=behaviour)
 
-    def emit(self, event: str, overrides: Mapping[str, Any] | None = None, *, url: str | None = None) -> dict[str, Any]:
+    def emit(
+        self, event: str, overrides: Mapping[str, Any] | None = None, *, url: str | None = None, app: Any = None
+    ) -> dict[str, Any]:
         """Post a webhook event (its example in the spec, with `overrides`, checked against its schema) to
-        `url` or the configured webhook URL; returns the event, url, body and the receiver's status."""
+        `url` or the configured webhook URL; returns the event, url, body and the receiver's status.
+
+        With `app` (an ASGI app, such as the application under test) the event is posted to it in-process,
+        at `url` (default `http://app.test/`)."""
         payload: dict[str, Any] = {"overrides": dict(overrides or {})}
+        if app is not None:
+            url = url or "http://app.test/"
         if url is not None:
             payload["url"] = url
-        answer: dict[str, Any] = self._call("POST", f"/webhooks/{event}", json=payload)
+        control: Control = self._app().state.voxspec_control
+        kept = control.webhook_transport
+        if app is not None:
+            control.webhook_transport = httpx.ASGITransport(app=app)
+        try:
+            answer: dict[str, Any] = self._call("POST", f"/webhooks/{event}", json=payload)
+        finally:
+            control.webhook_transport = kept
         return answer
 
     def advance(self, seconds: float) -> float:
