@@ -21,6 +21,8 @@ MAX_ENTRIES = 10_000  # a long test run keeps its most recent calls, not every c
 def redact(value: Any) -> Any:
     """value with every secret-named field's value replaced, as a fresh copy (the pipeline refused bodies nested
     deeper than MAX_DEPTH before this sees them)."""
+    if not value:  # the usual GET: nothing in the body, query or path to walk
+        return {} if isinstance(value, Mapping) else value
     if isinstance(value, Mapping):
         return {k: REDACTED if isinstance(k, str) and SECRET.search(k) else redact(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -25,6 +25,10 @@ def _testing_module(vendor: str) -> Any:
     for entry in importlib.metadata.entry_points(group="pytest11"):
         if entry.name == f"voxspec-{vendor}":
             return importlib.import_module(entry.value.rsplit(".", 1)[0] + ".testing")
+    try:  # importable without being installed (a source checkout on sys.path): voxspec's default package name
+        return importlib.import_module(f"voxspec_{vendor}.testing")
+    except ModuleNotFoundError:
+        pass
     raise LookupError(f'no voxspec package for {vendor!r} is installed (pip install "voxspec-{vendor}[mock]")')
 
 

@@ -184,8 +184,8 @@ class Control:
         query = parsed.query if parsed is not None else parse_query(request.scope.get("query_string", b""))
         self.journal.record(
             operation_id,
-            request.method,
-            request.url.path,
+            request.scope["method"],
+            request.scope["path"],  # not request.url, which builds a whole URL object per call
             parsed.path_params if parsed is not None else dict(request.path_params),
             query,
             parsed.body if parsed is not None else None,
