@@ -42,6 +42,7 @@ class Parameter:
     description: str
     schema: dict[str, Any] = field(repr=False)
     explode: bool = True
+    example: Any = field(default=None, repr=False)  # the parameter's own `example` (or its schema's), None if none
 
 
 @dataclass(frozen=True)

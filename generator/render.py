@@ -214,6 +214,30 @@ def runtime_spec(api: Api) -> dict[str, Any]:
     }
 
 
+def simple_operation(api: Api) -> tuple[Operation, str]:
+    """A collection GET whose required arguments are all path parameters, with those arguments as Python source:
+    the call the package README's testing example makes (seeded records answer under any parent)."""
+
+    def value(p: Any) -> str:
+        if p.example is not None:
+            return repr(p.example)
+        schema = p.schema if isinstance(p.schema, dict) else {}
+        for key in ("example", "default"):
+            if key in schema:
+                return repr(schema[key])
+        if schema.get("enum"):
+            return repr(schema["enum"][0])
+        return "1" if p.py_type == "int" else repr("1")
+
+    candidates = [op for op in api.operations if not op.writes and op.idempotent and op.security]
+    candidates.sort(key=lambda op: op.path.endswith("}"))
+    for op in candidates:
+        required = [p for p in op.arguments if p.required and p.default_repr is None]
+        if all(p.location == "path" for p in required):
+            return op, ", ".join(f"{p.py_name}={value(p)}" for p in required)
+    return api.operations[0], "..."
+
+
 def testing_credentials(api: Api) -> tuple[tuple[str, str], ...]:
     """(client keyword, scheme kind) of every scheme in the first security requirement an operation has: what a
     `MockServer.client()` fills with the mock's key so that every secured operation authenticates."""
@@ -232,7 +256,12 @@ def render(api: Api, env: Environment | None = None, formatted: bool = True) -> 
     env = env or package_environment()
     pkg = api.package
     runtime_json = json.dumps(runtime_spec(api), ensure_ascii=False, separators=(",", ":"))
-    context = {"api": api, "runtime_json": runtime_json, "credentials": testing_credentials(api)}
+    context = {
+        "api": api,
+        "runtime_json": runtime_json,
+        "credentials": testing_credentials(api),
+        "simple_call": simple_operation(api),
+    }
     texts: dict[str, str] = {
         "pyproject.toml": env.get_template("package/pyproject.toml.j2").render(context),
         "README.md": env.get_template("package/README.md.j2").render(context),

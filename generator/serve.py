@@ -171,6 +171,9 @@ def serve(root: Path, vendor: str, host: str, port: int, workers: int, options: 
     if workers < 1:
         raise SpecError(f"--workers {workers}: expected 1 or more")
     options = options or MockOptions()
+    if options.control and workers > 1:
+        # The journal, queued answers and clock live in each worker; a test would see one worker's share.
+        raise SpecError("--control needs --workers 1: each worker would keep its own journal and queued answers")
     environment = options.environment()
     folder, target = app_path(root, vendor)
     check_port(host, port)
@@ -178,9 +181,6 @@ def serve(root: Path, vendor: str, host: str, port: int, workers: int, options: 
 
     if workers > 1 and options.state == "memory":
         print("voxspec mock: note: with --state memory each worker keeps its own state", file=sys.stderr)
-    if options.control and workers > 1:
-        # The journal, queued answers and clock live in each worker; a test would see one worker's share.
-        raise SpecError("--control needs --workers 1: each worker would keep its own journal and queued answers")
     os.environ.update(environment)
     sys.path.insert(0, str(folder))
     runtime: dict[str, Any] = importlib.import_module(target.split(".")[0] + "._spec").RUNTIME
