@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
-from tests.helpers import GENERATED, package, vendors
+from tests.helpers import GENERATED, ROOT, package, vendors
 
 EXAMPLE = re.compile(r"## Testing with the mock\n.*?```python\n(.*?)```", re.S)
 
@@ -41,3 +45,24 @@ def test_a_stopped_server_says_so() -> None:
     mock = package("telphin", "testing").MockServer()
     with pytest.raises(RuntimeError, match="not started"):
         mock.reset()
+
+
+def test_the_readme_testing_module_passes(tmp_path: Path) -> None:
+    """The root README's "Testing your integration" module, run by pytest with the packages' plugin."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme.split("## Testing your integration", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "test_readme_example.py").write_text(code, "utf-8")
+    paths = os.pathsep.join(str(GENERATED / v) for v in ("telphin", "callcenter"))
+    plugin = ["-p", "no:cacheprovider", "-p", "voxspec_telphin.pytest_plugin"]
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", *plugin, "-c", os.devnull, "--rootdir", str(tmp_path), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": paths},
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "4 passed" in result.stdout
