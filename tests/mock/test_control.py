@@ -212,3 +212,38 @@ def test_the_control_document_is_valid_and_describes_every_endpoint() -> None:
     routes = {(route.path, method) for route in control.router.routes for method in route.methods - {"HEAD"}}
     documented = {(p, m.upper()) for p, item in document["paths"].items() for m in item}
     assert routes == documented
+
+
+@pytest.mark.parametrize("control", [True, False])
+def test_voxspec_mock_serves_the_control_api_only_with_control(control: bool) -> None:
+    import os
+    import socket
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    argv = [sys.executable, "-m", "generator.cli", "mock", "telphin", "--port", str(port)]
+    process = subprocess.Popen(
+        argv + (["--control"] if control else []),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "VOXSPEC_MOCK_CONTROL": "", "VOXSPEC_MOCK_CONTROL_TOKEN": ""},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.communicate()[1]
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/__voxspec/journal", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the mock did not start"
+                time.sleep(0.1)
+    finally:
+        process.terminate()
+        banner = process.communicate(timeout=30)[1]
+    assert answer.status_code == (200 if control else 404)
+    assert ("/__voxspec/" in banner) is control
