@@ -5,6 +5,7 @@ Pure: takes a validated Document, returns an Api; raises VoxspecError on shapes 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import keyword
 import re
@@ -319,9 +320,7 @@ def _unique_names(op_id: str, params: list[Parameter], body: Body | None) -> tup
 
 
 def _rename(p: Parameter, name: str) -> Parameter:
-    return Parameter(
-        p.name, name, p.location, p.required, p.py_type, p.default_repr, p.description, p.schema, p.explode, p.example
-    )
+    return dataclasses.replace(p, py_name=name)
 
 
 def _body(doc: Document, raw: Json) -> Body | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -170,6 +171,8 @@ def cmd_mock(args: argparse.Namespace, project: Project) -> int:
         max_url=args.max_url,
         header_timeout=args.header_timeout,
         token_ttl=args.token_ttl,
+        control=args.control,
+        control_token=args.control_token or os.environ.get("VOXSPEC_MOCK_CONTROL_TOKEN") or None,
     )
     if args.replay is not None:
         from generator.proxy.replay import serve_replay
@@ -496,6 +499,18 @@ def _mock_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="SECONDS",
         help="lifetime of the tokens OAuth2 token endpoints issue (default: the spec's expires_in)",
+    )
+    p.add_argument(
+        "--control",
+        action="store_true",
+        help="serve the control API under /__voxspec/ (reset, state, journal, queued answers, webhooks, clock)",
+    )
+    p.add_argument(
+        "--control-token",
+        default=None,
+        metavar="TOKEN",
+        help="callers outside loopback reach the control API only with this in X-Voxspec-Control-Token "
+        "(default: $VOXSPEC_MOCK_CONTROL_TOKEN; without one, loopback only)",
     )
     p.add_argument(
         "--replay", type=Path, metavar="DIR", help="answer exchanges recorded by `voxspec proxy --record` first"

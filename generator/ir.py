@@ -42,7 +42,7 @@ class Parameter:
     description: str
     schema: dict[str, Any] = field(repr=False)
     explode: bool = True
-    example: Any = field(default=None, repr=False)  # the parameter's own example; the mock seeds path values with it
+    example: Any = field(default=None, repr=False)  # the parameter's own `example` (or its schema's), None if none
 
 
 @dataclass(frozen=True)

@@ -215,8 +215,44 @@ def runtime_spec(api: Api) -> dict[str, Any]:
         "extensions": {k: v for k, v in api.openapi.items() if k.startswith("x-voxspec-")},
         "base_path": api.base_path,
         "server_variables": _server_variables(api.openapi),
-        "webhooks": {w.event: {"name": w.name, "example": w.example} for w in api.webhooks if w.example is not None},
+        "webhooks": {
+            w.event: {"name": w.name, "example": w.example, "schema": w.schema}
+            for w in api.webhooks
+            if w.example is not None
+        },
     }
+
+
+def simple_operation(api: Api) -> tuple[Operation, str]:
+    """A collection GET whose required arguments are all path parameters, with those arguments as Python source:
+    the call the package README's testing example makes (seeded records answer under any parent)."""
+
+    def value(p: Any) -> str:
+        if p.example is not None:
+            return repr(p.example)
+        schema = p.schema if isinstance(p.schema, dict) else {}
+        for key in ("example", "default"):
+            if key in schema:
+                return repr(schema[key])
+        if schema.get("enum"):
+            return repr(schema["enum"][0])
+        return "1" if p.py_type == "int" else repr("1")
+
+    candidates = [op for op in api.operations if not op.writes and op.idempotent and op.security]
+    candidates.sort(key=lambda op: op.path.endswith("}"))
+    for op in candidates:
+        required = [p for p in op.arguments if p.required and p.default_repr is None]
+        if all(p.location == "path" for p in required):
+            return op, ", ".join(f"{p.py_name}={value(p)}" for p in required)
+    return api.operations[0], "..."
+
+
+def testing_credentials(api: Api) -> tuple[tuple[str, str], ...]:
+    """(client keyword, scheme kind) of every scheme in the first security requirement an operation has: what a
+    `MockServer.client()` fills with the mock's key so that every secured operation authenticates."""
+    requirement = next((op.security[0] for op in api.operations if op.security and op.security[0]), ())
+    schemes = {s.name: s for s in api.security_schemes}
+    return tuple((schemes[name].py_name, schemes[name].kind) for name in requirement if name in schemes)
 
 
 def _limit(limit: RateLimit | None) -> dict[str, int] | None:
@@ -229,7 +265,12 @@ def render(api: Api, env: Environment | None = None, formatted: bool = True) -> 
     env = env or package_environment()
     pkg = api.package
     runtime_json = json.dumps(runtime_spec(api), ensure_ascii=False, separators=(",", ":"))
-    context = {"api": api, "runtime_json": runtime_json}
+    context = {
+        "api": api,
+        "runtime_json": runtime_json,
+        "credentials": testing_credentials(api),
+        "simple_call": simple_operation(api),
+    }
     texts: dict[str, str] = {
         "pyproject.toml": env.get_template("package/pyproject.toml.j2").render(context),
         "README.md": env.get_template("package/README.md.j2").render(context),
@@ -239,6 +280,8 @@ def render(api: Api, env: Environment | None = None, formatted: bool = True) -> 
         f"{pkg}/_spec.py": env.get_template("package/_spec.py.j2").render(context),
         f"{pkg}/py.typed": f"# {api.header}\n",
     }
+    texts[f"{pkg}/testing.py"] = env.get_template("package/testing.py.j2").render(context)
+    texts[f"{pkg}/pytest_plugin.py"] = env.get_template("package/pytest_plugin.py.j2").render(context)
     if api.webhooks:
         texts[f"{pkg}/webhooks.py"] = env.get_template("package/webhooks.py.j2").render(context)
     models = models_source(api)
@@ -258,6 +301,8 @@ def runtime_sources() -> dict[str, str]:
     sources = {target: (GENERATOR_ROOT / source).read_text("utf-8") for target, source in RUNTIME_COPIES.items()}
     for module in sorted((GENERATOR_ROOT / MOCK_PACKAGE).glob("*.py")):
         sources[f"_mock/{module.name}"] = module.read_text("utf-8")
+    # The control API's own OpenAPI document, served by the mock at /__voxspec/openapi.json.
+    sources["_mock/control.yaml"] = (GENERATOR_ROOT / MOCK_PACKAGE / "control.yaml").read_text("utf-8")
     return sources
 
 

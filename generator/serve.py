@@ -43,6 +43,8 @@ class MockOptions:
     max_url: int = DEFAULT_MAX_URL
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
     token_ttl: float | None = None
+    control: bool = False
+    control_token: str | None = None
 
     def environment(self) -> dict[str, str]:
         """The VOXSPEC_MOCK_* variables the generated server's MockConfig reads."""
@@ -83,6 +85,9 @@ class MockOptions:
             env["VOXSPEC_MOCK_WEBHOOK_URL"] = self.webhook_url
         if self.token_ttl is not None:
             env["VOXSPEC_MOCK_TOKEN_TTL"] = str(self.token_ttl)
+        env["VOXSPEC_MOCK_CONTROL"] = "1" if self.control else ""
+        if self.control_token:
+            env["VOXSPEC_MOCK_CONTROL_TOKEN"] = self.control_token
         return env
 
 
@@ -170,6 +175,9 @@ def serve(root: Path, vendor: str, host: str, port: int, workers: int, options: 
     if workers < 1:
         raise SpecError(f"--workers {workers}: expected 1 or more")
     options = options or MockOptions()
+    if options.control and workers > 1:
+        # The journal, queued answers and clock live in each worker; a test would see one worker's share.
+        raise SpecError("--control needs --workers 1: each worker would keep its own journal and queued answers")
     environment = options.environment()
     folder, target = app_path(root, vendor)
     check_port(host, port)
@@ -184,6 +192,11 @@ def serve(root: Path, vendor: str, host: str, port: int, workers: int, options: 
     print(
         f"voxspec mock: serving {vendor} ({target}, {workers} worker(s), state {options.state}); Ctrl-C stops",
         *("  " + line for line in describe(runtime, f"http://{shown_host}:{port}")),
+        *(
+            [f"  control   http://{shown_host}:{port}/__voxspec/ (loopback callers, or X-Voxspec-Control-Token)"]
+            if options.control
+            else []
+        ),
         sep="\n",
         file=sys.stderr,
     )

@@ -95,3 +95,17 @@ def test_limits_agree_with_the_runtime_and_reach_the_workers() -> None:
     assert env["VOXSPEC_MOCK_HEADER_TIMEOUT"] == "3" and env["VOXSPEC_MOCK_TOKEN_TTL"] == "5"
     with pytest.raises(SpecError, match="--trusted-proxy 'nope'"):
         MockOptions(trusted_proxies=("nope",)).environment()
+
+
+def test_control_and_its_token_reach_the_workers() -> None:
+    env = MockOptions(control=True, control_token="t0k").environment()
+    assert env["VOXSPEC_MOCK_CONTROL"] == "1" and env["VOXSPEC_MOCK_CONTROL_TOKEN"] == "t0k"
+    assert MockOptions().environment()["VOXSPEC_MOCK_CONTROL"] == ""
+    config = package("telphin", "_mock").MockConfig(control=True, control_token="t0k")
+    assert "t0k" not in repr(config), "the control token is a secret"
+
+
+def test_control_with_several_workers_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["mock", "telphin", "--control", "--workers", "2", "--port", "1"])
+    err = capsys.readouterr().err
+    assert status == 2 and "--control needs --workers 1" in err and "Traceback" not in err

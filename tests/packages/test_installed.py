@@ -32,6 +32,9 @@ VENDORS = vendors()
 # Only the mock needs these; a plain install must not bring any of them.
 MOCK_ONLY = {"fastapi", "starlette", "uvicorn", "jsonschema", "python-multipart"}
 PIP_TIMEOUT = 600
+USER_SUITE = Path(__file__).resolve().parent / "user_suite"
+USER_SUITE_VENDORS = ("telphin", "netsapiens", "callcenter")
+USER_SUITE_NEEDS = ("pytest>=8", "pytest-xdist>=3.6")
 
 # Run inside the package's virtual environment: every module of the package, imported; the names of the
 # installed distributions; and the modules that could not be imported, with the missing module's name.
@@ -78,7 +81,17 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copytree(GENERATED / name, sources / name)
         targets.append(f"{sources / name}[mock]")
     # The test environment's setuptools builds them (no isolated build environment to set up per package).
-    pip(sys.executable, "wheel", "--quiet", "--no-build-isolation", "--wheel-dir", str(folder), *targets)
+    # pytest and pytest-xdist: the user's own test suite (user_suite/) runs with them beside the packages.
+    pip(
+        sys.executable,
+        "wheel",
+        "--quiet",
+        "--no-build-isolation",
+        "--wheel-dir",
+        str(folder),
+        *targets,
+        *USER_SUITE_NEEDS,
+    )
     return folder
 
 
@@ -140,14 +153,16 @@ def test_wheel_installs_alone_and_its_mock_answers_its_client(name: str, wheelho
     assert not MOCK_ONLY & set(plain["distributions"]), "the plain install pulled the mock's dependencies"
     assert {"httpx", "pydantic", distribution} <= set(plain["distributions"])
     assert f"{package}._mock.runtime" in plain["modules"], "the mock is not packaged"
-    client_side = [m for m in plain["modules"] if not m.startswith((f"{package}.server", f"{package}._mock"))]
+    mock_side = tuple(f"{package}.{m}" for m in ("server", "_mock", "testing", "pytest_plugin"))
+    client_side = [m for m in plain["modules"] if not m.startswith(mock_side)]
     assert not set(client_side) & set(plain["failed"]), f"client modules need more than httpx: {plain['failed']}"
     missing, message = plain["failed"][f"{package}.server"]
     assert missing == "fastapi" and f'pip install "{distribution}[mock]"' in message, message
 
     pip(str(python), *offline, f"{distribution}[mock]")
     full = run(python, IMPORT_ALL, package)
-    assert full["failed"] == {}, full["failed"]
+    # The pytest plugin is loaded by pytest only, where pytest is installed; this environment has none.
+    assert full["failed"] == {f"{package}.pytest_plugin": ["pytest", "No module named 'pytest'"]}, full["failed"]
     assert not full["server_app"], "importing server.py built an app"
 
     port = free_port()
@@ -174,3 +189,28 @@ def test_wheel_installs_alone_and_its_mock_answers_its_client(name: str, wheelho
         mock.terminate()
         mock.communicate(timeout=30)
     assert answer["module"].startswith(package) or answer["module"] == "builtins", answer
+
+
+def test_a_users_suite_runs_on_the_packages_pytest_plugin_alone(wheelhouse: Path, tmp_path: Path) -> None:
+    """user_suite/ as a user runs it: only the vendors' packages with their mock extra, pytest and pytest-xdist
+    installed; `voxspec_mock` comes from the packages' pytest11 entry points; two xdist workers, each with its
+    own mock servers."""
+    env = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env)
+    python = env / "bin" / "python"
+    offline = ["install", "--quiet", "--no-compile", "--no-index", "--find-links", str(wheelhouse)]
+    pip(str(python), *offline, *(f"voxspec-{name}[mock]" for name in USER_SUITE_VENDORS), *USER_SUITE_NEEDS)
+    suite = tmp_path / "suite"
+    shutil.copytree(USER_SUITE, suite, ignore=shutil.ignore_patterns("__pycache__"))
+    result = subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "-W", "error", str(suite)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd=suite,
+        env={k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")},
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    count = sum(len(list((suite).glob(f"test_{name}_app.py"))) for name in USER_SUITE_VENDORS)
+    assert count == len(USER_SUITE_VENDORS) and " passed" in result.stdout and "skipped" not in result.stdout

@@ -289,9 +289,7 @@ class Comparer:
     def __init__(self, ours: Doc, theirs: Doc, document: str) -> None:
         self.ours, self.theirs, self.document = ours, theirs, document
 
-    def walk(
-        self, report: OperationReport, where: str, mine: Json, vendor: Schemas, path: str, covered: bool
-    ) -> None:
+    def walk(self, report: OperationReport, where: str, mine: Json, vendor: Schemas, path: str, covered: bool) -> None:
         """Compare the properties of our schema `mine` with those of any of the vendor's `vendor`."""
         chain = self.ours.chain(mine)
         covered = covered or names_document(chain, self.document)

@@ -1682,6 +1682,7 @@ def create_app(handlers: Handlers | None = None, config: MockConfig | None = Non
     """The ASGI app; with no handlers, the mock answers."""
     spec = Spec(RUNTIME)
     chosen: Handlers = handlers if handlers is not None else DefaultHandlers(spec, config)
+    config = config or getattr(chosen, "config", None) or MockConfig()
     pipeline = Pipeline(spec, chosen, config=config)
     # A mock answers tests and benchmarks: no OpenTelemetry checks on every request.
     app = FastAPI(
@@ -1713,4 +1714,8 @@ def create_app(handlers: Handlers | None = None, config: MockConfig | None = Non
     app.add_exception_handler(404, not_found)
     app.add_exception_handler(405, not_found)
     app.add_middleware(LiteralRoutes, routes=LiteralRoutes.of(app.router.routes))
+    if config.control:  # /__voxspec/: reset, state, journal, queued answers, webhooks, clock
+        from ._mock.control import install
+
+        install(app, spec, pipeline, chosen, config)
     return app

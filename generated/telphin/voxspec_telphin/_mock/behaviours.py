@@ -26,6 +26,8 @@ class RateLimiter:
     def __init__(self, default: Mapping[str, Any] | None, store: Store) -> None:
         self.default = default
         self.store = store
+        # None: the store's own clock. The control API sets one it can move forward, so windows end on cue.
+        self.clock: Callable[[], float] | None = None
 
     def rule(self, op: Mapping[str, Any]) -> tuple[int, int] | None:
         """The operation's own limit, else the API's (both as the generator resolved them)."""
@@ -38,6 +40,8 @@ class RateLimiter:
         if rule is None:
             return None
         requests, window = rule
+        if now is None and self.clock is not None:
+            now = self.clock()
         wait = self.store.take(f"{caller}|{requests}|{window}", requests, window, now)
         return None if wait is None else max(1, math.ceil(wait))
 

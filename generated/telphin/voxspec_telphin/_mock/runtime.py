@@ -134,13 +134,18 @@ class MockConfig:
     clients: Mapping[str, str] = field(default_factory=configured_clients)  # OAuth2 client id -> secret
     users: Mapping[str, str] = field(default_factory=configured_users)  # password grant and basic auth
     token_ttl: float | None = field(default_factory=_env_ttl)  # seconds; None: the spec's `expires_in`
+    # The control API under /__voxspec/ (control.py): off unless asked for; from a peer outside loopback only
+    # with this token in X-Voxspec-Control-Token.
+    control: bool = field(default_factory=lambda: os.environ.get("VOXSPEC_MOCK_CONTROL", "") in ("1", "true"))
+    control_token: str | None = field(default_factory=lambda: os.environ.get("VOXSPEC_MOCK_CONTROL_TOKEN") or None)
 
     def __repr__(self) -> str:
         return (
             f"MockConfig(keys=<{len(self.keys)} redacted>, state={self.state!r}, rate_limit={self.rate_limit}, "
             f"latency_ms={self.latency_ms}, error_rate={self.error_rate}, subscriptions={self.subscriptions}, "
             f"allow={self.allow!r}, max_body={self.max_body}, max_url={self.max_url}, clients={sorted(self.clients)}, "
-            f"users={sorted(self.users)}, token_ttl={self.token_ttl})"
+            f"users={sorted(self.users)}, token_ttl={self.token_ttl}, control={self.control}, "
+            f"control_token={'<redacted>' if self.control_token else None})"
         )
 
 
@@ -450,6 +455,9 @@ class Pipeline:
         self.max_url = config.max_url
         self._parameters = Memo()
         self._queries = Memo()
+        # The control API (control.py) when the mock was started with it: it journals each call and may answer
+        # in the handler's place. None keeps the hot path to one attribute test.
+        self.control: Any = None
 
     def dispatcher(self, methods: Mapping[str, str]) -> Callable[[Request], Awaitable[Response]]:
         """The endpoint of one path: picks the operation by HTTP method (HEAD answers like GET)."""
@@ -462,6 +470,13 @@ class Pipeline:
         return run
 
     async def run(self, operation_id: str, request: Request) -> Response:
+        if self.control is not None:
+            controlled: Response = await self.control.run(operation_id, request)
+            return controlled
+        return render(await self.answer(operation_id, request))
+
+    async def answer(self, operation_id: str, request: Request) -> ApiResponse:
+        """The operation's answer to request; with the control API on, the parsed request is left in the scope."""
         op = self.spec.operations[operation_id]
         try:
             raw_query: bytes = request.scope.get("query_string", b"")
@@ -477,6 +492,8 @@ class Pipeline:
             api_request = await self.parse(operation_id, op, request, query)
             api_request.principal = principal
             api_request.client = request.client.host if request.client else None
+            if self.control is not None:
+                request.scope["voxspec.request"] = api_request
             handler: Handler = getattr(self.handlers, operation_id)
             result = await handler(api_request)
         except Problem as problem:
@@ -488,7 +505,7 @@ class Pipeline:
         except Exception:  # a handler bug must not become a 500 the vendor would never send
             log.exception("handler for %s failed", operation_id)
             result = self.spec.error_response(operation_id, "invalid", "the request could not be processed")
-        return render(result)
+        return result
 
     def query(self, request: Request) -> dict[str, list[str]]:
         """The query string's values by name, as Starlette's QueryParams reads them (memoized once authenticated)."""

@@ -1,0 +1,68 @@
+"""Each package's `testing.MockServer`: its README example runs as written, and a loopback server stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import GENERATED, ROOT, package, vendors
+
+EXAMPLE = re.compile(r"## Testing with the mock\n.*?```python\n(.*?)```", re.S)
+
+
+@pytest.mark.parametrize("vendor", vendors())
+def test_the_readme_example_runs(vendor: str) -> None:
+    package(vendor)  # the package folder on sys.path, as an install would put it
+    readme = (GENERATED / vendor / "README.md").read_text("utf-8")
+    found = EXAMPLE.search(readme)
+    assert found is not None, "the README has no testing example"
+    exec(compile(found.group(1), f"{vendor}/README.md", "exec"), {})
+
+
+def test_a_loopback_server_takes_a_free_port_and_gives_it_back() -> None:
+    testing = package("telphin", "testing")
+    before = threading.active_count()
+    with testing.MockServer(listen=True) as mock:
+        port = int(mock.base_url.split(":")[2].split("/")[0])
+        assert mock.base_url == f"http://127.0.0.1:{port}/api/ver1.0"
+        with mock.client() as client:
+            client.list_registration_statuses()
+        assert [e["status"] for e in mock.journal()] == [200]
+    assert threading.active_count() == before, "the server thread outlived the context"
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))  # free again
+
+
+def test_a_stopped_server_says_so() -> None:
+    mock = package("telphin", "testing").MockServer()
+    with pytest.raises(RuntimeError, match="not started"):
+        mock.reset()
+
+
+def test_the_readme_testing_module_passes(tmp_path: Path) -> None:
+    """The root README's "Testing your integration" module, run by pytest with the packages' plugin."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme.split("## Testing your integration", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "test_readme_example.py").write_text(code, "utf-8")
+    paths = os.pathsep.join(str(GENERATED / v) for v in ("telphin", "callcenter"))
+    plugin = ["-p", "no:cacheprovider", "-p", "voxspec_telphin.pytest_plugin"]
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", *plugin, "-c", os.devnull, "--rootdir", str(tmp_path), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": paths},
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "4 passed" in result.stdout
