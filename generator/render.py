@@ -275,7 +275,8 @@ def format_packages(packages: dict[str, dict[str, bytes]]) -> dict[str, dict[str
 
 
 def ruff_binary() -> str:
-    from ruff.__main__ import find_ruff_bin
+    # ruff's package exports the path of its binary; formatting runs that binary as a subprocess.
+    from ruff import find_ruff_bin
 
     return str(find_ruff_bin())
 

@@ -268,9 +268,10 @@ def _run(
         hint = f"; left out as writes: {', '.join(writes)}" if options.only and writes else ""
         print(f"voxspec contract: nothing to send{hint}", file=sys.stderr)
         return Exit.UNUSABLE
-    from schemathesis.config._auth import AuthConfig
+    from schemathesis.config import ProjectConfig
 
-    schema.config.auth = AuthConfig(openapi=used)
+    # The documented `[auth.openapi.<scheme>]` configuration, read by schemathesis' public config loader.
+    schema.config.auth = ProjectConfig.from_dict({"auth": {"openapi": used}}).auth
     # Schemathesis' own reports mask these names too; ours redact by value as well.
     header_names, query_names = _credential_names(schemes, used)
     runner = Runner(

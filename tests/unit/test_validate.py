@@ -63,3 +63,28 @@ def test_broken_schemas_are_reported_as_the_library_reports_them(name: str) -> N
 
 def test_a_valid_document_has_no_findings() -> None:
     assert validate(parse(json.dumps(valid()), "spec.json")) == []
+
+
+def test_the_private_layout_the_fast_path_relies_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast metaschema check hooks openapi-spec-validator's private `_get_schema_checker` and reads
+    openapi-schema-validator's private metaschema registry; no public API offers either. A release that moves
+    them would silently take the slow path, so this fails loudly instead."""
+    from openapi_schema_validator import _specifications  # the one allowed private import (ARCHITECTURE.md)
+    from openapi_spec_validator.validation import keywords
+
+    base = keywords.OpenAPIV31SchemaValidator
+    for name in ("_get_schema_checker", "_get_validator_class_for_dialect", "_get_schema_dialect_id"):
+        assert callable(getattr(base, name, None)), f"openapi-spec-validator no longer has {name}"
+    assert "https://spec.openapis.org/oas/3.1/dialect/base" in list(_specifications.REGISTRY)
+    # and the hook is really taken: the fast checker answers a schema the metaschema accepts
+    calls: list[Any] = []
+    schema_check: Any = _Validator.keyword_validators["schema"]
+    original = schema_check._get_schema_checker
+
+    def spy(self: Any, schema: Any, value: Any) -> Any:
+        calls.append(value)
+        return original(self, schema, value)
+
+    monkeypatch.setattr(schema_check, "_get_schema_checker", spy)
+    assert validate(parse(json.dumps(valid()), "spec.json")) == []
+    assert calls, "validate no longer goes through the fast metaschema check"
