@@ -15,6 +15,8 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.reader import Reader
 from ruamel.yaml.resolver import VersionedResolver
 
+from generator.pointer import escape
+
 # ruamel.yaml (YAML 1.2) stays the reference loader: it is pure Python and about ten times slower, so it only
 # runs when this path declines. Declining is always safe; anything this path accepts must give the data and
 # positions ruamel would. So it declines on every construct whose reading differs between libyaml/PyYAML and
@@ -75,10 +77,6 @@ def _scalar(event: Any) -> Any:
     return _plain_scalar(value) if event.implicit[0] else value
 
 
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
 def fast_plain(text: str, max_depth: int) -> tuple[dict[str, Any], Positions] | None:
     """(data, positions by JSON pointer, 1-based) for text, or None when ruamel must read it."""
     if _CPARSER is None or _DIRECTIVE.search(text) or Reader.NON_PRINTABLE.search(text):
@@ -115,13 +113,13 @@ class _Open:
         if key in self.container:
             raise _Decline("duplicate key")
         self.key = key
-        positions[f"{self.pointer}/{_escape(key)}"] = (event.start_mark.line + 1, event.start_mark.column + 1)
+        positions[f"{self.pointer}/{escape(key)}"] = (event.start_mark.line + 1, event.start_mark.column + 1)
 
     def add(self, value: Any, event: Any, positions: Positions) -> str:
         """Put value in, returning its pointer (ruamel places a sequence item where its node starts)."""
         if isinstance(self.container, dict):
             assert self.key is not None
-            pointer = f"{self.pointer}/{_escape(self.key)}"
+            pointer = f"{self.pointer}/{escape(self.key)}"
             self.container[self.key] = value
             self.key = None
             return pointer

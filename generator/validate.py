@@ -18,8 +18,9 @@ from openapi_spec_validator.validation.exceptions import DuplicateOperationIDErr
 
 from generator.errors import Finding
 from generator.lint import lint
-from generator.load import Document, pointer_join
+from generator.load import Document
 from generator.openapi import DocumentIndex, mapping, neutralise_refs
+from generator.pointer import pointer_join
 
 RULE = "openapi"
 # Reported by lint rules (operation-id, path-params, default-valid) at the node itself, so not twice.
