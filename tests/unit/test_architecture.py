@@ -67,7 +67,6 @@ LAYER_DEBT: dict[tuple[str, str], str] = {
     ("generator.docs.snippets", "generator.load"): "request-body snippets read examples from the raw document",
     ("generator.docs.snippets", "generator.build"): "py_name: the name rule lives in build, not in the IR",
     ("generator.contract.tokens", "generator.build"): "server_url: the token URL rule lives in build",
-    ("generator.contract.plan", "generator.build"): "rate limits are read from the document, not the IR",
 }
 
 # A third party's private module, imported on purpose; see bench/README.md, "Private APIs of dependencies".
@@ -94,7 +93,6 @@ RAW_DEBT: dict[tuple[str, str], str] = {
     ("generator.mock.handlers", "x-voxspec-*"): "allow lists, aliases, token endpoints and synchronous rules",
     ("generator.mock.tokens", "x-voxspec-*"): "token endpoints re-read from the runtime data",
     ("generator.serve", "x-voxspec-*"): "token endpoints re-read from the runtime data",
-    ("generator.contract.credentials", "x-voxspec-*"): "security schemes read from schemathesis' raw schema",
     ("generator.docs.text", "x-voxspec-*"): "the behaviours table lists the document's extensions",
     ("generator.docs.snippets", "$ref"): "request-body examples follow references in raw schemas",
     ("generator.models", "$ref"): "component schemas are rewritten for datamodel-code-generator",
