@@ -219,8 +219,7 @@ def render(api: Api, env: Environment | None = None, formatted: bool = True) -> 
     pass to the caller (the pipeline runs one for every vendor at once, see format_packages)."""
     env = env or package_environment()
     pkg = api.package
-    runtime_json = json.dumps(runtime_spec(api), ensure_ascii=False, separators=(",", ":"))
-    context = {"api": api, "runtime_json": runtime_json}
+    context = {"api": api}
     texts: dict[str, str] = {
         "pyproject.toml": env.get_template("package/pyproject.toml.j2").render(context),
         "README.md": env.get_template("package/README.md.j2").render(context),
@@ -230,6 +229,9 @@ def render(api: Api, env: Environment | None = None, formatted: bool = True) -> 
         f"{pkg}/_spec.py": env.get_template("package/_spec.py.j2").render(context),
         f"{pkg}/py.typed": f"# {api.header}\n",
     }
+    # The mock's runtime data as package data a reader can open: pretty-printed JSON, one key a line.
+    runtime = {"generated": api.header, **runtime_spec(api)}
+    runtime_json = json.dumps(runtime, ensure_ascii=False, indent=1) + "\n"
     if api.webhooks:
         texts[f"{pkg}/webhooks.py"] = env.get_template("package/webhooks.py.j2").render(context)
     models = models_source(api)
@@ -240,6 +242,7 @@ def render(api: Api, env: Environment | None = None, formatted: bool = True) -> 
     # The runtime is copied verbatim (it is voxspec's own ruff-clean source), so it skips the ruff pass.
     for target, source in runtime_sources().items():
         texts[f"{pkg}/{target}"] = f"# {api.header}\n" + source
+    texts[f"{pkg}/_spec.json"] = runtime_json
     return {name: text.encode("utf-8") for name, text in sorted(texts.items())}
 
 
