@@ -80,7 +80,7 @@ PRIVATE_ALLOWED: dict[tuple[str, str], str] = {
 
 # Consumers of the IR that still read raw OpenAPI, with why.
 RAW_DEBT: dict[tuple[str, str], str] = {
-    ("generator.render", "api.openapi"): "the mock's runtime data (_spec.py) is still cut from the document",
+    ("generator.render", "api.openapi"): "the mock's runtime data (_spec.json) is still cut from the document",
     ("generator.render", "x-voxspec-*"): "the mock's runtime data copies the top-level extensions",
     ("generator.models", "api.openapi"): "datamodel-code-generator is given the component schemas",
     ("generator.docs.pages", "api.openapi"): "schema pages and behaviours come from the document",
