@@ -235,7 +235,7 @@ def contract(root: Path, options: ContractOptions) -> int:
             earlier = guard.restore(read_rate_memory(options.rate_memory))
             print(f"  rate-limit memory: {options.rate_memory} ({earlier} earlier request(s) still in the window)")
         try:
-            return _run(options, schema, plan, chosen, by_id, schemes, creds, guard, redact, checks)
+            return _run(options, schema, plan, chosen, by_id, schemes, api.servers, creds, guard, redact, checks)
         finally:
             # A dry run sends nothing, so it has no window to keep and writes nothing.
             if options.rate_memory is not None and not options.dry_run:
@@ -249,6 +249,7 @@ def _run(
     chosen: Sequence[PlannedOperation],
     by_id: dict[str, Any],
     schemes: dict[str, Scheme],
+    servers: Sequence[str],
     creds: Credentials,
     guard: Guard,
     redact: Redactor,
@@ -256,7 +257,7 @@ def _run(
 ) -> int:
     """Sign in where a grant was given, then send the checks; the plan is printed and the guard set up."""
     if creds.grants and chosen and not options.dry_run:
-        for line in sign_in(schemes, creds, schema.raw_schema, plan.base_url, guard, redact, options.timeout):
+        for line in sign_in(schemes, creds, servers, plan.base_url, guard, redact, options.timeout):
             print(redact(line), flush=True)
     used = auth_config(schemes, creds)
     print(redact(_credentials_note(options.vendor, schemes, creds, used)), flush=True)

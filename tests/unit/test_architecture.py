@@ -66,7 +66,6 @@ LAYER_DEBT: dict[tuple[str, str], str] = {
     ("generator.docs.schemas", "generator.load"): "schema pages walk the raw schemas through Document",
     ("generator.docs.snippets", "generator.load"): "request-body snippets read examples from the raw document",
     ("generator.docs.snippets", "generator.build"): "py_name: the name rule lives in build, not in the IR",
-    ("generator.contract.tokens", "generator.build"): "server_url: the token URL rule lives in build",
 }
 
 # A third party's private module, imported on purpose; see bench/README.md, "Private APIs of dependencies".
