@@ -81,12 +81,12 @@ class _FastSchemaCheck(keywords.OpenAPIV31SchemaValidator):
         return check
 
 
-_COMPILED: dict[int, Any] = {}
+_COMPILED: dict[str, Any] = {}  # by the dialect's metaschema URI
 
 
 def _compiled_metaschema(validator_cls: Any) -> Any:
     """jsonschema-rs' validator of a dialect's metaschema, built once per dialect; None if it cannot build one."""
-    key = id(validator_cls)
+    key = str(validator_cls.META_SCHEMA.get("$id") or validator_cls.META_SCHEMA.get("$schema"))
     if key not in _COMPILED:
         try:
             # The metaschemas the library itself checks with. A private module, as is the `_get_schema_checker`

@@ -11,7 +11,7 @@ from jsonschema.exceptions import best_match
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from generator.load import parse
-from generator.validate import _compiled_metaschema, _Validator, validate
+from generator.validate import _COMPILED, _compiled_metaschema, _Validator, validate
 from tests.unit.specs import valid
 
 # Schemas that break the OAS 3.1 dialect's metaschema in different ways, and one that only Python's regex
@@ -43,6 +43,7 @@ def test_the_dialect_metaschema_compiles() -> None:
 
     compiled = _compiled_metaschema(OAS31Validator)
     assert compiled is not None
+    assert _COMPILED["https://spec.openapis.org/oas/3.1/dialect/base"] is compiled  # keyed by the dialect, not id()
     assert compiled.is_valid({"type": "string", "pattern": "^a+$"})
     assert not compiled.is_valid({"type": "strin"})
 
