@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import re
 import sys
+from functools import lru_cache
 from typing import Any
 
 import yaml
+from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.reader import Reader
-from ruamel.yaml.resolver import implicit_resolvers
+from ruamel.yaml.resolver import VersionedResolver
+
+from generator.pointer import escape
 
 # ruamel.yaml (YAML 1.2) stays the reference loader: it is pure Python and about ten times slower, so it only
 # runs when this path declines. Declining is always safe; anything this path accepts must give the data and
@@ -28,12 +32,10 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _SIMPLE_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _SIMPLE_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+")
 _TAG = "tag:yaml.org,2002:"
-# ruamel's own YAML 1.2 implicit resolvers, indexed by first character as ruamel does.
-_RESOLVERS: dict[str, list[tuple[str, Any]]] = {}
-for _versions, _tag, _regexp, _first in implicit_resolvers:
-    if (1, 2) in _versions:
-        for _char in _first:
-            _RESOLVERS.setdefault(_char, []).append((_tag, _regexp))
+# ruamel's own YAML 1.2 resolver decides what a plain scalar is, through its public `resolve`, so the rules are
+# ruamel's and not a copy of them.
+_RESOLVER = VersionedResolver(version=(1, 2))
+_IMPLICIT_PLAIN = (True, False)
 _TRUE = {"true", "True", "TRUE"}
 Positions = dict[str, tuple[int, int]]
 
@@ -42,14 +44,17 @@ class _Decline(Exception):
     """Something the fast path does not read: load falls back to ruamel."""
 
 
+@lru_cache(maxsize=4096)
+def _kind(value: str) -> str:
+    """The YAML 1.2 type ruamel resolves a plain scalar to ("str", "int", ...); keys and words repeat across a
+    spec, so the answer is memoized by the text itself."""
+    tag = str(_RESOLVER.resolve(ScalarNode, value, _IMPLICIT_PLAIN))
+    return tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+
+
 def _plain_scalar(value: str) -> Any:
     """A plain (unquoted) scalar as ruamel's round-trip loader reads it, after load's _plain."""
-    tag = f"{_TAG}str"
-    for candidate, regexp in _RESOLVERS.get(value[:1], []):
-        if regexp.match(value):
-            tag = candidate
-            break
-    kind = tag[len(_TAG) :]
+    kind = _kind(value)
     if kind == "str":
         return value
     if kind == "null":
@@ -70,10 +75,6 @@ def _scalar(event: Any) -> Any:
     if _SURROGATE.search(value):
         raise _Decline("surrogate")
     return _plain_scalar(value) if event.implicit[0] else value
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def fast_plain(text: str, max_depth: int) -> tuple[dict[str, Any], Positions] | None:
@@ -112,13 +113,13 @@ class _Open:
         if key in self.container:
             raise _Decline("duplicate key")
         self.key = key
-        positions[f"{self.pointer}/{_escape(key)}"] = (event.start_mark.line + 1, event.start_mark.column + 1)
+        positions[f"{self.pointer}/{escape(key)}"] = (event.start_mark.line + 1, event.start_mark.column + 1)
 
     def add(self, value: Any, event: Any, positions: Positions) -> str:
         """Put value in, returning its pointer (ruamel places a sequence item where its node starts)."""
         if isinstance(self.container, dict):
             assert self.key is not None
-            pointer = f"{self.pointer}/{_escape(self.key)}"
+            pointer = f"{self.pointer}/{escape(self.key)}"
             self.container[self.key] = value
             self.key = None
             return pointer

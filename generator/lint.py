@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from jsonschema import Draft202012Validator
 
 from generator.errors import Finding
-from generator.load import VENDOR_NAME, Document, Json, pointer_join, unescape, valid_vendor, vendor_of
+from generator.load import VENDOR_NAME, Document, Json, valid_vendor, vendor_of
 from generator.openapi import (
     COMPONENT_KINDS,
     TEMPLATE_PARAM,
@@ -26,6 +26,7 @@ from generator.openapi import (
     operations,
     sequence,
 )
+from generator.pointer import pointer_join, unescape
 
 Check = Callable[[Document, DocumentIndex], Iterator[Finding]]
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")

@@ -23,6 +23,7 @@ from ruamel.yaml.reader import ReaderError
 
 from generator.errors import Finding, SpecError
 from generator.fastyaml import fast_plain
+from generator.pointer import pointer_join, unescape
 
 Json = Any
 
@@ -56,18 +57,6 @@ def vendor_of(path: Path) -> str | None:
 
 def valid_vendor(name: str) -> bool:
     return VENDOR_NAME.fullmatch(name) is not None
-
-
-def escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
-
-
-def pointer_join(base: str, *tokens: str | int) -> str:
-    return base + "".join("/" + escape(str(t)) for t in tokens)
 
 
 @dataclass(frozen=True)

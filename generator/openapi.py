@@ -15,7 +15,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from generator.load import Document, Json, pointer_join, walk
+from generator.load import Document, Json, walk
+from generator.pointer import pointer_join
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 COMPONENT_KINDS = ("schemas", "parameters", "responses", "requestBodies", "headers", "examples", "links")

@@ -15,8 +15,9 @@ from pathlib import Path
 from generator.build import build
 from generator.diff.changelog import render_changelog
 from generator.errors import Exit, Finding, SpecInvalid, VoxspecError
-from generator.load import load, pointer_join
+from generator.load import load
 from generator.openapi import operations
+from generator.pointer import pointer_join
 from generator.render import FormatFailed, format_packages, package_environment, render, runtime_sources
 from generator.validate import check
 from generator.write import Step, recover, stale, swap_folders

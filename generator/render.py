@@ -264,10 +264,8 @@ def render(api: Api, env: Environment | None = None, formatted: bool = True) -> 
     pass to the caller (the pipeline runs one for every vendor at once, see format_packages)."""
     env = env or package_environment()
     pkg = api.package
-    runtime_json = json.dumps(runtime_spec(api), ensure_ascii=False, separators=(",", ":"))
     context = {
         "api": api,
-        "runtime_json": runtime_json,
         "credentials": testing_credentials(api),
         "simple_call": simple_operation(api),
     }
@@ -282,6 +280,9 @@ def render(api: Api, env: Environment | None = None, formatted: bool = True) -> 
     }
     texts[f"{pkg}/testing.py"] = env.get_template("package/testing.py.j2").render(context)
     texts[f"{pkg}/pytest_plugin.py"] = env.get_template("package/pytest_plugin.py.j2").render(context)
+    # The mock's runtime data as package data a reader can open: pretty-printed JSON, one key a line.
+    runtime = {"generated": api.header, **runtime_spec(api)}
+    runtime_json = json.dumps(runtime, ensure_ascii=False, indent=1) + "\n"
     if api.webhooks:
         texts[f"{pkg}/webhooks.py"] = env.get_template("package/webhooks.py.j2").render(context)
     models = models_source(api)
@@ -292,6 +293,7 @@ def render(api: Api, env: Environment | None = None, formatted: bool = True) -> 
     # The runtime is copied verbatim (it is voxspec's own ruff-clean source), so it skips the ruff pass.
     for target, source in runtime_sources().items():
         texts[f"{pkg}/{target}"] = f"# {api.header}\n" + source
+    texts[f"{pkg}/_spec.json"] = runtime_json
     return {name: text.encode("utf-8") for name, text in sorted(texts.items())}
 
 
@@ -329,7 +331,8 @@ def format_packages(packages: dict[str, dict[str, bytes]]) -> dict[str, dict[str
 
 
 def ruff_binary() -> str:
-    from ruff.__main__ import find_ruff_bin
+    # ruff's package exports the path of its binary; formatting runs that binary as a subprocess.
+    from ruff import find_ruff_bin
 
     return str(find_ruff_bin())
 

@@ -18,8 +18,9 @@ from openapi_spec_validator.validation.exceptions import DuplicateOperationIDErr
 
 from generator.errors import Finding
 from generator.lint import lint
-from generator.load import Document, pointer_join
+from generator.load import Document
 from generator.openapi import DocumentIndex, mapping, neutralise_refs
+from generator.pointer import pointer_join
 
 RULE = "openapi"
 # Reported by lint rules (operation-id, path-params, default-valid) at the node itself, so not twice.
@@ -80,16 +81,18 @@ class _FastSchemaCheck(keywords.OpenAPIV31SchemaValidator):
         return check
 
 
-_COMPILED: dict[int, Any] = {}
+_COMPILED: dict[str, Any] = {}  # by the dialect's metaschema URI
 
 
 def _compiled_metaschema(validator_cls: Any) -> Any:
     """jsonschema-rs' validator of a dialect's metaschema, built once per dialect; None if it cannot build one."""
-    key = id(validator_cls)
+    key = str(validator_cls.META_SCHEMA.get("$id") or validator_cls.META_SCHEMA.get("$schema"))
     if key not in _COMPILED:
         try:
-            # The metaschemas the library itself checks with (a private module: if it moves, the library's own
-            # checker simply answers everything, as before this fast path).
+            # The metaschemas the library itself checks with. A private module, as is the `_get_schema_checker`
+            # hook above: no public API offers either, and without them validation takes 2.7 times the CPU
+            # (bench/README.md). If they move, the library's own checker answers everything, still correct, and
+            # tests/unit/test_validate.py::test_the_private_layout_the_fast_path_relies_on fails loudly.
             from openapi_schema_validator._specifications import REGISTRY as DIALECTS
 
             registry = jsonschema_rs.Registry([(uri, DIALECTS[uri].contents) for uri in DIALECTS])

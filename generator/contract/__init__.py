@@ -35,7 +35,7 @@ from generator.contract.plan import (
     PlannedOperation,
     default_budget,
     describe,
-    read_rate_limit,
+    plan_rate_limit,
     refused_routes,
     select,
 )
@@ -44,7 +44,7 @@ from generator.contract.runner import AUTH_CHECK, EXCLUDED_CHECKS, Runner, RunRe
 from generator.contract.tokens import sign_in
 from generator.contract.transport import Guard, RateLimit, guarded_session
 from generator.errors import Exit, SpecError
-from generator.ir import Operation
+from generator.ir import Api, Operation
 from generator.write import replace_file
 
 __all__ = ["ContractOptions", "contract"]
@@ -84,8 +84,9 @@ def load_schema(spec: Path) -> Any:
         raise SpecError(f"schemathesis cannot load {spec}: {type(exc).__name__}: {exc}") from None
 
 
-def load_ir(spec: Path, vendor: str) -> dict[tuple[str, str], Operation]:
-    """The IR's operations by (method, path): what each does and which responses it declares."""
+def load_ir(spec: Path, vendor: str) -> Api:
+    """The IR of the spec: its operations (what each does, which responses it declares, its rate limit), its
+    security schemes and its rate limit. The contract run reads the spec's meaning from here only."""
     from generator.build import build
     from generator.load import load
 
@@ -94,7 +95,7 @@ def load_ir(spec: Path, vendor: str) -> dict[tuple[str, str], Operation]:
         api = build(doc, vendor)
     except Exception as exc:  # build assumes a linted spec; contract takes any, so any failure is unusable input
         raise SpecError(f"{spec}: cannot read its operations: {type(exc).__name__}: {exc}") from None
-    return {(op.method, op.path): op for op in api.operations}
+    return api
 
 
 def _operations(
@@ -108,13 +109,13 @@ def _operations(
         if isinstance(operation, Exception):
             broken.append(("?", "?", f"schemathesis cannot read it: {operation}"))
             continue
-        raw = operation.definition.raw
-        operation_id = str(raw.get("operationId") or f"{operation.method.lower()} {operation.path}")
-        limit = read_rate_limit(raw, f"operation {operation_id}")
         known = ir.get((operation.method.upper(), operation.path))
         if known is None:
-            broken.append((operation_id, operation.path, "not in the spec's operations as voxspec reads them"))
+            label = f"{operation.method.lower()} {operation.path}"
+            broken.append((label, operation.path, "not in the spec's operations as voxspec reads them"))
             continue
+        operation_id = known.op_id
+        limit = plan_rate_limit(known.rate_limit, f"operation {operation_id}")
         declared = tuple(r.status for r in known.responses)
         required = sum(p.required for p in known.parameters) + bool(known.body and known.body.required)
         planned.append(
@@ -178,17 +179,17 @@ def _target(root: Path, options: ContractOptions, base_path: str) -> Iterator[tu
 
 def contract(root: Path, options: ContractOptions) -> int:
     schema = load_schema(options.spec)
-    raw: dict[str, Any] = schema.raw_schema
-    by_id, available, broken = _operations(schema, load_ir(options.spec, options.vendor))
+    api = load_ir(options.spec, options.vendor)
+    by_id, available, broken = _operations(schema, {(op.method, op.path): op for op in api.operations})
     chosen, skipped = select(available, options.allow_writes, options.allow_deletes, options.only)
-    spec_limit = read_rate_limit(raw, "spec root")
+    spec_limit = plan_rate_limit(api.rate_limit, "spec root")
     rate_limit = options.rate_limit or spec_limit
     budget, budget_source = (
         (options.max_requests, "--max-requests") if options.max_requests is not None else default_budget(rate_limit)
     )
     if budget < 1:
         raise SpecError("--max-requests must be at least 1")
-    schemes = schemes_of(raw)
+    schemes = schemes_of(api.security_schemes)
     defaults: dict[str, str] = {}
     if not options.base_url:
         from generator.contract.mock import mock_key
@@ -234,7 +235,7 @@ def contract(root: Path, options: ContractOptions) -> int:
             earlier = guard.restore(read_rate_memory(options.rate_memory))
             print(f"  rate-limit memory: {options.rate_memory} ({earlier} earlier request(s) still in the window)")
         try:
-            return _run(options, schema, plan, chosen, by_id, schemes, creds, guard, redact, checks)
+            return _run(options, schema, plan, chosen, by_id, schemes, api.servers, creds, guard, redact, checks)
         finally:
             # A dry run sends nothing, so it has no window to keep and writes nothing.
             if options.rate_memory is not None and not options.dry_run:
@@ -248,6 +249,7 @@ def _run(
     chosen: Sequence[PlannedOperation],
     by_id: dict[str, Any],
     schemes: dict[str, Scheme],
+    servers: Sequence[str],
     creds: Credentials,
     guard: Guard,
     redact: Redactor,
@@ -255,7 +257,7 @@ def _run(
 ) -> int:
     """Sign in where a grant was given, then send the checks; the plan is printed and the guard set up."""
     if creds.grants and chosen and not options.dry_run:
-        for line in sign_in(schemes, creds, schema.raw_schema, plan.base_url, guard, redact, options.timeout):
+        for line in sign_in(schemes, creds, servers, plan.base_url, guard, redact, options.timeout):
             print(redact(line), flush=True)
     used = auth_config(schemes, creds)
     print(redact(_credentials_note(options.vendor, schemes, creds, used)), flush=True)
@@ -268,9 +270,10 @@ def _run(
         hint = f"; left out as writes: {', '.join(writes)}" if options.only and writes else ""
         print(f"voxspec contract: nothing to send{hint}", file=sys.stderr)
         return Exit.UNUSABLE
-    from schemathesis.config._auth import AuthConfig
+    from schemathesis.config import ProjectConfig
 
-    schema.config.auth = AuthConfig(openapi=used)
+    # The documented `[auth.openapi.<scheme>]` configuration, read by schemathesis' public config loader.
+    schema.config.auth = ProjectConfig.from_dict({"auth": {"openapi": used}}).auth
     # Schemathesis' own reports mask these names too; ours redact by value as well.
     header_names, query_names = _credential_names(schemes, used)
     runner = Runner(

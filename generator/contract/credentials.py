@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import SpecError
+from generator.ir import SecurityScheme
 from generator.runtime._auth import secret_forms
 
 REDACTED = "[REDACTED]"
@@ -46,30 +47,28 @@ class Scheme:
         return ("client_id", "client_secret", *(("username", "password") if self.flow == "password" else ()))
 
 
-def schemes_of(raw: Mapping[str, Any]) -> dict[str, Scheme]:
-    """The spec's security schemes; oauth2 and openIdConnect send a bearer token on the wire."""
-    declared = raw.get("components", {}).get("securitySchemes", {}) or {}
+def schemes_of(declared: Iterable[SecurityScheme]) -> dict[str, Scheme]:
+    """The IR's security schemes as the contract run sends them: build has read the spec, `deprecated` included,
+    so a scheme is deprecated here exactly where the generated clients and docs say it is. oauth2 and
+    openIdConnect send a bearer token on the wire."""
     out: dict[str, Scheme] = {}
-    for name, node in declared.items():
-        if not isinstance(node, dict):
-            continue
-        kind = node.get("type")
-        deprecated = bool(node.get("x-voxspec-deprecated") or node.get("deprecated"))
-        if kind == "apiKey":
-            out[name] = Scheme(name, API_KEY, str(node.get("in", "")), str(node.get("name", "")), deprecated)
-        elif kind == "http" and str(node.get("scheme", "")).lower() == "basic":
-            out[name] = Scheme(name, BASIC, deprecated=deprecated)
-        elif kind == "oauth2":
-            raw_flows = node.get("flows")
-            flows: dict[str, Any] = raw_flows if isinstance(raw_flows, dict) else {}
-            flow = next((f for f in ("clientCredentials", "password") if isinstance(flows.get(f), dict)), "")
-            token_url = str(flows[flow].get("tokenUrl") or "") if flow else ""
-            encoding = "json" if node.get("x-voxspec-token-request") == "json" else "form"
-            out[name] = Scheme(
-                name, BEARER, deprecated=deprecated, token_url=token_url, flow=flow, token_request=encoding
+    for s in declared:
+        if s.kind in ("header", "query", "cookie"):
+            out[s.name] = Scheme(s.name, API_KEY, s.kind, s.param_name, s.deprecated)
+        elif s.kind == "basic":
+            out[s.name] = Scheme(s.name, BASIC, deprecated=s.deprecated)
+        elif s.kind == "oauth2":
+            flow = s.flow if s.flow in ("clientCredentials", "password") else ""
+            out[s.name] = Scheme(
+                s.name,
+                BEARER,
+                deprecated=s.deprecated,
+                token_url=(s.token_url or "") if flow else "",
+                flow=flow,
+                token_request=s.token_request,
             )
-        elif kind in ("http", "openIdConnect"):
-            out[name] = Scheme(name, BEARER, deprecated=deprecated)
+        else:
+            out[s.name] = Scheme(s.name, BEARER, deprecated=s.deprecated)
     return out
 
 

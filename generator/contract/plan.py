@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from generator import build
+from generator import ir
 from generator.contract.transport import READ_METHODS, RateLimit, WriteRoute
 from generator.errors import SpecError
 
@@ -81,12 +80,9 @@ def refused_routes(operations: Sequence[PlannedOperation], allowed: Mapping[str,
     )
 
 
-def read_rate_limit(node: Mapping[str, Any], source: str) -> RateLimit | None:
-    """The node's `x-voxspec-rate-limit`, read as the generator reads it; a malformed one stops the run."""
-    try:
-        limit = build.read_rate_limit(node)
-    except ValueError as exc:
-        raise SpecError(f"{source}: {exc}") from None
+def plan_rate_limit(limit: ir.RateLimit | None, source: str) -> RateLimit | None:
+    """The IR's `x-voxspec-rate-limit` (build read and checked it; a malformed one stops the run there), named by
+    where it came from for the plan."""
     return None if limit is None else RateLimit(limit.requests, float(limit.window_seconds), source)
 
 

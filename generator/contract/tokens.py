@@ -6,11 +6,10 @@ the way the generated clients send it (their TokenSource), so both sign in to a 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 import httpx
 
-from generator.build import server_url
 from generator.contract.credentials import Credentials, Redactor, Scheme
 from generator.contract.transport import Guard
 from generator.errors import SpecError
@@ -19,17 +18,17 @@ from generator.runtime._errors import ApiError
 from generator.runtime.client import rebase
 
 
-def token_url(scheme: Scheme, raw: dict[str, Any], base_url: str) -> str:
-    """The scheme's token URL, moved to --base-url's host when it sits on the spec's own (a mock, a region)."""
-    servers = [s for s in raw.get("servers") or [] if isinstance(s, dict)]
-    default = server_url(servers[0]) if servers else ""
+def token_url(scheme: Scheme, servers: Sequence[str], base_url: str) -> str:
+    """The scheme's token URL, moved to --base-url's host when it sits on the spec's own (a mock, a region);
+    servers are the IR's server URLs, variables filled in by build."""
+    default = servers[0] if servers else ""
     return rebase(scheme.token_url, default, base_url) if default else scheme.token_url
 
 
 def sign_in(
     schemes: dict[str, Scheme],
     credentials: Credentials,
-    raw: dict[str, Any],
+    servers: Sequence[str],
     base_url: str,
     guard: Guard,
     redact: Redactor,
@@ -39,7 +38,7 @@ def sign_in(
     lines = []
     for name, fields in sorted(credentials.grants.items()):
         scheme = schemes[name]
-        url = token_url(scheme, raw, base_url)
+        url = token_url(scheme, servers, base_url)
         source = TokenSource(
             url,
             fields["client_id"],

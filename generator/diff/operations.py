@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 from generator.diff.model import Change, Diff, Level, Side
 from generator.diff.schemas import REQUEST, RESPONSE, Found, SchemaDiff, deref
-from generator.load import Document, Json, pointer_join
+from generator.load import Document, Json
+from generator.pointer import pointer_join
 
 BREAKING, SERVER, COMPATIBLE = Level.BREAKING, Level.SERVER, Level.COMPATIBLE
 _SLASHES = re.compile(r"/+")

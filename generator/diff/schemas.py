@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.diff.model import Level
-from generator.load import Document, Json, pointer_join, unescape
+from generator.load import Document, Json
+from generator.pointer import pointer_join, unescape
 
 BREAKING, SERVER, COMPATIBLE = Level.BREAKING, Level.SERVER, Level.COMPATIBLE
 REQUEST, RESPONSE = "request", "response"

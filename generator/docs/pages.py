@@ -27,7 +27,8 @@ from generator.docs.views import (
     WebhookView,
 )
 from generator.ir import Api, Operation, Parameter, Response, SecurityScheme
-from generator.load import Document, pointer_join
+from generator.load import Document
+from generator.pointer import pointer_join
 
 
 def _decision_href(pointer: str, ops: Mapping[str, str]) -> str | None:

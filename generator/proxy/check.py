@@ -20,6 +20,7 @@ from starlette.routing import compile_path
 from generator.ir import Api, Operation, Response
 from generator.mock.runtime import Spec, _raw_values, coerce, coerce_part, credential
 from generator.mock.shapes import properties
+from generator.pointer import escape, unescape
 from generator.render import runtime_spec
 
 UNKNOWN = "(unknown operation)"
@@ -45,10 +46,6 @@ class Violation:
             f"{self.operation} {self.direction} {self.where or '/'}: {self.kind}: "
             f"expected {self.expected}, got {self.actual}"
         )
-
-
-def escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def json_type(value: Any) -> str:
@@ -467,7 +464,7 @@ class Checker:
         """The node of the document at pointer, following $refs on the way (a response may be one)."""
         node: Any = self.api.openapi
         for raw in pointer.split("/")[1:]:
-            token = raw.replace("~1", "/").replace("~0", "~")
+            token = unescape(raw)
             node = self.follow("", node)[1]
             if isinstance(node, dict) and token in node:
                 node = node[token]

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from generator.pointer import escape
 from generator.proxy.check import UNKNOWN, Violation, json_type
 
 Locate = Callable[[str], str]  # JSON pointer -> "file:line", "" when unknown
@@ -45,7 +46,7 @@ def propose(v: Violation) -> dict[str, Any] | None:
         name = detail["name"]
         return {
             "action": "add",
-            "pointer": f"{v.schema}/{name.replace('~', '~0').replace('/', '~1')}",
+            "pointer": f"{v.schema}/{escape(name)}",
             "yaml": _dump({name: infer(detail["value"])}),
         }
     if v.kind == "type" and isinstance(detail, dict):

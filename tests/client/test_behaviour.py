@@ -228,34 +228,29 @@ def voip(transport: httpx.BaseTransport, **kwargs: Any) -> Any:
     return package("voipcloud").Client(base_url=BASE, transport=transport, token=MOCK_KEY, **kwargs)
 
 
-def test_backoff_grows_exponentially_with_jitter() -> None:
+def test_backoff_grows_exponentially_with_jitter(waits: list[float]) -> None:
     pkg = package("voipcloud")
     transport, methods = flaky([503, 503, 503])
     api = voip(transport, retry=pkg.Retry(attempts=4, backoff=1.0))
-    waits: list[float] = []
-    api._sleep = waits.append
     assert api.list_user_calls() == []
     assert len(methods) == 4
     for wait, cap in zip(waits, (1.0, 2.0, 4.0), strict=True):
         assert cap / 2 <= wait <= cap
 
 
-def test_retries_give_up_after_the_last_attempt_with_the_typed_error() -> None:
+def test_retries_give_up_after_the_last_attempt_with_the_typed_error(waits: list[float]) -> None:
     pkg = package("voipcloud")
     transport, methods = flaky([429, 429, 429, 429], {"Retry-After": "1"})
     api = voip(transport)
-    api._sleep = lambda _: None
     with pytest.raises(pkg.RateLimitError) as caught:
         api.list_user_calls()
     assert len(methods) == 3 and caught.value.retry_after == 1.0 and caught.value.code == 429
 
 
-def test_retry_after_as_http_date() -> None:
+def test_retry_after_as_http_date(waits: list[float]) -> None:
     when = email.utils.formatdate(time.time() + 5, usegmt=True)
     transport, _ = flaky([503], {"Retry-After": when})
     api = voip(transport)
-    waits: list[float] = []
-    api._sleep = waits.append
     api.list_user_calls()
     assert len(waits) == 1 and 3.0 <= waits[0] <= 5.0
 
@@ -269,7 +264,7 @@ def test_too_long_retry_after_is_not_waited_for() -> None:
     assert methods == ["GET"]
 
 
-def test_post_is_not_retried_unless_the_caller_opts_in() -> None:
+def test_post_is_not_retried_unless_the_caller_opts_in(waits: list[float]) -> None:
     pkg = package("voipcloud")
     transport, methods = flaky([503])
     with pytest.raises(pkg.ServerError):
@@ -277,12 +272,11 @@ def test_post_is_not_retried_unless_the_caller_opts_in() -> None:
     assert methods == ["POST"]
     transport, methods = flaky([503])
     api = voip(transport, retry=pkg.Retry(non_idempotent=True))
-    api._sleep = lambda _: None
     api.call_to_number(user_number="101", number_to_call="6129")
     assert methods == ["POST", "POST"]
 
 
-def test_network_errors_are_retried_then_raised_as_network_error() -> None:
+def test_network_errors_are_retried_then_raised_as_network_error(waits: list[float]) -> None:
     pkg = package("callcenter")
     tries: list[int] = []
 
@@ -291,7 +285,6 @@ def test_network_errors_are_retried_then_raised_as_network_error() -> None:
         raise httpx.ConnectError("connection refused", request=request)
 
     api = pkg.Client(base_url=BASE, transport=httpx.MockTransport(refuse), api_key="qs-key-3b7f")
-    api._sleep = lambda _: None
     with pytest.raises(pkg.NetworkError) as caught:
         api.list_users()
     assert len(tries) == 3
@@ -344,14 +337,12 @@ def test_rate_limiter_sliding_window() -> None:
     assert limiter.reserve() == 0.0
 
 
-def test_documented_vendor_limit_is_preloaded() -> None:
+def test_documented_vendor_limit_is_preloaded(waits: list[float]) -> None:
     pkg = package("voipcloud")
     client_module = package("voipcloud", "client")
     assert client_module.RATE_LIMIT == (100, 900)
     transport, methods = flaky([])
     api = voip(transport, rate_limit=True)
-    waits: list[float] = []
-    api._sleep = waits.append
     for _ in range(101):
         api.list_user_calls()
     assert len(methods) == 101 and len(waits) == 1 and 899.0 < waits[0] <= 900.0
@@ -400,12 +391,11 @@ def test_package_is_typed_and_exports_what_it_lists(name: str) -> None:
     assert issubclass(pkg.NotFoundError, pkg.ApiError) and issubclass(pkg.EnvelopeError, pkg.ApiError)
 
 
-def test_client_logs_retries_without_secrets(caplog: pytest.LogCaptureFixture) -> None:
+def test_client_logs_retries_without_secrets(caplog: pytest.LogCaptureFixture, waits: list[float]) -> None:
     caplog.set_level(logging.DEBUG)
     pkg = package("callcenter")
     transport, _ = flaky([503])
     api = pkg.Client(base_url=BASE, transport=transport, api_key="log-key-51aa")
-    api._sleep = lambda _: None
     api.list_users()
     assert "try 2 again" in caplog.text and "log-key-51aa" not in caplog.text
 
@@ -426,17 +416,15 @@ def test_every_wire_form_of_a_secret_is_redacted() -> None:
     assert kept.get() == pair
 
 
-def test_a_get_with_effects_is_not_retried_while_a_plain_get_is() -> None:
+def test_a_get_with_effects_is_not_retried_while_a_plain_get_is(waits: list[float]) -> None:
     """originate_call is a GET that places a phone call: retrying it after a 503 could place a second one."""
     pkg = package("callcenter")
     transport, methods = flaky([503])
     api = pkg.Client(api_key=MOCK_KEY, base_url=BASE, transport=transport)
-    api._sleep = lambda _: None
     with pytest.raises(pkg.ServerError):
         api.originate_call(destination="6129", device_id=1)
     assert methods == ["GET"]
     transport, methods = flaky([503])
     api = package("callcenter").Client(api_key=MOCK_KEY, base_url=BASE, transport=transport)
-    api._sleep = lambda _: None
     api.list_phone_lists()
     assert methods == ["GET", "GET"], "a GET without effects is retried"

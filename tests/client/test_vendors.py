@@ -117,7 +117,7 @@ def test_wrong_key_is_authentication_error_and_key_is_redacted(
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", VENDORS)
-def test_429_with_retry_after_is_retried(name: str, mode: str, make: Make) -> None:
+def test_429_with_retry_after_is_retried(name: str, mode: str, make: Make, waits: list[float]) -> None:
     v = vendor(name)
     op_id, args = v.simple_get()
     failures = {"left": 2}
@@ -130,8 +130,6 @@ def test_429_with_retry_after_is_retried(name: str, mode: str, make: Make) -> No
 
     recorder = Recorder(v.app(), hook=throttle)
     client = make(v, recorder, mode, **v.auth())
-    waits: list[float] = []
-    client._sleep = waits.append
     call(client, op_id, args, False)
     assert waits == [3.0, 3.0]
     assert len(recorder.seen) == 3

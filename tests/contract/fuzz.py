@@ -11,7 +11,7 @@ from typing import Any
 
 import schemathesis
 from schemathesis import GenerationMode
-from schemathesis.config._auth import AuthConfig
+from schemathesis.config import ProjectConfig
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from tests.helpers import MOCK_KEY, ROOT, package
@@ -33,7 +33,7 @@ def load(vendor: str, app: Any | None = None) -> OpenApiSchema:
         for name, s in schemes.items()
         if s["kind"] != "basic"
     }
-    schema.config.auth = AuthConfig(openapi=auth)
+    schema.config.auth = ProjectConfig.from_dict({"auth": {"openapi": auth}}).auth
     schema.hook(_wire_distinct_cases(package(vendor, "_mock").reads_as_json, package(vendor, "_spec").RUNTIME))
     return schema
 

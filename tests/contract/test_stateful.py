@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
-from schemathesis.config._phases import InferenceConfig
+from schemathesis.config import ProjectConfig
 
 from tests.contract.fuzz import STATEFUL_EXAMPLES, STATEFUL_STEPS, load
 from tests.helpers import ROOT, package, vendors
@@ -40,7 +40,9 @@ def test_stateful_links(vendor: str) -> None:
     schema = load(vendor, mock)
     # Only the links the spec declares: schemathesis' inferred links pair any body field with a path
     # parameter of the same name, and Avaya's body `accountId` is a UUID where the path's is a 6-letter code.
-    schema.config.phases.stateful.inference = InferenceConfig(algorithms=[])
+    # schemathesis' documented `[phases.stateful.inference]` setting, through its public config loader
+    inference: dict[str, Any] = {"phases": {"stateful": {"inference": {"algorithms": []}}}}
+    schema.config.phases.stateful.inference = ProjectConfig.from_dict(inference).phases.stateful.inference
     base = schema.as_state_machine()
     seen: Counter[tuple[str, int]] = Counter()
 

@@ -32,9 +32,8 @@ def _api(vendor: str) -> Api:
 
 def _give_credentials(vendor: str, monkeypatch: pytest.MonkeyPatch, value: str = MOCK_KEY) -> list[str]:
     """Every security scheme of the vendor as a VOXSPEC_<VENDOR>_<SCHEME> variable (a token for OAuth2)."""
-    spec = load(ROOT / "specs" / vendor / "openapi.yaml", ROOT).data
     names = []
-    for scheme in schemes_of(spec).values():
+    for scheme in schemes_of(_api(vendor).security_schemes).values():
         name = f"VOXSPEC_{vendor.upper()}_{scheme.name.upper().replace('-', '_')}"
         monkeypatch.setenv(name, f"{value}:{value}" if scheme.kind == "basic" else value)
         names.append(name)

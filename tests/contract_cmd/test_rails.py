@@ -17,7 +17,7 @@ from generator.contract.credentials import (
     env_name,
     load_credentials,
 )
-from generator.contract.plan import PlannedOperation, default_budget, parse_rate_limit, read_rate_limit, select
+from generator.contract.plan import PlannedOperation, default_budget, parse_rate_limit, plan_rate_limit, select
 from generator.contract.runner import auth_probes
 from generator.contract.transport import (
     BudgetExhausted,
@@ -118,18 +118,26 @@ def test_budget_and_rate_limit_options() -> None:
         parse_rate_limit("ten")
 
 
-def test_spec_rate_limits_read_as_the_generator_reads_them() -> None:
-    node = {"x-voxspec-rate-limit": {"requests": 100, "window-seconds": 900}}
-    assert read_rate_limit(node, "spec root") == RateLimit(100, 900.0, "spec root")
-    assert read_rate_limit({}, "spec root") is None
-    for broken in (
-        {"requests": 0, "window-seconds": 9},
-        {"requests": 5},
-        "100/900",
-        {"requests": True, "window-seconds": 9},
-    ):
-        with pytest.raises(SpecError, match="operation x: x-voxspec-rate-limit"):
-            read_rate_limit({"x-voxspec-rate-limit": broken}, "operation x")
+def test_spec_rate_limits_come_from_the_ir_and_a_broken_one_stops_the_run(tmp_path: Path) -> None:
+    from generator import ir
+    from generator.contract import load_ir
+
+    assert plan_rate_limit(ir.RateLimit(100, 900), "spec root") == RateLimit(100, 900.0, "spec root")
+    assert plan_rate_limit(None, "spec root") is None
+    spec = tmp_path / "openapi.yaml"
+    text = (ROOT / "specs" / "telphin" / "openapi.yaml").read_text("utf-8")
+    spec.write_text(text.replace("openapi: 3.1.0", "openapi: 3.1.0\nx-voxspec-rate-limit: 100/900", 1), "utf-8")
+    with pytest.raises(SpecError, match="x-voxspec-rate-limit"):
+        load_ir(spec, "telphin")
+
+
+def test_contract_reads_deprecated_schemes_as_build_does() -> None:
+    from generator.contract.credentials import schemes_of
+    from generator.ir import SecurityScheme
+
+    kept = SecurityScheme("old", "old", "header", "X-Key", "", deprecated=True)
+    assert schemes_of([kept])["old"].deprecated
+    assert not schemes_of([SecurityScheme("new", "new", "header", "X-Key", "", deprecated=False)])["new"].deprecated
 
 
 def test_auth_probes_strip_then_spoil_credentials() -> None:

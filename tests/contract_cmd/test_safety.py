@@ -159,9 +159,10 @@ def test_an_oauth2_grant_signs_in_once_inside_the_budget_and_the_token_never_sho
 
 
 def test_a_grant_is_read_from_the_environment_or_the_file_and_a_token_wins(tmp_path: Path) -> None:
+    from generator.contract import load_ir
     from generator.contract.credentials import load_credentials, schemes_of
 
-    schemes = schemes_of(YAML(typ="safe").load((ROOT / "specs" / "netsapiens" / "openapi.yaml").read_text()))
+    schemes = schemes_of(load_ir(ROOT / "specs" / "netsapiens" / "openapi.yaml", "netsapiens").security_schemes)
     assert (schemes["oauth2"].flow, schemes["oauth2"].token_request) == ("password", "json")
     names = ("CLIENT_ID", "CLIENT_SECRET", "USERNAME", "PASSWORD")
     env = {f"VOXSPEC_NETSAPIENS_OAUTH2_{n}": f"v-{n.lower()}" for n in names}

@@ -29,6 +29,14 @@ def test_unauthenticated_callers_leave_nothing_in_the_memos() -> None:
     assert len(pipeline._queries) == 1  # type: ignore[attr-defined]
 
 
+def test_parameter_verdicts_are_keyed_by_value_not_by_object_identity() -> None:
+    pipeline, api = pipeline_app()
+    assert api.get("/agents/77?page=1", headers={"Authorization": f"Bearer {MOCK_KEY}"}).status_code == 200
+    keys = set(pipeline._parameters._data)  # type: ignore[attr-defined]
+    # the operation, place and name of the parameter and its text: the same after a spec is reloaded or copied
+    assert ("list_agents", "path", "extension_id", ("77",)) in keys, keys
+
+
 def test_memos_are_bounded_by_bytes_not_count() -> None:
     memo = package("telphin", "_mock").runtime.Memo(max_bytes=100_000, max_entry=10_000)
     for i in range(1000):

@@ -11,7 +11,7 @@ from jsonschema.exceptions import best_match
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from generator.load import parse
-from generator.validate import _compiled_metaschema, _Validator, validate
+from generator.validate import _COMPILED, _compiled_metaschema, _Validator, validate
 from tests.unit.specs import valid
 
 # Schemas that break the OAS 3.1 dialect's metaschema in different ways, and one that only Python's regex
@@ -43,6 +43,7 @@ def test_the_dialect_metaschema_compiles() -> None:
 
     compiled = _compiled_metaschema(OAS31Validator)
     assert compiled is not None
+    assert _COMPILED["https://spec.openapis.org/oas/3.1/dialect/base"] is compiled  # keyed by the dialect, not id()
     assert compiled.is_valid({"type": "string", "pattern": "^a+$"})
     assert not compiled.is_valid({"type": "strin"})
 
@@ -63,3 +64,28 @@ def test_broken_schemas_are_reported_as_the_library_reports_them(name: str) -> N
 
 def test_a_valid_document_has_no_findings() -> None:
     assert validate(parse(json.dumps(valid()), "spec.json")) == []
+
+
+def test_the_private_layout_the_fast_path_relies_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast metaschema check hooks openapi-spec-validator's private `_get_schema_checker` and reads
+    openapi-schema-validator's private metaschema registry; no public API offers either. A release that moves
+    them would silently take the slow path, so this fails loudly instead."""
+    from openapi_schema_validator import _specifications  # the one allowed private import (ARCHITECTURE.md)
+    from openapi_spec_validator.validation import keywords
+
+    base = keywords.OpenAPIV31SchemaValidator
+    for name in ("_get_schema_checker", "_get_validator_class_for_dialect", "_get_schema_dialect_id"):
+        assert callable(getattr(base, name, None)), f"openapi-spec-validator no longer has {name}"
+    assert "https://spec.openapis.org/oas/3.1/dialect/base" in list(_specifications.REGISTRY)
+    # and the hook is really taken: the fast checker answers a schema the metaschema accepts
+    calls: list[Any] = []
+    schema_check: Any = _Validator.keyword_validators["schema"]
+    original = schema_check._get_schema_checker
+
+    def spy(self: Any, schema: Any, value: Any) -> Any:
+        calls.append(value)
+        return original(self, schema, value)
+
+    monkeypatch.setattr(schema_check, "_get_schema_checker", spy)
+    assert validate(parse(json.dumps(valid()), "spec.json")) == []
+    assert calls, "validate no longer goes through the fast metaschema check"

@@ -12,7 +12,7 @@ import datetime
 import enum
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -457,7 +457,6 @@ class SyncBase(BaseClient):
     """Sending for the synchronous client: rate limit, OAuth2 token, retries with backoff."""
 
     _http: httpx.Client
-    _sleep: Callable[[float], None] = staticmethod(time.sleep)
 
     def _send(self, operation: Operation, request: dict[str, Any]) -> httpx.Response:
         call = SendPolicy(self, operation, request)
@@ -466,11 +465,11 @@ class SyncBase(BaseClient):
             if source is not None:
                 self._fetch_token(source)
             if wait := call.rate_limit_wait():
-                self._sleep(wait)
+                time.sleep(wait)
             try:
                 response = self._http.request(**self._authorize(operation, call.request))
             except httpx.TransportError as exc:
-                self._sleep(call.after_failure(exc))
+                time.sleep(call.after_failure(exc))
                 continue
             if call.redirected(response):
                 response.close()
@@ -480,7 +479,7 @@ class SyncBase(BaseClient):
                 return response
             response.close()
             if delay:
-                self._sleep(delay)
+                time.sleep(delay)
 
     def _fetch_token(self, source: TokenSource) -> None:
         with source.lock:
@@ -511,7 +510,6 @@ class AsyncBase(BaseClient):
     """Sending for the asynchronous client; the same policy as `SyncBase`, awaited."""
 
     _http: httpx.AsyncClient
-    _sleep: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
 
     async def _send(self, operation: Operation, request: dict[str, Any]) -> httpx.Response:
         call = SendPolicy(self, operation, request)
@@ -520,11 +518,11 @@ class AsyncBase(BaseClient):
             if source is not None:
                 await self._fetch_token(source)
             if wait := call.rate_limit_wait():
-                await self._sleep(wait)
+                await asyncio.sleep(wait)
             try:
                 response = await self._http.request(**self._authorize(operation, call.request))
             except httpx.TransportError as exc:
-                await self._sleep(call.after_failure(exc))
+                await asyncio.sleep(call.after_failure(exc))
                 continue
             if call.redirected(response):
                 await response.aclose()
@@ -534,7 +532,7 @@ class AsyncBase(BaseClient):
                 return response
             await response.aclose()
             if delay:
-                await self._sleep(delay)
+                await asyncio.sleep(delay)
 
     async def _fetch_token(self, source: TokenSource) -> None:
         locks = self.__dict__.setdefault("_token_locks", {})

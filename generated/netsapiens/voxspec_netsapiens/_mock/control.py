@@ -151,7 +151,7 @@ class Control:
             self.walls = []
         self.router = Router(
             [
-                Route(PREFIX + "openapi.json", self.openapi, methods=["GET"]),
+                Route(PREFIX + "openapi.json", self.control_document, methods=["GET"]),
                 Route(PREFIX + "reset", self.reset, methods=["POST"]),
                 Route(PREFIX + "state", self.get_state, methods=["GET"]),
                 Route(PREFIX + "state", self.put_state, methods=["PUT"]),
@@ -238,7 +238,7 @@ class Control:
 
     # -- endpoints
 
-    async def openapi(self, request: Request) -> Response:
+    async def control_document(self, request: Request) -> Response:
         return JSONResponse(control_document())
 
     async def reset(self, request: Request) -> Response:

@@ -548,7 +548,7 @@ class Pipeline:
                 if param["required"]:
                     raise Problem("invalid", f"{where} parameter {name!r} is required")
                 continue
-            values[where][name] = self._parameter(param, raw_values)
+            values[where][name] = self._parameter(operation_id, param, raw_values)
         body = await self.parse_body(op, request)
         return ApiRequest(
             operation_id,
@@ -559,12 +559,14 @@ class Pipeline:
             parse_prefer(request.headers.get("prefer")),
         )
 
-    def _parameter(self, param: Mapping[str, Any], raw_values: list[str]) -> Any:
+    def _parameter(self, operation_id: str, param: Mapping[str, Any], raw_values: list[str]) -> Any:
         """One parameter's value, coerced to its schema's type and checked against it.
 
         Memoized per parameter and raw text: callers repeat the same values, and the schema check is the
         costliest step of a simple GET. The memo is bounded and holds verdicts, never request data beyond it."""
-        key = (id(param), tuple(raw_values))
+        # Keyed by what names the parameter (its operation, place and name) and the text, not by the identity
+        # of a dict that a reloaded or copied spec would give another id.
+        key = (operation_id, param["in"], param["name"], tuple(raw_values))
         verdict = self._parameters.get(key)
         if verdict is None:
             name, where, schema = param["name"], param["in"], param["schema"]
