@@ -10,7 +10,14 @@ from voxspec_netsapiens import ApiError, Client
 
 def provision(client: Client, domain: str, extension: str, first: str, last: str) -> str:
     """The application code under test: create a user, return its extension."""
-    body = {"user": extension, "name-first-name": first, "name-last-name": last, "synchronous": "yes"}
+    body = {
+        "user": extension,
+        "name-first-name": first,
+        "name-last-name": last,
+        "email-address": f"{first.lower()}@{domain}",
+        "user-scope": "Basic User",
+        "synchronous": "yes",
+    }
     return client.create_user(domain=domain, body=body).user
 
 
