@@ -160,3 +160,17 @@ def test_every_token_of_a_client_is_one_caller_for_rate_limits() -> None:
     assert tokens[0] != tokens[1]
     assert handlers.tokens.subject(tokens[0]) == handlers.tokens.subject(tokens[1]) == "portal/"
     assert handlers.tokens.subject("voxspec-mock-key") is None
+
+
+def test_the_mfa_grant_finishes_a_password_sign_in_with_a_passcode() -> None:
+    app, _clock = mock("netsapiens")
+    api = http(app)
+    first = api.post(f"{NS}/tokens", json={"grant_type": "password", **CLIENT, **USER}).json()["access_token"]
+    mfa = {"grant_type": "mfa", **CLIENT, **USER, "access_token": first, "passcode": "123456"}
+    answer = api.post(f"{NS}/tokens", json=mfa)
+    assert answer.status_code == 200, answer.text
+    assert api.get(f"{NS}/resellers", headers=bearer(answer.json()["access_token"])).status_code == 200
+    # the first token must be one the mock issued to this client and user, and a passcode must be given
+    for wrong in ({"access_token": first + "x"}, {"passcode": " "}, {"password": "nope"}):
+        refused = api.post(f"{NS}/tokens", json=mfa | wrong)
+        assert refused.status_code == 401 and "access_token" not in refused.json(), wrong

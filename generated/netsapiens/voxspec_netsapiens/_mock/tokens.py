@@ -112,18 +112,27 @@ class Tokens:
         fields: dict[str, Any] = {**request.query, **(request.body if isinstance(request.body, dict) else {})}
         grant_type = str(fields.get("grant_type") or "")
         flow_grant = GRANTS.get(str(scheme.get("flow")), "")
-        if grant_type not in (flow_grant, "refresh_token"):
+        # `mfa` finishes a password sign-in that asked for a second factor (NetSapiens' published grants)
+        allowed = {flow_grant, "refresh_token"} | ({"mfa"} if flow_grant == "password" else set())
+        if grant_type not in allowed:
             raise Problem("invalid", f"unsupported grant_type {grant_type!r}")
         client = str(fields.get("client_id") or "")
         secret = self.clients.get(client)
         if secret is None or not hmac.compare_digest(secret.encode(), str(fields.get("client_secret") or "").encode()):
             raise Problem("auth", "invalid client credentials")
         user = ""
-        if grant_type == "password":
+        if grant_type in ("password", "mfa"):
             user = str(fields.get("username") or "")
             password = self.users.get(user)
             if password is None or not hmac.compare_digest(password.encode(), str(fields.get("password")).encode()):
                 raise Problem("auth", "invalid username or password")
+        if grant_type == "mfa":
+            # the mock has no second factor of its own: any passcode completes a first sign-in it issued
+            first = self._open(str(fields.get("access_token") or ""))
+            if first is None or first.kind != ACCESS or (first.client, first.user) != (client, user):
+                raise Problem("auth", "the access token is not one this sign-in was issued")
+            if not str(fields.get("passcode") or "").strip():
+                raise Problem("auth", "a passcode is needed")
         elif grant_type == "refresh_token":
             earlier = self._open(str(fields.get("refresh_token") or ""))
             if earlier is None or earlier.kind != REFRESH or earlier.client != client:
