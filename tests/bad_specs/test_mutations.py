@@ -23,6 +23,7 @@ from generator.errors import Finding, SpecError
 from generator.lint import lint
 from generator.load import load, parse, walk
 from generator.openapi import DocumentIndex, operations
+from generator.pointer import unescape
 from generator.validate import validate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +78,7 @@ def _break_ref(data: Any, draw: st.DrawFn) -> None:
         with contextlib.suppress(KeyError, TypeError, IndexError):  # make the target refer back: a loop
             target = data
             for token in own[2:].split("/"):
-                target = target[token.replace("~1", "/").replace("~0", "~")]
+                target = target[unescape(token)]
             if isinstance(target, dict):
                 target["$ref"] = own
 

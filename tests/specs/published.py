@@ -42,6 +42,8 @@ from urllib.parse import urlsplit
 
 from ruamel.yaml import YAML
 
+from generator.pointer import unescape
+
 Json = Any
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -118,7 +120,7 @@ class Doc:
                 raise ValueError(f"external $ref {ref} is not supported")
             target: Json = self.data
             for part in ref[2:].split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
+                target = target[unescape(part)]
             node = target
         raise ValueError("$ref chain too long (a loop?)")
 

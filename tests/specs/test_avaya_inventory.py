@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from jsonschema import Draft202012Validator
 
+from generator.pointer import unescape
+
 DOC_NAME = "avaya-axp-voice-admin-api.txt"
 VENDOR = "avaya"
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -162,7 +164,7 @@ def resolve(spec: dict[str, Any], node: Any) -> Any:
     while isinstance(node, dict) and "$ref" in node:
         target: Any = spec
         for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
+            target = target[unescape(part)]
         node = target
     return node
 

@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from generator.pointer import unescape
 from tests.conftest import read_spec, read_vendor_doc
 
 DOC_NAME = "callcenter-api-v1.3.txt"
@@ -380,7 +381,7 @@ def spec() -> Json:
 
 def pointer(node: Any, ptr: str) -> Any:
     for raw in ptr.lstrip("#").split("/")[1:]:
-        token = raw.replace("~1", "/").replace("~0", "~")
+        token = unescape(raw)
         node = node[int(token)] if isinstance(node, list) else node[token]
     return node
 

@@ -26,6 +26,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from generator.pointer import unescape
 from tests.conftest import read_spec, read_vendor_doc
 
 DOC_NAME = "netsapiens-v2-migration-guide.txt"
@@ -227,7 +228,7 @@ def deref(node: Json) -> Json:
         assert ref.startswith("#/"), f"external $ref {ref}"
         target: Json = spec()
         for part in ref[2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
+            target = target[unescape(part)]
         node = target
         seen += 1
         assert seen < 20, f"$ref loop at {ref}"

@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from generator.pointer import unescape
+
 DOC_NAME = "telphin-extension-api.txt"
 VENDOR = "telphin"
 
@@ -164,7 +166,7 @@ class Spec:
         while isinstance(node, dict) and "$ref" in node:
             target: Json = self.data
             for token in node["$ref"].removeprefix("#/").split("/"):
-                target = target[token.replace("~1", "/").replace("~0", "~")]
+                target = target[unescape(token)]
             node = target
         return node
 

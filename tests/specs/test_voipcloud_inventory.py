@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from generator.pointer import unescape
 from tests.conftest import read_spec, read_vendor_doc
 
 DOC_NAME = "voipcloud-integration-api-v1.txt"
@@ -90,7 +91,7 @@ def deref(node: Any) -> Any:
     while isinstance(node, dict) and "$ref" in node:
         target: Any = spec()
         for part in str(node["$ref"]).removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
+            target = target[unescape(part)]
         node, seen = target, seen + 1
         assert seen < 20, "a $ref loop"
     return node
