@@ -1,5 +1,6 @@
-"""List paging as `x-voxspec-pagination` declares it: the window of records a query asks for, and the
-paging fields of the answer (page number, size, totals, prev/next links) rewritten to tell the truth.
+"""List paging as the spec declares it (`x-voxspec-pagination`, the runtime data's `pagination`): the window of records
+a query asks for, and the paging fields of the answer (page number, size, totals, prev/next links) rewritten to tell
+the truth.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class Window:
 
 def page(op: dict[str, Any], query: dict[str, Any], records: list[Any], resolve: Any) -> Window:
     """The window of `records` the query asks for; all of them when the operation declares no paging."""
-    paging = (op.get("extensions") or {}).get("x-voxspec-pagination") or {}
+    paging = op.get("pagination") or {}
     style = paging.get("style")
     total = len(records)
     if style == "offset":

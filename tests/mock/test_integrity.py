@@ -1,4 +1,4 @@
-"""The pieces of x-voxspec-integrity and x-voxspec-pagination the mock applies, one rule at a time."""
+"""The integrity and paging rules the mock applies (as the runtime data gives them), one rule at a time."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from generator.mock import paging
 from generator.mock.integrity import Child, Rules, clash, rules
 
 
-def test_an_operations_rules_take_the_roots_duplicate_default() -> None:
-    assert rules({"duplicate": "reject"}, None) == Rules(duplicate="reject")
-    own = {"duplicate": "replace", "unique": ["name", ["code", "type"]]}
-    assert rules({"duplicate": "reject"}, own) == Rules("replace", (("name",), ("code", "type")))
-    children = {"children": [{"operation": "list_domains", "field": "reseller", "on-delete": "cascade"}]}
-    assert rules(None, children).children == (Child("list_domains", "reseller", "cascade"),)
-    assert rules(None, {"duplicate": "sometimes"}).duplicate == "replace"
+def test_an_operations_rules_are_read_from_its_runtime_data() -> None:
+    assert rules(None) == Rules()
+    declared = {"duplicate": "reject", "unique": [["name"], ["code", "type"]], "children": []}
+    assert rules(declared) == Rules("reject", (("name",), ("code", "type")))
+    child = {"operation": "list_domains", "field": "reseller", "on_delete": "cascade"}
+    assert rules({**declared, "children": [child]}).children == (Child("list_domains", "reseller", "cascade"),)
+    assert rules({**declared, "duplicate": "sometimes"}).duplicate == "replace"
 
 
 def test_a_clash_is_a_shared_value_of_a_whole_field_set() -> None:
@@ -28,7 +28,7 @@ def test_a_clash_is_a_shared_value_of_a_whole_field_set() -> None:
 def _op(style: str, **names: str) -> dict[str, Any]:
     return {
         "parameters": [{"name": "page", "schema": {"minimum": 1}}],
-        "extensions": {"x-voxspec-pagination": {"style": style, **names}},
+        "pagination": {"style": style, **names},
     }
 
 

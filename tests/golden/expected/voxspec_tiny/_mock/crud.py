@@ -2,7 +2,8 @@
 """Stateful CRUD: which operations create, read, list, update, replace or delete which resource,
 and how each one acts on the store and shapes its answer.
 
-Operations are tied to resources by `x-voxspec-crud`, or else by method and path
+Operations are tied to resources as the spec declares it (`x-voxspec-crud`, the runtime data's `crud`), or else
+by method and path
 (POST/GET on a collection, GET/PUT/PATCH/DELETE on `collection/{id}`). A resource whose item path is a
 prefix of another operation's path is that operation's parent: a missing parent is the vendor's 404, and a
 record lives under the one parent its path names (its scope).
@@ -23,7 +24,6 @@ from .shapes import (
     Validate,
     at,
     conform,
-    envelope,
     id_candidates,
     is_array,
     letters,
@@ -46,7 +46,7 @@ class Binding:
     id_name: str | None  # the name of the resource's id (a path parameter of item operations)
     id_in_path: bool
     scope: tuple[str, ...]  # the other path parameters: the parent the resource lives under
-    field: str | None = None  # the body field holding the id, when x-voxspec-crud names it
+    field: str | None = None  # the body field holding the id, when the declared binding names it
 
 
 def _segments(path: str) -> list[str]:
@@ -63,19 +63,18 @@ def bindings(operations: dict[str, dict[str, Any]]) -> dict[str, Binding]:
     inferred: dict[str, tuple[str, str, str | None]] = {}
     item_kinds: set[str] = set()
     for op_id, op in operations.items():
-        declared = (op.get("extensions") or {}).get("x-voxspec-crud")
+        declared = op.get("crud")
         params = _path_params(op)
-        if isinstance(declared, dict) and declared.get("resource") and declared.get("action"):
-            id_name = declared.get("id")
-            id_name = str(id_name) if id_name else None
+        if declared:
+            id_name = declared["id"]
             in_path = id_name is not None and id_name in params
             out[op_id] = Binding(
-                str(declared["resource"]),
-                str(declared["action"]),
+                declared["resource"],
+                declared["action"],
                 id_name,
                 in_path,
                 tuple(p for p in params if p != id_name or not in_path),
-                str(declared["field"]) if declared.get("field") else None,
+                declared["field"],
             )
             continue
         segments = _segments(op["path"])
@@ -135,11 +134,7 @@ class Crud:
             if b.id_in_path and segments and segments[-1] == "{" + str(b.id_name) + "}":
                 self.item_paths.setdefault(_shape(segments), b.kind)
         self._parents: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        root = (spec.data.get("extensions") or {}).get("x-voxspec-integrity")
-        self.rules: dict[str, Rules] = {
-            op_id: rules(root, (op.get("extensions") or {}).get("x-voxspec-integrity"))
-            for op_id, op in spec.operations.items()
-        }
+        self.rules: dict[str, Rules] = {op_id: rules(op.get("integrity")) for op_id, op in spec.operations.items()}
 
     # -- facts about resources -------------------------------------------------------------
     def first_error(self) -> Validate:
@@ -156,10 +151,10 @@ class Crud:
             if op_id is None:
                 continue
             schema, example = self.success(op_id)
-            env = envelope(schema, self.spec.resolve) if schema is not None else None
-            if env and env.get("data"):
-                data_schema = properties(schema, self.spec.resolve).get(env["data"])
-                data_example = example.get(env["data"]) if isinstance(example, dict) else None
+            data = self.data_field(op_id) if schema is not None else None
+            if data:
+                data_schema = properties(schema, self.spec.resolve).get(data)
+                data_example = example.get(data) if isinstance(example, dict) else None
                 if data_schema is not None and isinstance(data_example, dict):
                     return data_schema, data_example
             elif isinstance(example, dict):
@@ -190,8 +185,13 @@ class Crud:
         examples = declared.get("examples") or []
         return declared.get("schema"), (examples[0] if examples else None)
 
+    def data_field(self, op_id: str) -> str | None:
+        """The field of an operation's success answer that holds its data, when an envelope wraps the answer."""
+        envelope = self.spec.operations[op_id].get("envelope")
+        return envelope.get("data_field") if envelope else None
+
     def id_field(self, kind: str) -> str | None:
-        """The field of a resource that holds its id: as x-voxspec-crud names it, else the field named like the
+        """The field of a resource that holds its id: as the declared binding names it, else the field named like the
         id path parameter (`timeframe` finds `time-frame`), else `id`, `uuid` or `name`."""
         if kind not in self._id_fields:
             named = next((b.field for b in self.bindings.values() if b.kind == kind and b.field), None)
@@ -257,9 +257,9 @@ class Crud:
     def _polls(self) -> dict[str, dict[str, Any]]:
         polls: dict[str, dict[str, Any]] = {}
         for op in self.spec.operations.values():
-            rule = (op.get("extensions") or {}).get("x-voxspec-async")
-            if isinstance(rule, dict) and rule.get("poll") and isinstance(rule.get("states"), list):
-                polls[str(rule["poll"])] = rule
+            rule = op.get("async")
+            if rule and rule["poll"]:
+                polls[rule["poll"]] = rule
         return polls
 
     # -- seeding (seeding.py) -------------------------------------------------------------------
@@ -269,13 +269,13 @@ class Crud:
 
     def subscribers(self, event: str) -> list[str]:
         """The URLs of the stored subscriptions to `event`: records created by an operation whose
-        `x-voxspec-subscription` names the fields holding the URL and the event; seeded examples are not callers'."""
+        declared subscription names the fields holding the URL and the event; seeded examples are not callers'."""
         urls: list[str] = []
         for op_id, binding in self.bindings.items():
-            rule = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-subscription")
-            if binding.action != "create" or not isinstance(rule, dict):
+            rule = self.spec.operations[op_id].get("subscription")
+            if binding.action != "create" or not rule:
                 continue
-            field = str(rule.get("url"))
+            field = str(rule["url_field"])
             seeded = {str(example.get(field)) for example in self.examples_of(binding.kind)}
             for _scope, record in self.store.scan(binding.kind):
                 if not isinstance(record, dict):
@@ -285,7 +285,7 @@ class Crud:
                     isinstance(url, str)
                     and url
                     and url not in seeded
-                    and str(record.get(str(rule.get("event")))) == event
+                    and str(record.get(str(rule["event_field"]))) == event
                     and url not in urls
                 ):
                     urls.append(url)
@@ -513,7 +513,7 @@ class Crud:
             return None
         records = self.store.list(binding.kind, scope)
         op = self.spec.operations[op_id]
-        declared = (op.get("extensions") or {}).get("x-voxspec-pagination") or {}
+        declared = op.get("pagination") or {}
         skip = {str(v) for k, v in declared.items() if k in ("limit", "offset", "page", "size")}
         for name, value in query.items():
             if name in skip or isinstance(value, dict):
@@ -552,7 +552,7 @@ class Crud:
     def page_example(self, op_id: str, path: dict[str, Any], query: dict[str, Any], body: Any) -> Any:
         """An example list answer (an operation tied to no resource) paged as the operation declares."""
         op = self.spec.operations[op_id]
-        if not (op.get("extensions") or {}).get("x-voxspec-pagination"):
+        if not op.get("pagination"):
             return body
         schema = self.success(op_id)[0]
         where, _, items = self._list_location(op_id, schema, body)
@@ -573,10 +573,9 @@ class Crud:
             return None, None, None
         if is_array(schema, self.spec.resolve):
             return (), schema, example
-        declared = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-pagination") or {}
+        declared = self.spec.operations[op_id].get("pagination") or {}
         props = properties(schema, self.spec.resolve)
-        env = envelope(schema, self.spec.resolve)
-        names = [declared.get("items"), env.get("data") if env else None, *props.keys()]
+        names = [declared.get("items"), self.data_field(op_id), *props.keys()]
         for name in names:
             if isinstance(name, str) and name in props and is_array(props[name], self.spec.resolve):
                 items = example.get(name) if isinstance(example, dict) else None
@@ -588,11 +587,11 @@ class Crud:
         schema, example = self.success(op_id)
         if schema is None:
             return None
-        env = envelope(schema, self.spec.resolve)
+        data = self.data_field(op_id)
         body: Any
-        if env and env.get("data") and isinstance(example, dict):
+        if data and isinstance(example, dict):
             body = copy.deepcopy(example)
-            body[env["data"]] = record
+            body[data] = record
         elif isinstance(record, dict) and is_array(schema, self.spec.resolve):
             body = [copy.deepcopy(record)]  # one resource, answered as an array holding it
         else:
@@ -651,13 +650,13 @@ class Crud:
         return self.url(op_id, {**path, str(self.bindings[op_id].id_name): key})
 
     def sync_parameter(self, op_id: str) -> str | None:
-        rule = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-synchronous")
-        return str(rule["parameter"]) if isinstance(rule, dict) and rule.get("parameter") else None
+        rule = self.spec.operations[op_id].get("synchronous")
+        return str(rule["parameter"]) if rule and rule["parameter"] else None
 
     def _start_async(self, op_id: str, record: Any) -> Any:
-        rule = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-async")
-        if isinstance(rule, dict) and isinstance(record, dict) and rule.get("states"):
-            record[str(rule.get("status-field", "status"))] = rule["states"][0]
+        rule = self.spec.operations[op_id].get("async")
+        if rule and isinstance(record, dict) and rule["states"]:
+            record[str(rule["status_field"])] = rule["states"][0]
         return record
 
     def _advance(self, op_id: str, binding: Binding, where: str, key: str, record: Any) -> Any:
@@ -666,7 +665,7 @@ class Crud:
         if rule is None or not isinstance(record, dict):
             return record
         states = rule["states"]
-        field = str(rule.get("status-field", "status"))
+        field = str(rule["status_field"])
         current = record.get(field)
         if current in states[:-1]:
             moved = {**record, field: states[states.index(current) + 1]}
