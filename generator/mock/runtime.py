@@ -202,9 +202,9 @@ class Spec:
         self._validators: dict[str, Any] = {}
 
     def validator(self, schema: Any) -> Any:
-        """The compiled validator of a schema, kept by the schema's value (its canonical JSON): equal schemas
-        share one, and a copied or reloaded spec finds them again."""
-        key = json.dumps(schema, sort_keys=True, separators=(",", ":"))
+        """The compiled validator of a schema, kept by the schema's value (its JSON text): equal schemas share
+        one, a copied or reloaded spec finds them again, and no recycled object id can hand out a stale one."""
+        key = json.dumps(schema, separators=(",", ":"), check_circular=False)
         found = self._validators.get(key)
         if found is None:
             found = self._validators[key] = self.compile(schema)
