@@ -152,27 +152,27 @@ class Crud:
             schema, example = self.success(op_id)
             data = self.data_field(op_id) if schema is not None else None
             if data:
-                data_schema = properties(schema, self.spec.resolve).get(data)
+                data_schema = properties(schema).get(data)
                 data_example = example.get(data) if isinstance(example, dict) else None
                 if data_schema is not None and isinstance(data_example, dict):
                     return data_schema, data_example
             elif isinstance(example, dict):
                 return schema, example
             elif self._one_item_array(schema, example):
-                return self.spec.resolve(schema).get("items"), example[0]
+                return schema.get("items"), example[0]
         op_id = actions.get("list")
         if op_id is not None:
             schema, example = self.success(op_id)
             items_schema, items_example = self._list_location(op_id, schema, example)[1:]
             if items_schema is not None and isinstance(items_example, list) and items_example:
-                return self.spec.resolve(items_schema).get("items"), items_example[0]
+                return items_schema.get("items"), items_example[0]
         return None, None
 
     def _one_item_array(self, schema: Any, example: Any) -> bool:
         """Whether a read answers one resource as an array holding it, as some vendors do."""
         return (
             schema is not None
-            and is_array(schema, self.spec.resolve)
+            and is_array(schema)
             and isinstance(example, list)
             and bool(example)
             and isinstance(example[0], dict)
@@ -196,7 +196,7 @@ class Crud:
             named = next((b.field for b in self.bindings.values() if b.kind == kind and b.field), None)
             binding = next((b for b in self.bindings.values() if b.kind == kind and b.id_name), None)
             schema, _ = self.resource_schema(kind)
-            props = properties(schema, self.spec.resolve) if schema is not None else {}
+            props = properties(schema) if schema is not None else {}
             by_letters = {letters(name): name for name in props}
             names = id_candidates(binding.id_name) if binding and binding.id_name else ["id"]
             found = next((by_letters[letters(n)] for n in names if letters(n) in by_letters), None)
@@ -368,7 +368,7 @@ class Crud:
         if not isinstance(body, dict):
             return Outcome(None, self.answer(op_id, record), {})
         fields = {k: v for k, v in body.items() if k != self.sync_parameter(op_id)}
-        known = properties(self.resource_schema(binding.kind)[0], self.spec.resolve)
+        known = properties(self.resource_schema(binding.kind)[0])
         if known:
             fields = {k: v for k, v in fields.items() if k in known}
         if binding.action == "update":
@@ -396,7 +396,7 @@ class Crud:
         schema, example = self.resource_schema(kind)
         field = self.id_field(kind)
         fields = {k: v for k, v in body.items() if k != self.sync_parameter(op_id)} if isinstance(body, dict) else {}
-        known = properties(schema, self.spec.resolve)
+        known = properties(schema)
         if known:  # what the resource does not show (a password, options) is not echoed back
             fields = {k: v for k, v in fields.items() if k in known}
         record: dict[str, Any] = {**self._defaults(schema), **fields}
@@ -404,7 +404,7 @@ class Crud:
         for name in binding.scope:
             mirror = self.field_of({**dict.fromkeys(known), **record}, name)
             if mirror is not None and self._fits(known.get(mirror), path.get(name)):
-                record[mirror] = _typed(known.get(mirror), self.spec.resolve, str(path.get(name)))
+                record[mirror] = _typed(known.get(mirror), str(path.get(name)))
         given = fields.get(field) if field else None
         rule = self.rules[op_id]
         if isinstance(given, str | int) and not isinstance(given, bool) and rule.duplicate == "reject":
@@ -431,17 +431,15 @@ class Crud:
     def _defaults(self, schema: Any) -> dict[str, Any]:
         """What the server fills in on create: each property's declared default."""
         out: dict[str, Any] = {}
-        for name, prop in properties(schema, self.spec.resolve).items():
-            for node in (prop, self.spec.resolve(prop)):  # a default beside a $ref wins over the target's
-                if isinstance(node, dict) and "default" in node:
-                    out[name] = copy.deepcopy(node["default"])
-                    break
+        for name, prop in properties(schema).items():
+            if isinstance(prop, dict) and "default" in prop:  # a default beside a $ref was kept over the target's
+                out[name] = copy.deepcopy(prop["default"])
         return out
 
     def _fits(self, schema: Any, value: Any) -> bool:
         if schema is None or value is None:
             return False
-        return self.first_error()(schema, _typed(schema, self.spec.resolve, str(value))) is None
+        return self.first_error()(schema, _typed(schema, str(value))) is None
 
     def _rebased(self, kind: str, example: Any, scope: str, key: str) -> Any:
         """The resource's example with its own id and parents' ids replaced by the new record's, so values
@@ -533,7 +531,7 @@ class Crud:
     ) -> Any:
         """A list answer holding the page of `records` the query asks for, its paging fields telling the truth."""
         op = self.spec.operations[op_id]
-        window = paging.page(op, query, records, self.spec.resolve)
+        window = paging.page(op, query, records)
         if where == ():
             return window.items
         body = copy.deepcopy(example) if isinstance(example, dict) else {}
@@ -570,13 +568,13 @@ class Crud:
         """Where the items of a list answer are: () for a bare array, else the path of the field."""
         if schema is None:
             return None, None, None
-        if is_array(schema, self.spec.resolve):
+        if is_array(schema):
             return (), schema, example
         declared = self.spec.operations[op_id].get("pagination") or {}
-        props = properties(schema, self.spec.resolve)
+        props = properties(schema)
         names = [declared.get("items"), self.data_field(op_id), *props.keys()]
         for name in names:
-            if isinstance(name, str) and name in props and is_array(props[name], self.spec.resolve):
+            if isinstance(name, str) and name in props and is_array(props[name]):
                 items = example.get(name) if isinstance(example, dict) else None
                 return (name,), props[name], items
         return None, None, None
@@ -591,12 +589,12 @@ class Crud:
         if data and isinstance(example, dict):
             body = copy.deepcopy(example)
             body[data] = record
-        elif isinstance(record, dict) and is_array(schema, self.spec.resolve):
+        elif isinstance(record, dict) and is_array(schema):
             body = [copy.deepcopy(record)]  # one resource, answered as an array holding it
         else:
             body = copy.deepcopy(record)
             if location and isinstance(body, dict):
-                for name in properties(schema, self.spec.resolve):
+                for name in properties(schema):
                     if name in ("url", "location", "href", "self") and name not in body:
                         body[name] = location
         return conform(body, schema, example, self.first_error())
@@ -610,7 +608,7 @@ class Crud:
         body = self.spec.operations[op_id].get("body") or {}
         writable: set[str] = set()
         for schema in (body.get("content") or {}).values():
-            writable |= set(properties(schema, self.spec.resolve))
+            writable |= set(properties(schema))
         return {k: v for k, v in record.items() if k not in writable} if isinstance(record, dict) else {}
 
     def new_key(self, kind: str, scope: str, given: Any) -> str:
@@ -618,7 +616,7 @@ class Crud:
         parameter takes (and the seeded ids show: a UUID where they are UUIDs), free in this parent."""
         schema = self.id_schema(kind)
         check = self.first_error()
-        resolved = self.spec.resolve(schema) if schema else {}
+        resolved = schema or {}
         kinds = resolved.get("type") if isinstance(resolved, dict) else None
         # Names chosen by the client (a domain, a user's extension) are kept; numbers the server counts.
         if isinstance(given, str) and given and check(schema, given) is None:
@@ -640,7 +638,7 @@ class Crud:
 
     def _typed_id(self, kind: str, field: str, key: str) -> Any:
         schema, _ = self.resource_schema(kind)
-        return _typed(properties(schema, self.spec.resolve).get(field, {}), self.spec.resolve, key)
+        return _typed(properties(schema).get(field, {}), key)
 
     def location(self, kind: str, path: dict[str, Any], key: str) -> str | None:
         op_id = self.by_kind.get(kind, {}).get("read")
@@ -679,9 +677,9 @@ def _shape(segments: list[str]) -> tuple[str, ...]:
     return tuple("{}" if TEMPLATE.match(s) else s for s in segments)
 
 
-def _typed(schema: Any, resolve: Any, text: str) -> Any:
+def _typed(schema: Any, text: str) -> Any:
     """A path value as the type a record's field holds: an integer field takes the number."""
-    prop = resolve(schema or {})
+    prop = schema or {}
     kinds = prop.get("type") if isinstance(prop, dict) else None
     integer = kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds)
     return int(text) if integer and text.lstrip("-").isdigit() else text

@@ -34,14 +34,14 @@ def _op(style: str, **names: str) -> dict[str, Any]:
 
 def test_pages_and_links_describe_the_window_served() -> None:
     op = _op("page", page="page", size="size")
-    window = paging.page(op, {"page": 2, "size": 2}, list(range(5)), lambda s: s)
+    window = paging.page(op, {"page": 2, "size": 2}, list(range(5)))
     assert window.items == [2, 3] and window.total == 5
     body: dict[str, Any] = {"pagination": {"page": 9, "size": 9, "total": 99, "totalPages": 9}, "links": {}}
     body["links"] = {"prev": "x", "next": "x"}
     paging.paging_fields(body, window, paging.query_string)
     assert body["pagination"] == {"page": 2, "size": 2, "total": 5, "totalPages": 3}
     assert body["links"] == {"prev": "page=1&size=2", "next": "page=3&size=2"}
-    last = paging.page(op, {"page": 3, "size": 2}, list(range(5)), lambda s: s)
+    last = paging.page(op, {"page": 3, "size": 2}, list(range(5)))
     links = {"prev": "x", "next": "x"}
     paging.paging_fields(links, last, paging.query_string)
     assert links == {"prev": "page=2&size=2"}
@@ -49,11 +49,11 @@ def test_pages_and_links_describe_the_window_served() -> None:
 
 def test_offset_windows_stop_at_either_end() -> None:
     op = _op("offset", offset="start", limit="limit")
-    window = paging.page(op, {"start": 0, "limit": 2}, list(range(3)), lambda s: s)
+    window = paging.page(op, {"start": 0, "limit": 2}, list(range(3)))
     links = {"previous": "x", "next": "x"}
     paging.paging_fields(links, window, paging.query_string)
     assert window.items == [0, 1] and links == {"next": "start=2&limit=2"}
-    assert paging.page(op, {"start": 5}, list(range(3)), lambda s: s).items == []
+    assert paging.page(op, {"start": 5}, list(range(3))).items == []
 
 
 def test_a_path_parameter_with_enumerated_values_is_not_an_id() -> None:

@@ -32,7 +32,7 @@ class Window:
     names: tuple[str, str] = ("", "")  # (page or offset parameter, size or limit parameter)
 
 
-def page(op: dict[str, Any], query: dict[str, Any], records: list[Any], resolve: Any) -> Window:
+def page(op: dict[str, Any], query: dict[str, Any], records: list[Any]) -> Window:
     """The window of `records` the query asks for; all of them when the operation declares no paging."""
     paging = op.get("pagination") or {}
     style = paging.get("style")
@@ -47,7 +47,7 @@ def page(op: dict[str, Any], query: dict[str, Any], records: list[Any], resolve:
         first = 1
         for p in op["parameters"]:
             if p["name"] == names[0]:
-                first = _int(resolve(p["schema"]).get("minimum"), 1)
+                first = _int((p["schema"] or {}).get("minimum"), 1)
         size = max(_int(query.get(names[1]), total or 1), 1)
         number = max(_int(query.get(names[0]), first), first)
         start = (number - first) * size

@@ -98,8 +98,13 @@ def _drop(value: Any, path: list[Any], fallback: Any) -> Any:
     return value
 
 
-def properties(schema: Any, resolve: Resolve, depth: int = 0) -> dict[str, Any]:
-    """Every property a schema names, through $ref and allOf/anyOf/oneOf."""
+def _same(schema: Any) -> Any:
+    return schema
+
+
+def properties(schema: Any, resolve: Resolve = _same, depth: int = 0) -> dict[str, Any]:
+    """Every property a schema names, through allOf/anyOf/oneOf; `resolve` follows a reference, for a caller
+    whose schemas still have them (the mock's come resolved)."""
     schema = resolve(schema)
     if not isinstance(schema, dict) or depth > 8:
         return {}
@@ -111,7 +116,7 @@ def properties(schema: Any, resolve: Resolve, depth: int = 0) -> dict[str, Any]:
     return out
 
 
-def is_array(schema: Any, resolve: Resolve) -> bool:
+def is_array(schema: Any, resolve: Resolve = _same) -> bool:
     node = resolve(schema)
     return isinstance(node, dict) and (node.get("type") == "array" or "items" in node)
 
