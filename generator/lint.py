@@ -324,7 +324,16 @@ EXTENSION_SHAPES: dict[str, dict[str, Any]] = {
     "x-voxspec-inferred": {"type": "boolean"},
     "x-voxspec-allow-list": _OBJECT,
     "x-voxspec-crud": _OBJECT,
-    "x-voxspec-async": _OBJECT,
+    "x-voxspec-async": {
+        "type": "object",
+        "required": ["states", "poll", "seconds"],
+        "properties": {
+            "status-field": {"type": "string", "minLength": 1},
+            "states": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+            "poll": {"type": "string", "minLength": 1},
+            "seconds": {"type": "number", "exclusiveMinimum": 0},
+        },
+    },
     "x-voxspec-synchronous": _OBJECT,
     "x-voxspec-self-alias": _OBJECT,
     "x-voxspec-integrity": {

@@ -198,6 +198,35 @@ def test_advancing_the_clock_ends_a_rate_limit_window() -> None:
     assert api.post("/__voxspec/clock", json={"seconds": -1}).status_code == 400
 
 
+AVAYA = "/api/admin/voice/v1/accounts/ABCDEF"
+AVAYA_AUTH = {**BEARER, "appkey": MOCK_KEY}
+ELEMENT = {"name": "ACO", "environment": "Production", "didNumbers": ["+15550100"]}
+
+
+@pytest.mark.parametrize("state", ["memory", "sqlite"])
+def test_async_states_follow_the_clock_not_the_polls(state: str, tmp_path: Any) -> None:
+    api = client("avaya", state="memory" if state == "memory" else f"sqlite:{tmp_path / 'state.db'}")
+    accepted = api.post(f"{AVAYA}/aco-elements", headers=AVAYA_AUTH, json=ELEMENT)
+    assert accepted.status_code == 202 and accepted.json()["status"] == "IN_PROGRESS"
+    item = f"{AVAYA}/aco-elements/{accepted.json()['elementId']}"
+
+    def poll() -> str:
+        status: str = api.get(item, headers=AVAYA_AUTH).json()["status"]
+        return status
+
+    assert [poll(), poll(), poll()] == ["IN_PROGRESS"] * 3, "polling without time passing keeps the state"
+    assert api.post("/__voxspec/clock", json={"seconds": 1}).status_code == 200
+    assert poll() == "IN_PROGRESS", "the spec gives the state 2 seconds"
+    api.post("/__voxspec/clock", json={"seconds": 1})
+    assert [poll(), poll()] == ["SUCCESS", "SUCCESS"]
+    replaced = api.put(item, headers=AVAYA_AUTH, json=ELEMENT)
+    assert replaced.status_code == 202 and poll() == "IN_PROGRESS", "a replace is accepted again, from now"
+    api.post("/__voxspec/clock", json={"seconds": 5})
+    assert poll() == "SUCCESS"
+    snapshot = api.get("/__voxspec/state").json()
+    assert all(not r["kind"].startswith("::") for r in snapshot["records"]), "when states began is time, not state"
+
+
 def test_the_control_document_is_valid_and_describes_every_endpoint() -> None:
     path = ROOT / "generator" / "mock" / "control.yaml"
     document = yaml.safe_load(path.read_text("utf-8"))

@@ -211,7 +211,8 @@ class MockServer:
         return answer
 
     def advance(self, seconds: float) -> float:
-        """Move the mock's clock forward (rate-limit windows, token lifetimes); returns the total offset."""
+        """Move the mock's clock forward (rate-limit windows, token lifetimes, the states of 202-accepted
+        resources); returns the total offset."""
         offset: float = self._call("POST", "/clock", json={"seconds": seconds})["offset"]
         return offset
 

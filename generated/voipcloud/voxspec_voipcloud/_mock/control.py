@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .crud import ASYNC
 from .journal import Journal
 from .runtime import NATURAL, ApiResponse, MockConfig, Pipeline, Problem, Spec, parse_query, render
 from .state import MemoryStore, SqliteStore, Store
@@ -78,16 +79,18 @@ class Clock:
 
 
 def dump_store(store: Store) -> dict[str, Any]:
-    """The records and id counters of a store as JSON (rate-limit windows are time, not state: not kept)."""
+    """The records and id counters of a store as JSON (rate-limit windows and when async states began are time,
+    not state: not kept; a loaded resource still in an async state starts its state's time at its next poll)."""
     records: list[dict[str, Any]] = []
     counters: dict[str, int] = {}
     if isinstance(store, MemoryStore):
         for (kind, scope), keyed in store._records.items():
-            records += [{"kind": kind, "scope": scope, "key": k, "record": v} for k, v in keyed.items()]
+            if kind != ASYNC:
+                records += [{"kind": kind, "scope": scope, "key": k, "record": v} for k, v in keyed.items()]
         counters = dict(store._counters)
     elif isinstance(store, SqliteStore):
         db = store._db()
-        rows = db.execute("SELECT kind, scope, key, body FROM records ORDER BY seq")
+        rows = db.execute("SELECT kind, scope, key, body FROM records WHERE kind != ? ORDER BY seq", (ASYNC,))
         records = [{"kind": a, "scope": b, "key": c, "record": json.loads(d)} for a, b, c, d in rows]
         counters = {n: int(v) for n, v in db.execute("SELECT name, value FROM counters WHERE name != '::seeded'")}
     else:
@@ -139,9 +142,9 @@ class Control:
         self.store = store
         self.seed = dump_store(store) if store is not None else None
         self.clock = Clock(time.monotonic if isinstance(store, MemoryStore) else time.time)
-        limiter = getattr(handlers, "limiter", None)
-        if limiter is not None:
-            limiter.clock = self.clock
+        for timed in (getattr(handlers, "limiter", None), getattr(handlers, "crud", None)):
+            if timed is not None:  # rate-limit windows and async states follow the clock this API moves
+                timed.clock = self.clock
         tokens = getattr(handlers, "tokens", None)
         if tokens is not None:
             wall = Clock(tokens.clock)

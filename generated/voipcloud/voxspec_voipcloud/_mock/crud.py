@@ -11,8 +11,11 @@ record lives under the one parent its path names (its scope).
 from __future__ import annotations
 
 import copy
+import math
 import re
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -31,11 +34,12 @@ from .shapes import (
     properties,
     swap,
 )
-from .state import Store, decode, encode
+from .state import MemoryStore, Store, decode, encode
 
 TEMPLATE = re.compile(r"^\{([^{}]+)\}$")
 ITEM_ACTIONS = {"GET": "read", "PUT": "replace", "PATCH": "update", "DELETE": "delete"}
 GENERIC_IDS = ("id", "uuid", "name")  # id_candidates' last resort, never the field of a parent's id
+ASYNC = "::async"  # the store's kind for when each accepted resource entered its async state
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -128,6 +132,8 @@ class Crud:
             self.by_kind.setdefault(b.kind, {}).setdefault(b.action, op_id)
         self._id_fields: dict[str, str | None] = {}
         self._async_polls = self._polls()
+        # The mock's time, as the store counts rate-limit windows; the control API swaps in one it can move forward.
+        self.clock: Callable[[], float] = time.monotonic if isinstance(store, MemoryStore) else time.time
         # The item path of each resource whose id ends its path (`domains/{}/users/{}`): what parents are.
         self.item_paths: dict[tuple[str, ...], str] = {}
         for op_id, b in sorted(self.bindings.items()):
@@ -347,7 +353,7 @@ class Crud:
             return self.listing(op_id, binding, scope, path, query)
         key = str(path.get(binding.id_name or "", ""))
         if binding.action == "read" and op_id in self._async_polls:
-            with self.store.transaction():  # a poll moves the record on: a write
+            with self.store.transaction():  # a poll may move the record on: a write
                 return self._item(op_id, binding, scope, key, body)
         return self._item(op_id, binding, scope, key, body)
 
@@ -385,6 +391,7 @@ class Crud:
         if taken is not None:
             return Outcome("409", None, {}, conflict=taken)
         self.store.put(binding.kind, scope, key, changed)
+        self._started(op_id, binding.kind, scope, key)
         return Outcome(None, self.answer(op_id, changed), {})
 
     def identity(self, binding: Binding, record: dict[str, Any]) -> list[str]:
@@ -422,6 +429,7 @@ class Crud:
         if taken is not None:
             return Outcome("409", None, {}, conflict=taken)
         self.store.put(kind, scope, key, record)
+        self._started(op_id, kind, scope, key)
         headers: dict[str, str] = {}
         declared = self.spec.operations[op_id]["responses"].get(self.spec.operations[op_id]["success"]) or {}
         location = self.location(kind, path, key)
@@ -660,20 +668,39 @@ class Crud:
             record[str(rule.get("status-field", "status"))] = rule["states"][0]
         return record
 
+    def _started(self, op_id: str, kind: str, scope: str, key: str) -> None:
+        """An accepting write started the resource's first async state now, on the mock's clock."""
+        rule = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-async")
+        if isinstance(rule, dict) and rule.get("states"):
+            self.store.put(ASYNC, encode([kind, scope]), key, {"state": rule["states"][0], "since": self.clock()})
+
     def _advance(self, op_id: str, binding: Binding, where: str, key: str, record: Any) -> Any:
-        """A poll moves an accepted resource one state on, until its final state."""
+        """A poll finds an accepted resource in the state the clock has reached: each state before the final
+        lasts the rule's `seconds`, counted from when the write accepted it (or from its first poll, for a
+        resource seeded mid-way). Polling without time passing keeps it where it is."""
         rule = self._async_polls.get(op_id)
         if rule is None or not isinstance(record, dict):
             return record
         states = rule["states"]
         field = str(rule.get("status-field", "status"))
         current = record.get(field)
-        if current in states[:-1]:
-            moved = {**record, field: states[states.index(current) + 1]}
-            moved = self.fit(binding.kind, moved, record)
-            if moved.get(field) != current:
-                self.store.put(binding.kind, where, key, moved)
-                return moved
+        if current not in states[:-1]:
+            return record
+        slot = encode([binding.kind, where])
+        now = self.clock()
+        started = self.store.get(ASYNC, slot, key)
+        if not isinstance(started, dict) or started.get("state") not in states[: states.index(current) + 1]:
+            self.store.put(ASYNC, slot, key, {"state": current, "since": now})
+            return record
+        seconds = float(rule.get("seconds") or 0)
+        steps = math.floor((now - float(started["since"])) / seconds) if seconds > 0 else len(states)
+        target = states[min(states.index(started["state"]) + max(steps, 0), len(states) - 1)]
+        if states.index(target) <= states.index(current):
+            return record
+        moved = self.fit(binding.kind, {**record, field: target}, record)
+        if moved.get(field) != current:
+            self.store.put(binding.kind, where, key, moved)
+            return moved
         return record
 
 
