@@ -315,7 +315,12 @@ EXTENSION_SHAPES: dict[str, dict[str, Any]] = {
     "x-voxspec-subscription": {
         "type": "object",
         "required": ["url", "event"],
-        "properties": {"url": {"type": "string", "minLength": 1}, "event": {"type": "string", "minLength": 1}},
+        "properties": {
+            "url": {"type": "string", "minLength": 1},
+            "event": {"type": "string", "minLength": 1},
+            "filters": {"type": "array", "items": {"type": "string", "minLength": 1}},
+            "wildcard": {"type": "string"},
+        },
     },
     "x-voxspec-envelope": {"type": "object", "additionalProperties": {"type": "string"}},
     "x-voxspec-deprecated": {"type": "boolean"},

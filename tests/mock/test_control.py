@@ -5,6 +5,7 @@ Driven in-process through the generated servers, as the packages' `testing.MockS
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import Any
@@ -185,6 +186,61 @@ def test_emit_posts_the_events_example_with_overrides_after_checking_its_schema(
     assert bad.status_code == 400 and "user_id" in bad.json()["message"]
     assert api.post("/__voxspec/webhooks/no:such", json={"url": "http://x"}).status_code == 404
     assert api.post("/__voxspec/webhooks/agent:checkin", json={}).status_code == 400, "no URL anywhere"
+
+
+NS = "/ns-api/v2"
+SYNC = {"synchronous": "yes"}
+
+
+def test_emit_delivers_a_netsapiens_event_to_each_matching_subscription() -> None:
+    received: list[tuple[str, Any]] = []
+
+    async def receiver(scope: Any, receive: Any, send: Any) -> None:
+        message = await receive()
+        received.append((f"{scope['server'][0]}{scope['path']}", json.loads(message["body"])))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    from starlette.testclient import TestClient
+
+    built = app("netsapiens", control=True)
+    built.state.voxspec_control.webhook_transport = httpx.ASGITransport(app=receiver)
+    api = httpx.Client(transport=TestClient(built, client=LOOPBACK)._transport, base_url="http://testserver")
+    subscriptions = [
+        ("/subscriptions", {"model": "call", "post-url": "http://all.test/calls"}),
+        ("/subscriptions", {"model": "call", "post-url": "http://star.test/calls", "domain": "*", "user": "*"}),
+        ("/subscriptions", {"model": "cdr", "post-url": "http://all.test/cdrs"}),
+        ("/domains/example.com/subscriptions", {"model": "call", "post-url": "http://example.test/calls"}),
+        ("/subscriptions", {"model": "call", "post-url": "http://other.test/calls", "domain": "other.example"}),
+        ("/subscriptions", {"model": "call", "post-url": "http://ada.test/calls", "user": "1001"}),
+    ]
+    for path, body in subscriptions:
+        made = api.post(NS + path, headers=BEARER, json=SYNC | body)
+        assert made.status_code == 200, made.text
+
+    def emit(payload: dict[str, Any]) -> set[str]:
+        received.clear()
+        answer = api.post("/__voxspec/webhooks/call", json=payload)
+        assert answer.status_code == 200, answer.text
+        delivered = [(d["url"], d["status"]) for d in answer.json()["deliveries"]]
+        assert delivered == [(f"http://{u}", 200) for u, _ in received]
+        assert all(body == answer.json()["body"] for _, body in received)
+        return {url for url, _ in received}
+
+    calls = {"all.test/calls", "star.test/calls", "example.test/calls", "ada.test/calls"}
+    assert emit({"filter": {"domain": "example.com", "user": "1001"}}) == calls
+    assert emit({"filter": {"domain": "example.com", "user": "1002"}}) == calls - {"ada.test/calls"}
+    assert emit({"filter": {"domain": "other.example"}}) == {
+        "all.test/calls",
+        "star.test/calls",
+        "other.test/calls",
+        "ada.test/calls",
+    }
+    assert emit({}) == calls | {"other.test/calls"}, "an event naming no domain or user reaches every filter"
+    sent = api.post("/__voxspec/webhooks/call", json={"overrides": {"call-orig-user": 5}})
+    assert sent.status_code == 400, "the body is checked against the webhook's schema"
+    # the seeded example subscription (hooks.example.com) is the spec's, not a caller's: it gets nothing
+    assert api.post("/__voxspec/webhooks/voicemail", json={}).status_code == 400, "no subscription, no URL"
 
 
 def test_advancing_the_clock_ends_a_rate_limit_window() -> None:

@@ -297,30 +297,55 @@ class Control:
         return JSONResponse(planned.describe(), status_code=201)
 
     async def emit(self, request: Request) -> Response:
-        """Build the event's body (its example with the overrides), check it against the event's schema, post it."""
+        """Build the event's body (its example with the overrides), check it against the event's schema, and post it
+        to `url` (else the configured webhook URL) and to every subscription to it that callers created through
+        the vendor's API (`x-voxspec-subscription`) whose filters match the event's `filter`."""
         event = request.path_params["event"]
         hooks: dict[str, Any] = self.spec.data.get("webhooks") or {}
         hook = hooks.get(event)
         if not isinstance(hook, dict):
             return _refuse(404, f"no webhook event {event!r}; known: {', '.join(sorted(hooks)) or 'none'}")
         data = await _json(request)
-        overrides = data.get("overrides") or {}
+        overrides, scope = data.get("overrides") or {}, data.get("filter") or {}
         if not isinstance(overrides, dict):
             return _refuse(400, "`overrides` is an object of body fields")
+        if not isinstance(scope, dict):
+            return _refuse(400, "`filter` is an object of the values subscriptions filter on")
         example = hook.get("example")
         body: dict[str, Any] = copy.deepcopy(example) if isinstance(example, dict) else {}
         body.update(overrides)
         if hook.get("schema") is not None:
             self.spec.check(hook["schema"], body, "event")
-        url = data.get("url") or self.config.webhook_url
-        if not isinstance(url, str) or not url:
-            return _refuse(400, "no webhook URL: give `url`, or start the mock with a webhook URL")
-        try:
-            async with httpx.AsyncClient(timeout=10, transport=self.webhook_transport) as client:
-                answer = await client.post(url, json=body)
-        except httpx.HTTPError as exc:
-            return _refuse(502, f"the webhook receiver at {url} failed: {type(exc).__name__}")
-        return JSONResponse({"event": event, "url": url, "body": body, "status": answer.status_code})
+        url, fallback = data.get("url") or self.config.webhook_url, data.get("default_url")
+        if not all(u is None or isinstance(u, str) for u in (url, fallback)):
+            return _refuse(400, "`url` and `default_url` are URLs to post the event to")
+        crud = getattr(self.handlers, "crud", None)
+        subscribed: list[str] = crud.subscribers(event, {**body, **scope}) if crud is not None else []
+        targets = ([url] if url else []) + [u for u in subscribed if u != url]
+        targets = targets or ([fallback] if fallback else [])
+        if not targets:
+            return _refuse(
+                400,
+                f"no webhook URL and no subscription to {event!r}: give `url`, start the mock with a "
+                "webhook URL, or subscribe through the API",
+            )
+        deliveries: list[dict[str, Any]] = []
+        async with httpx.AsyncClient(timeout=10, transport=self.webhook_transport) as client:
+            for target in targets:
+                try:
+                    answer = await client.post(target, json=body)
+                except httpx.HTTPError as exc:
+                    deliveries.append({"url": target, "status": None, "error": type(exc).__name__})
+                else:
+                    deliveries.append({"url": target, "status": answer.status_code})
+        failed = [d for d in deliveries if d["status"] is None]
+        if failed:
+            names = ", ".join(f"{d['url']} ({d['error']})" for d in failed)
+            return _refuse(502, f"the webhook receiver failed: {names}")
+        first = deliveries[0]
+        return JSONResponse(
+            {"event": event, "url": first["url"], "body": body, "status": first["status"], "deliveries": deliveries}
+        )
 
     async def get_clock(self, request: Request) -> Response:
         return JSONResponse({"offset": self.clock.offset})

@@ -15,7 +15,7 @@ import math
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -273,27 +273,37 @@ class Crud:
         """The spec's examples as the first records (see seeding.seed)."""
         seeding.seed(self)
 
-    def subscribers(self, event: str) -> list[str]:
+    def subscribers(self, event: str, scope: Mapping[str, Any] | None = None) -> list[str]:
         """The URLs of the stored subscriptions to `event`: records created by an operation whose
-        `x-voxspec-subscription` names the fields holding the URL and the event; seeded examples are not callers'."""
+        `x-voxspec-subscription` names the fields holding the URL and the event; seeded examples are not callers'.
+
+        The rule's `filters` are subscription fields that narrow what it receives: a subscription whose filter
+        holds a value (other than empty or the rule's `wildcard`) gets only events whose `scope` has that value
+        there; an event whose scope names no value for a filter reaches every subscription."""
         urls: list[str] = []
+        given = {str(k): str(v) for k, v in (scope or {}).items() if v is not None and not isinstance(v, dict | list)}
         for op_id, binding in self.bindings.items():
             rule = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-subscription")
             if binding.action != "create" or not isinstance(rule, dict):
                 continue
             field = str(rule.get("url"))
+            filters = [str(f) for f in rule.get("filters") or []]
+            wildcard = rule.get("wildcard")
             seeded = {str(example.get(field)) for example in self.examples_of(binding.kind)}
             for _scope, record in self.store.scan(binding.kind):
                 if not isinstance(record, dict):
                     continue
                 url = record.get(field)
                 if (
-                    isinstance(url, str)
-                    and url
-                    and url not in seeded
-                    and str(record.get(str(rule.get("event")))) == event
-                    and url not in urls
+                    not isinstance(url, str)
+                    or not url
+                    or url in seeded
+                    or url in urls
+                    or str(record.get(str(rule.get("event")))) != event
                 ):
+                    continue
+                wanted = {f: record.get(f) for f in filters if record.get(f) not in (None, "", wildcard)}
+                if all(f not in given or given[f] == str(v) for f, v in wanted.items()):
                     urls.append(url)
         return urls
 
