@@ -332,3 +332,51 @@ def test_voxspec_mock_serves_the_control_api_only_with_control(control: bool) ->
         banner = process.communicate(timeout=30)[1]
     assert answer.status_code == (200 if control else 404)
     assert ("/__voxspec/" in banner) is control
+
+
+def test_voxspec_mock_logs_a_dropped_connection_as_one_line_not_a_traceback() -> None:
+    import os
+    import socket
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator.cli", "-v", "mock", "telphin", "--port", str(port), "--control"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "VOXSPEC_MOCK_CONTROL": "", "VOXSPEC_MOCK_CONTROL_TOKEN": ""},
+    )
+    base = f"http://127.0.0.1:{port}"
+    head = f"Host: x\r\nAuthorization: Bearer {MOCK_KEY}\r\nContent-Type: application/json\r\n"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.communicate()[1]
+            try:
+                httpx.get(f"{base}/__voxspec/journal", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the mock did not start"
+                time.sleep(0.1)
+        httpx.post(f"{base}/__voxspec/behaviours/list_registration_statuses", json={"drop": True})
+        with pytest.raises(httpx.RemoteProtocolError):
+            httpx.get(base + REGISTRATIONS, headers=BEARER)
+        for request in (
+            f'POST {TELPHIN}/agent/ HTTP/1.1\r\n{head}Content-Length: 100\r\n\r\n{{"na',  # hangs up mid-body
+            f'PUT /__voxspec/state HTTP/1.1\r\n{head}Content-Length: 100\r\n\r\n{{"re',  # the same, to control
+        ):
+            with socket.create_connection(("127.0.0.1", port)) as caller:
+                caller.sendall(request.encode())
+                time.sleep(0.3)
+        assert httpx.get(base + REGISTRATIONS, headers=BEARER).status_code == 200, "the mock serves on"
+    finally:
+        process.terminate()
+        log = process.communicate(timeout=30)[1]
+    assert "Traceback" not in log and "Exception in ASGI application" not in log, log
+    assert log.count(f"GET {REGISTRATIONS}: the mock dropped the connection, as queued") == 1, log
+    assert log.count(f"POST {TELPHIN}/agent/: the client disconnected before sending its request") == 1, log
+    assert log.count("the client disconnected mid-request") == 1, log

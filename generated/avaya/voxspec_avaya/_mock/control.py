@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 from starlette.datastructures import Headers
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -195,14 +195,14 @@ class Control:
             None if planned is not None and planned.drop else result.status,
         )
         if planned is not None and planned.drop:
-            return Dropped()
+            return Dropped(f"{request.scope['method']} {request.scope['path']}")
         return render(result)
 
     async def _parse_for_journal(self, operation_id: str, request: Request) -> None:
         op = self.spec.operations[operation_id]
         try:
             request.scope["voxspec.request"] = await self.pipeline.parse(operation_id, op, request)
-        except (Problem, RecursionError):  # a queued answer stands whatever was sent; the journal then has less
+        except (Problem, RecursionError, ClientDisconnect):  # a queued answer stands; the journal then has less
             pass
 
     def _take(self, operation_id: str) -> Planned | None:
@@ -362,14 +362,16 @@ class Control:
 
 class Dropped(Response):
     """Sends the status line, then fails: the server closes the connection mid-answer (uvicorn does so when an
-    app fails after starting its response) and Starlette's error middleware sends no 500 after a start."""
+    app fails after starting its response) and Starlette's error middleware sends no 500 after a start.
+    `voxspec mock` logs the failure as one line, not as the traceback of an app error."""
 
-    def __init__(self) -> None:
+    def __init__(self, request_line: str) -> None:
         super().__init__(status_code=200)
+        self.request_line = request_line
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]})
-        raise ConnectionDropped("the mock dropped the connection, as queued")
+        raise ConnectionDropped(f"{self.request_line}: the mock dropped the connection, as queued")
 
 
 class ControlMiddleware:
