@@ -190,3 +190,16 @@ def test_a_name_in_several_alternative_shapes_counts_once() -> None:
     mine = {"anyOf": [_obj(a={"type": "string"}, b={"type": "string"}), _obj(a={"type": "string"})]}
     report = _report(_doc(mine, _obj()), _doc(_obj(a={"type": "string"}), _obj()))
     assert (report.declared, report.agreeing, [d.path for d in report.open]) == (2, 1, ["b"])
+
+
+def test_an_array_body_the_vendor_exemplifies_as_one_object_compares_with_its_items() -> None:
+    listing = {"type": "array", "items": _obj(name={"type": "string"}, pin={"type": "string"})}
+    theirs = _doc(listing, _obj())
+    media = theirs.data["paths"]["/x/{id}"]["post"]["requestBody"]["content"]["application/json"]
+    ours = _doc(_obj(name={"type": "string"}, pin={"type": "integer"}, extra={"type": "string"}), _obj())
+    media["example"] = {"name": "one"}
+    report = _report(ours, theirs)
+    assert (report.declared, report.agreeing) == (3, 1)
+    assert [(d.path, d.kind) for d in report.open] == [("pin", "type"), ("extra", "name")]
+    media["example"] = [{"name": "one"}]  # an array example: the body is an array, and our object does not match
+    assert [d.path for d in _report(ours, theirs).open] == ["name", "pin", "extra"]
