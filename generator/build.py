@@ -193,13 +193,17 @@ def _behaviour(node: dict[str, Any], root_integrity: Json) -> OperationBehaviour
             tuple(states) if isinstance(states, list) else (),
             str(rule.get("status-field", "status")),
             str(rule["poll"]) if rule.get("poll") else None,
+            float(rule.get("seconds") or 0),
         )
     sync = node.get("x-voxspec-synchronous")
     synchronous = None
     if isinstance(sync, dict):
         synchronous = SynchronousRule(str(sync["parameter"]) if sync.get("parameter") else None, sync.get("value"))
     sub = node.get("x-voxspec-subscription")
-    subscription = Subscription(str(sub.get("url")), str(sub.get("event"))) if isinstance(sub, dict) else None
+    subscription = None
+    if isinstance(sub, dict):
+        filters = tuple(str(f) for f in sub.get("filters") or [])
+        subscription = Subscription(str(sub.get("url")), str(sub.get("event")), filters, sub.get("wildcard"))
     emits = node.get("x-voxspec-emits")
     events = emits if isinstance(emits, list) else [emits] if emits else []
     token = node.get("x-voxspec-token-endpoint")

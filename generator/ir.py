@@ -114,7 +114,8 @@ class AsyncRule:
 
     states: tuple[Any, ...]
     status_field: str = "status"
-    poll: str | None = None  # the operation whose every call moves an accepted resource one state on
+    poll: str | None = None  # the operation that answers the state the resource has reached
+    seconds: float = 0  # how long each state before the final lasts on the mock's clock; 0: one poll each
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,8 @@ class Subscription:
 
     url_field: str
     event_field: str
+    filters: tuple[str, ...] = ()  # fields whose value narrows the subscription to events with that value
+    wildcard: Any = None  # the value of a filter field that narrows nothing
 
 
 @dataclass(frozen=True)

@@ -252,7 +252,12 @@ def _operation_behaviour(op: Operation) -> dict[str, Any]:
         "pagination": pagination,
         "envelope": envelope,
         "async": (
-            {"states": list(b.async_rule.states), "status_field": b.async_rule.status_field, "poll": b.async_rule.poll}
+            {
+                "states": list(b.async_rule.states),
+                "status_field": b.async_rule.status_field,
+                "poll": b.async_rule.poll,
+                "seconds": b.async_rule.seconds,
+            }
             if b.async_rule
             else None
         ),
@@ -260,7 +265,12 @@ def _operation_behaviour(op: Operation) -> dict[str, Any]:
             {"parameter": b.synchronous.parameter, "value": b.synchronous.value} if b.synchronous else None
         ),
         "subscription": (
-            {"url_field": b.subscription.url_field, "event_field": b.subscription.event_field}
+            {
+                "url_field": b.subscription.url_field,
+                "event_field": b.subscription.event_field,
+                "filters": list(b.subscription.filters),
+                "wildcard": b.subscription.wildcard,
+            }
             if b.subscription
             else None
         ),

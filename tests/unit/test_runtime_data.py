@@ -10,7 +10,16 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from generator.build import build
-from generator.ir import AllowList, AsyncRule, CrudBinding, Integrity, IntegrityChild, SelfAlias, SynchronousRule
+from generator.ir import (
+    AllowList,
+    AsyncRule,
+    CrudBinding,
+    Integrity,
+    IntegrityChild,
+    SelfAlias,
+    Subscription,
+    SynchronousRule,
+)
 from generator.load import parse
 from generator.openapi import SchemaInliner
 from generator.render import runtime_spec
@@ -77,20 +86,22 @@ def test_build_reads_the_declared_behaviours_into_typed_fields() -> None:
     data["x-voxspec-self-alias"] = {"value": "~", "parameters": ["id"]}
     get = op(data)
     get["x-voxspec-crud"] = {"resource": "thing", "action": "read", "id": "id"}
-    get["x-voxspec-async"] = {"states": ["queued", "done"], "poll": "get_thing"}
+    get["x-voxspec-async"] = {"states": ["queued", "done"], "poll": "get_thing", "seconds": 2}
+    get["x-voxspec-subscription"] = {"url": "callback", "event": "kind", "filters": ["domain"], "wildcard": "*"}
     get["x-voxspec-synchronous"] = {"parameter": "wait", "value": True}
     get["x-voxspec-integrity"] = {"unique": ["name", ["a", "b"]], "children": [{"operation": "list_parts"}]}
     get["x-voxspec-emits"] = [{"event": "thing.read"}, "thing.seen"]
     api = build(parse(json.dumps(data), "specs/tiny/openapi.yaml"), "tiny")
     behaviour = api.operations[0].behaviour
     assert behaviour.crud == CrudBinding("thing", "read", "id", None)
-    assert behaviour.async_rule == AsyncRule(("queued", "done"), "status", "get_thing")
+    assert behaviour.async_rule == AsyncRule(("queued", "done"), "status", "get_thing", 2.0)
+    assert behaviour.subscription == Subscription("callback", "kind", ("domain",), "*")
     assert behaviour.synchronous == SynchronousRule("wait", True)
     assert behaviour.integrity == Integrity(
         "reject", (("name",), ("a", "b")), (IntegrityChild("list_parts", None, "reject"),)
     ), "the root's duplicate rule is the operation's default"
     assert behaviour.emits == ("thing.read", "thing.seen")
-    assert behaviour.subscription is None and behaviour.token_endpoint is None
+    assert behaviour.token_endpoint is None
     assert api.behaviour.allow_list == AllowList(401, "IP not allowed")
     assert api.behaviour.self_alias == SelfAlias("~", ("id",))
     assert api.server_variables == (("region", "eu"),)
