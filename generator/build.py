@@ -7,29 +7,32 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import keyword
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from generator.errors import SpecInvalid, VoxspecError
 from generator.ir import (
     Api,
+    Behaviour,
     Body,
     Decision,
     Envelope,
     ErrorShape,
+    Example,
     Operation,
     Pagination,
     Parameter,
     RateLimit,
     Response,
+    ResponseHeader,
     SecurityScheme,
     Tag,
     Webhook,
 )
 from generator.load import Document, Json, valid_vendor, walk
-from generator.openapi import TEMPLATE_PARAM, operations
+from generator.names import py_name
+from generator.openapi import TEMPLATE_PARAM, followed, media_examples, operations
+from generator.pointer import pointer_join
 
 MODELS = "models."
 IDEMPOTENT = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}
@@ -37,15 +40,6 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 CODE_FIELDS = ("code", "status", "error_code", "errorCode")
 MESSAGE_FIELDS = ("message", "msg", "detail", "title", "error", "error_description")
 SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
-
-
-def py_name(name: str) -> str:
-    """A Python identifier for an API name: snake_case, keyword-safe."""
-    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    text = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower() or "value"
-    if text[0].isdigit():
-        text = "_" + text
-    return text + "_" if keyword.iskeyword(text) or text in {"self", "cls"} else text
 
 
 def py_type(schema: Json, doc: Document, depth: int = 0) -> str:
@@ -133,7 +127,47 @@ def build(doc: Document, vendor: str) -> Api:
         model_names=tuple(sorted((components.get("schemas") or {}).keys())),
         openapi=data,
         package_version=str(info.get("x-voxspec-package-version", "0.1.0")),
+        components=dict(components.get("schemas") or {}),
+        behaviours=_behaviours(data),
+        source_document=_source_document(info),
     )
+
+
+# Extensions the docs show elsewhere than in the behaviours table: decisions on their own, the rate limit and
+# effects as facts and a badge.
+SHOWN_ELSEWHERE = {"x-voxspec-decision", "x-voxspec-rate-limit", "x-voxspec-effects"}
+
+
+def _behaviours(node: dict[str, Any]) -> tuple[Behaviour, ...]:
+    """A spec node's voxspec extensions as the behaviours the docs list, decision texts taken out."""
+    return tuple(
+        Behaviour(name.removeprefix("x-voxspec-"), _without_decisions(value))
+        for name, value in node.items()
+        if name.startswith("x-voxspec-") and name not in SHOWN_ELSEWHERE
+    )
+
+
+def _without_decisions(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_decisions(v) for k, v in value.items() if k != "x-voxspec-decision"}
+    if isinstance(value, list):
+        return [_without_decisions(v) for v in value]
+    return value
+
+
+def _source_document(info: dict[str, Any]) -> str | None:
+    """info.x-source as one line: the vendor document's name and version."""
+    source = info.get("x-source")
+    if not isinstance(source, dict):
+        return None
+    return " — ".join(str(source[k]) for k in ("document", "version") if source.get(k))
+
+
+def _examples(doc: Document, node: Json) -> tuple[Example, ...]:
+    """The examples of a media type or parameter object, through the one reader."""
+    if not isinstance(node, dict):
+        return ()
+    return tuple(Example(name, value) for name, _pointer, value in media_examples(node, "", doc))
 
 
 def _own_server(node: dict[str, Any], path_item: dict[str, Any]) -> str | None:
@@ -181,7 +215,7 @@ def _security(raw: Json) -> tuple[tuple[str, ...], ...]:
 
 
 def _parameter(
-    doc: Document, raw: dict[str, Any], location: str | None = None, required: bool | None = None
+    doc: Document, raw: dict[str, Any], location: str | None = None, required: bool | None = None, pointer: str = ""
 ) -> Parameter:
     schema = raw.get("schema") or {}
     resolved = _schema_object(doc, schema)
@@ -205,6 +239,9 @@ def _parameter(
         schema=schema,
         explode=bool(raw.get("explode", raw.get("style", "form") == "form")),
         example=raw.get("example", resolved.get("example")),
+        examples=_examples(doc, raw) if location is None else (),
+        pointer=pointer,
+        schema_pointer=pointer_join(followed(doc, pointer, raw)[0], "schema") if pointer else "",
     )
 
 
@@ -224,15 +261,22 @@ def _deref(doc: Document, node: Json) -> Any:
 def _operation(doc: Document, ref: Any, root_security: tuple[tuple[str, ...], ...]) -> Operation:
     node = ref.node
     op_id = str(node.get("operationId") or py_name(f"{ref.method}_{ref.path}"))
-    merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for source in (ref.path_item.get("parameters") or [], node.get("parameters") or []):
-        for raw in source:
+    merged: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
+    item_pointer = pointer_join("", "paths", ref.path)
+    for source, owner in (
+        (ref.path_item.get("parameters") or [], item_pointer),
+        (node.get("parameters") or [], ref.pointer),
+    ):
+        for index, raw in enumerate(source):
             param = _deref(doc, raw)
-            merged[(str(param.get("name")), str(param.get("in")))] = param
-    params = [_parameter(doc, p) for p in merged.values()]
-    body = _body(doc, node.get("requestBody"))
+            merged[(str(param.get("name")), str(param.get("in")))] = (param, pointer_join(owner, "parameters", index))
+    params = [_parameter(doc, p, pointer=at) for p, at in merged.values()]
+    body = _body(doc, node.get("requestBody"), pointer_join(ref.pointer, "requestBody"))
     params, body = _unique_names(op_id, params, body)
-    responses = tuple(_response(doc, str(code), raw) for code, raw in (node.get("responses") or {}).items())
+    responses = tuple(
+        _response(doc, str(code), raw, pointer_join(ref.pointer, "responses", str(code)))
+        for code, raw in (node.get("responses") or {}).items()
+    )
     successes = sorted((r for r in responses if r.status.startswith("2")), key=lambda r: r.status)
     if not successes:
         raise VoxspecError(f"{op_id}: no 2xx response to build a client method from")
@@ -262,6 +306,7 @@ def _operation(doc: Document, ref: Any, root_security: tuple[tuple[str, ...], ..
         rate_limit=read_rate_limit(node),
         effects=read_effects(node),
         extensions={k: v for k, v in node.items() if k.startswith("x-voxspec-")},
+        behaviours=_behaviours(node),
     )
 
 
@@ -306,16 +351,7 @@ def _unique_names(op_id: str, params: list[Parameter], body: Body | None) -> tup
             name = f.py_name if f.py_name not in taken else f"{f.py_name}_field"
             taken.add(name)
             fields.append(f if name == f.py_name else _rename(f, name))
-        body = Body(
-            body.content_type,
-            body.required,
-            body.py_type,
-            body.model,
-            body.schema,
-            tuple(fields),
-            body.content,
-            body.description,
-        )
+        body = dataclasses.replace(body, fields=tuple(fields))
     return out, body
 
 
@@ -323,7 +359,7 @@ def _rename(p: Parameter, name: str) -> Parameter:
     return dataclasses.replace(p, py_name=name)
 
 
-def _body(doc: Document, raw: Json) -> Body | None:
+def _body(doc: Document, raw: Json, pointer: str = "") -> Body | None:
     body = _deref(doc, raw) if raw else None
     if not isinstance(body, dict) or not isinstance(body.get("content"), dict) or not body["content"]:
         return None
@@ -343,27 +379,46 @@ def _body(doc: Document, raw: Json) -> Body | None:
         )
     alternatives = tuple((str(t), (m or {}).get("schema") or {}) for t, m in content.items())
     description = " ".join(str(body.get("description") or _schema_object(doc, schema).get("description", "")).split())
-    return Body(content_type, required, annotation, model, schema, fields, alternatives, description)
+    return Body(
+        content_type,
+        required,
+        annotation,
+        model,
+        schema,
+        fields,
+        alternatives,
+        description,
+        examples=_examples(doc, content[content_type]),
+        pointer=followed(doc, pointer, raw)[0] if pointer else "",
+    )
 
 
-def _response(doc: Document, status: str, raw: Json) -> Response:
-    response = _deref(doc, raw)
-    content = response.get("content") if isinstance(response, dict) else None
-    headers = tuple(sorted((response.get("headers") or {}).keys())) if isinstance(response, dict) else ()
+def _response(doc: Document, status: str, raw: Json, pointer: str = "") -> Response:
+    pointer, response = followed(doc, pointer, raw)
+    response = response if isinstance(response, dict) and "$ref" not in response else {}
+    content = response.get("content")
+    declared: dict[str, Any] = response["headers"] if isinstance(response.get("headers"), dict) else {}
+    headers = tuple(sorted(declared.keys()))
+    header_fields = []
+    for name, entry in declared.items():
+        at, header = followed(doc, pointer_join(pointer, "headers", name), entry)
+        if isinstance(header, dict):
+            header_fields.append(ResponseHeader(str(name), bool(header.get("required")), header.get("schema"), at))
     if not isinstance(content, dict) or not content:
-        return Response(status, str(response.get("description", "")), None, "None", None, (), headers)
+        return Response(
+            status,
+            str(response.get("description", "")),
+            None,
+            "None",
+            None,
+            (),
+            headers,
+            pointer=pointer,
+            declared_headers=tuple(header_fields),
+        )
     content_type = next((t for t in content if "json" in t), next(iter(content)))
     media = content[content_type] or {}
-    examples: list[Any] = []
-    names: list[str] = []
-    if "example" in media:
-        examples.append(media["example"])
-        names.append("example")
-    for name, entry in (media.get("examples") or {}).items():
-        ex = _deref(doc, entry)
-        if isinstance(ex, dict) and "value" in ex:
-            examples.append(ex["value"])
-            names.append(str(name))
+    examples = _examples(doc, media)
     schema = media.get("schema")
     annotation = py_type(schema, doc) if schema is not None else "Any"
     return Response(
@@ -372,9 +427,11 @@ def _response(doc: Document, status: str, raw: Json) -> Response:
         content_type,
         annotation,
         schema,
-        tuple(examples),
+        tuple(e.value for e in examples),
         headers,
-        tuple(names),
+        tuple(e.name for e in examples),
+        pointer=pointer,
+        declared_headers=tuple(header_fields),
     )
 
 
@@ -496,12 +553,5 @@ def _webhook_example(doc: Document, raw: Json) -> Any:
     body = _deref(doc, raw) if raw else None
     content = body.get("content") if isinstance(body, dict) else None
     media = next((m for t, m in content.items() if "json" in t), None) if isinstance(content, dict) else None
-    if not isinstance(media, dict):
-        return None
-    if "example" in media:
-        return media["example"]
-    for entry in (media.get("examples") or {}).values():
-        ex = _deref(doc, entry)
-        if isinstance(ex, dict) and "value" in ex:
-            return ex["value"]
-    return None
+    examples = _examples(doc, media)
+    return examples[0].value if examples else None

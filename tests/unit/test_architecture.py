@@ -58,6 +58,7 @@ MODULE_LAYER = {
     "generator.write": "base",
     "generator.fastyaml": "base",
     "generator.pointer": "base",
+    "generator.names": "base",
     "generator.load": "load",
     "generator.openapi": "index",
     "generator.validate": "check",
@@ -86,12 +87,7 @@ FOLDER_LAYER = {
 }
 
 # Imports across the layers that the code still makes, each with why; to be removed as the IR closes.
-LAYER_DEBT: dict[tuple[str, str], str] = {
-    ("generator.docs.pages", "generator.load"): "the docs rebuild a Document from api.openapi for schema pages",
-    ("generator.docs.schemas", "generator.load"): "schema pages walk the raw schemas through Document",
-    ("generator.docs.snippets", "generator.load"): "request-body snippets read examples from the raw document",
-    ("generator.docs.snippets", "generator.build"): "py_name: the name rule lives in build, not in the IR",
-}
+LAYER_DEBT: dict[tuple[str, str], str] = {}
 
 # A third party's private module, imported on purpose; see bench/README.md, "Private APIs of dependencies".
 PRIVATE_ALLOWED: dict[tuple[str, str], str] = {
@@ -110,10 +106,6 @@ RAW_DEBT: dict[tuple[str, str], str] = {
     ("generator.proxy.check", "$ref"): "response schemas are followed through their references",
     ("generator.proxy.drift", "$ref"): "a proposed change for an error body refers to the spec's error component",
     ("generator.render", "x-voxspec-*"): "the mock's runtime data copies the top-level extensions",
-    ("generator.models", "api.openapi"): "datamodel-code-generator is given the component schemas",
-    ("generator.docs.pages", "api.openapi"): "schema pages and behaviours come from the document",
-    ("generator.docs.snippets", "api.openapi"): "request-body examples come from the document",
-    ("generator.docs.schemas", "$ref"): "schema pages follow references in raw schemas",
     ("generator.mock.runtime", "$ref"): "the mock resolves references in its runtime data itself",
     ("generator.mock.crud", "x-voxspec-*"): "CRUD bindings re-read from the runtime data",
     ("generator.mock.shapes", "x-voxspec-*"): "pagination and envelopes re-read from the runtime data",
@@ -121,9 +113,6 @@ RAW_DEBT: dict[tuple[str, str], str] = {
     ("generator.mock.handlers", "x-voxspec-*"): "allow lists, aliases, token endpoints and synchronous rules",
     ("generator.mock.tokens", "x-voxspec-*"): "token endpoints re-read from the runtime data",
     ("generator.serve", "x-voxspec-*"): "token endpoints re-read from the runtime data",
-    ("generator.docs.text", "x-voxspec-*"): "the behaviours table lists the document's extensions",
-    ("generator.docs.snippets", "$ref"): "request-body examples follow references in raw schemas",
-    ("generator.models", "$ref"): "component schemas are rewritten for datamodel-code-generator",
 }
 # HTTP headers of voxspec's own that share the extensions' prefix; naming one reads no spec.
 VOXSPEC_HEADERS = {"x-voxspec-control-token", "x-voxspec-proxy"}
