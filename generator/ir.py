@@ -219,11 +219,17 @@ class Api:
     def resolve(self, schema: Any) -> Any:
         """schema with its references into the component schemas followed; {} where one leads nowhere or in a
         loop. A schema that is no reference comes back as it is."""
+        return self.target(schema)[1]
+
+    def target(self, schema: Any) -> tuple[str | None, Any]:
+        """(pointer, schema) where schema's chain of references ends: the JSON pointer in the spec of the last
+        one's target (None when schema is no reference) and the schema there; {} where one leads nowhere."""
         seen: set[str] = set()
+        pointer = None
         while is_reference(schema):
             ref = schema[REF]
             if ref in seen or not ref.startswith(COMPONENT_SCHEMAS):
-                return {}
+                return pointer, {}
             seen.add(ref)
             node: Any = self.components
             for token in ref[len(COMPONENT_SCHEMAS) :].split("/"):
@@ -233,9 +239,9 @@ class Api:
                 elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
                     node = node[int(key)]
                 else:
-                    return {}
-            schema = node
-        return schema
+                    return pointer, {}
+            pointer, schema = ref[1:], node
+        return pointer, schema
 
 
 # -- Schemas, examples and behaviours as the IR carries them -------------------------------------------------------

@@ -17,10 +17,10 @@ import jsonschema_rs
 from starlette.requests import Request
 from starlette.routing import compile_path
 
-from generator.ir import Api, Operation, Response
+from generator.ir import Api, Operation, Response, component_name
 from generator.mock.runtime import Spec, _raw_values, coerce, coerce_part, credential
 from generator.mock.shapes import properties
-from generator.pointer import escape, unescape
+from generator.pointer import escape, pointer_join
 from generator.render import runtime_spec
 
 UNKNOWN = "(unknown operation)"
@@ -109,7 +109,8 @@ def decode_json(raw: bytes) -> tuple[bool, Any]:
 
 
 class Checker:
-    """Checks exchanges of one API; `schema_pointer` maps a schema reached from an IR node to the document."""
+    """Checks exchanges of one API. Each violation names the place in the spec a proposal edits: the IR says
+    where each parameter, body, response and header is written, and a schema's own places follow from it."""
 
     def __init__(self, api: Api) -> None:
         self.api = api
@@ -158,7 +159,7 @@ class Checker:
                 continue
             raws = _raw_values(request, query, param.name, param.location)
             where = f"/{param.location}/{param.name}"
-            pointer = self._parameter_pointer(op, param.name, param.location, f"{base}/parameters/{index}")
+            pointer = param.pointer or f"{base}/parameters/{index}"
             if not raws:
                 if param.required:
                     found.append(
@@ -172,24 +173,10 @@ class Checker:
                 value: Any = [coerce(v, items, self.spec) for v in parts]
             else:
                 value = coerce(raws[-1], schema, self.spec)
-            found += self._schema(op, "request", schema, value, where, f"{pointer}/schema")
+            found += self._schema(op, "request", schema, value, where, param.schema_pointer or f"{pointer}/schema")
         if op.body is not None:
             found += self._request_body(op, request, body, f"{base}/requestBody")
         return found
-
-    def _parameter_pointer(self, op: Operation, name: str, where: str, fallback: str) -> str:
-        """Where a parameter is declared: the operation's list, else its path's (the IR merges both)."""
-        item = (self.api.openapi.get("paths") or {}).get(op.path) or {}
-        owners = (
-            (item.get(op.method.lower()) or {}, f"/paths/{escape(op.path)}/{op.method.lower()}"),
-            (item, f"/paths/{escape(op.path)}"),
-        )
-        for owner, pointer in owners:
-            for index, entry in enumerate(owner.get("parameters") or []):
-                declared = self.follow("", entry)[1]
-                if isinstance(declared, dict) and (declared.get("name"), declared.get("in")) == (name, where):
-                    return f"{pointer}/parameters/{index}"
-        return fallback
 
     def credentials(self, scope: Mapping[str, Any]) -> list[str]:
         """Every credential a request carries in a place one of the spec's security schemes names."""
@@ -274,7 +261,8 @@ class Checker:
                 value[key] = coerce_part(text, props.get(key, {}), self.spec)
         else:  # multipart: parts are files and text; only the content type is checked
             return []
-        return self._schema(op, "request", schema, value, "/body", f"{pointer}/content/{escape(sent)}/schema")
+        written = pointer_join(op.body.pointer or pointer, "content", sent, "schema")
+        return self._schema(op, "request", schema, value, "/body", written)
 
     # -- response ---------------------------------------------------------------------------------------------
 
@@ -320,11 +308,11 @@ class Checker:
                         "status": status,
                         "body": value if ok else None,
                         "content_type": headers.get("content-type", ""),
-                        "schema_ref": self._known_shape(op, value) if ok else None,
+                        "schema_component": self._known_shape(op, value) if ok else None,
                     },
                 )
             )
-        found += self._headers(op, headers, pointer)
+        found += self._headers(op, headers, declared)
         sent = headers.get("content-type", "").split(";")[0].strip().lower()
         if declared.content_type is None:
             return found
@@ -352,46 +340,39 @@ class Checker:
                 *found,
                 Violation(op.op_id, "response", "body", "/body", "JSON", "a body that is not JSON", pointer),
             ]
-        schema_pointer = f"{pointer}/content/{escape(declared.content_type)}/schema"
+        schema_pointer = pointer_join(declared.pointer or pointer, "content", declared.content_type, "schema")
         return found + self._schema(op, "response", declared.schema, value, "/body", schema_pointer)
 
-    def _headers(self, op: Operation, headers: Mapping[str, str], pointer: str) -> list[Violation]:
+    def _headers(self, op: Operation, headers: Mapping[str, str], declared: Response) -> list[Violation]:
         """The response headers the spec declares: present when required, of their schema's type when sent."""
-        try:
-            declared = self.follow("", self.node(f"{pointer}/headers"))[1]
-        except KeyError:
-            return []
         found: list[Violation] = []
-        for name, entry in (declared or {}).items() if isinstance(declared, dict) else ():
-            header_pointer, header = self.follow(f"{self.document_pointer(pointer)}/headers/{escape(name)}", entry)
-            if not isinstance(header, dict):
-                continue
-            value = headers.get(name)
-            where = f"/headers/{name.lower()}"
+        for header in declared.declared_headers:
+            value = headers.get(header.name)
+            where = f"/headers/{header.name.lower()}"
             if value is None:
-                if header.get("required"):
+                if header.required:
                     found.append(
-                        Violation(op.op_id, "response", "missing-header", where, "present", "absent", header_pointer)
+                        Violation(op.op_id, "response", "missing-header", where, "present", "absent", header.pointer)
                     )
                 continue
-            schema = header.get("schema")
+            schema = header.schema
             if isinstance(schema, dict):
                 found += self._schema(
-                    op, "response", schema, coerce(value, schema, self.spec), where, f"{header_pointer}/schema"
+                    op, "response", schema, coerce(value, schema, self.spec), where, f"{header.pointer}/schema"
                 )
         return found
 
     def _known_shape(self, op: Operation, value: Any) -> str | None:
         """The component an undeclared answer's body already fits (the vendor's error shape), if any."""
         for r in op.responses:
-            ref = r.schema.get("$ref") if isinstance(r.schema, dict) else None
-            if not (isinstance(ref, str) and r.status[0] in "45d"):
+            name = component_name(r.schema)
+            if not (name and r.status[0] in "45d"):
                 continue
             # A value outside an enum (an error code the docs do not list) still has the shape; that value is
             # reported on its own, with its own proposal.
             errors = self.spec.validator(r.schema).iter_errors(value)
             if all(e.validator in ("enum", "const") for e in errors):
-                return ref
+                return name
         return None
 
     # -- schemas ----------------------------------------------------------------------------------------------
@@ -404,7 +385,7 @@ class Checker:
         for error in () if valid else self.spec.validator(schema).iter_errors(value):
             path = [str(p) for p in error.absolute_path]
             at = where + "".join("/" + escape(p) for p in path)
-            node = self.locate(pointer, list(error.absolute_path))
+            node = self.locate(pointer, schema, list(error.absolute_path))
             kind, expected, actual, detail = _describe(error)
             if kind == "missing-field":
                 at = f"{at}/{escape(str(detail))}"
@@ -430,7 +411,7 @@ class Checker:
     ) -> Iterator[tuple[str, str, str, Any]]:
         """Fields an answer carries that its schema does not name (where it does not already forbid them,
         which the validator reports), walking objects and arrays the schema describes."""
-        pointer, node = self.follow(self.document_pointer(pointer) if depth == 0 else pointer, schema)
+        pointer, node = self.follow(pointer, schema)
         if depth > 12 or not isinstance(node, dict):
             return
         if isinstance(value, dict):
@@ -449,30 +430,9 @@ class Checker:
                 yield from self._undeclared(node["items"], item, f"{where}/{index}", f"{pointer}/items", depth + 1)
 
     def follow(self, pointer: str, schema: Any) -> tuple[str, Any]:
-        """A schema with its local $refs followed, and the document pointer of where it ends."""
-        for _ in range(16):
-            ref = schema.get("$ref") if isinstance(schema, dict) else None
-            if not (isinstance(ref, str) and ref.startswith("#/")):
-                break
-            try:
-                pointer, schema = ref[1:], self.node(ref[1:])
-            except KeyError:
-                break
-        return pointer, schema
-
-    def node(self, pointer: str) -> Any:
-        """The node of the document at pointer, following $refs on the way (a response may be one)."""
-        node: Any = self.api.openapi
-        for raw in pointer.split("/")[1:]:
-            token = unescape(raw)
-            node = self.follow("", node)[1]
-            if isinstance(node, dict) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                raise KeyError(pointer)
-        return node
+        """A schema with its references followed, and the pointer in the spec of where it ends."""
+        at, target = self.api.target(schema)
+        return (pointer, schema) if at is None else (at, target)
 
     def _property_pointer(self, pointer: str, node: Mapping[str, Any], key: str) -> str:
         if key in (node.get("properties") or {}):
@@ -484,13 +444,9 @@ class Checker:
                     return self._property_pointer(inner_pointer, inner, key)
         return f"{pointer}/properties/{escape(key)}"
 
-    def locate(self, pointer: str, path: Sequence[Any]) -> str:
-        """The document pointer of the schema describing the value at path: what a proposal edits."""
-        pointer = self.document_pointer(pointer)
-        try:
-            schema = self.node(pointer)
-        except KeyError:
-            return pointer
+    def locate(self, pointer: str, schema: Any, path: Sequence[Any]) -> str:
+        """The pointer in the spec of the schema describing the value at path: what a proposal edits. pointer
+        is where schema is written."""
         for step in path:
             pointer, schema = self.follow(pointer, schema)
             if not isinstance(schema, dict):
@@ -505,17 +461,6 @@ class Checker:
             else:
                 break
         return self.follow(pointer, schema)[0]
-
-    def document_pointer(self, pointer: str) -> str:
-        """pointer with every $ref on its way replaced by where it leads (a response that is a component)."""
-        out = ""
-        for raw in pointer.split("/")[1:]:
-            try:
-                out = self.follow(out, self.node(out) if out else self.api.openapi)[0]
-            except KeyError:
-                pass
-            out = f"{out}/{raw}"
-        return out
 
 
 def _describe(error: Any) -> tuple[str, str, str, Any]:

@@ -102,9 +102,6 @@ PRIVATE_ALLOWED: dict[tuple[str, str], str] = {
 RAW_DEBT: dict[tuple[str, str], str] = {
     ("generator.render", "api.openapi"): "the mock's runtime data (_spec.json) is still cut from the document",
     ("generator.mock.paging", "x-voxspec-*"): "the mock pages lists from the operation's x-voxspec-pagination",
-    ("generator.proxy.check", "api.openapi"): "a violation's schema node and line are looked up in the document",
-    ("generator.proxy.check", "$ref"): "response schemas are followed through their references",
-    ("generator.proxy.drift", "$ref"): "a proposed change for an error body refers to the spec's error component",
     ("generator.render", "x-voxspec-*"): "the mock's runtime data copies the top-level extensions",
     ("generator.mock.runtime", "$ref"): "the mock resolves references in its runtime data itself",
     ("generator.mock.crud", "x-voxspec-*"): "CRUD bindings re-read from the runtime data",
