@@ -11,6 +11,34 @@ from typing import Any
 
 from generator.pointer import escape, pointer_join, unescape
 
+# Declared once, in the runtime every generated package carries: the IR's envelopes, pages and error shapes are the
+# very classes the client reads its table with (generator/ARCHITECTURE.md, "base may import the runtime's shapes").
+from generator.runtime._shapes import Envelope, ErrorShape, Paging
+
+__all__ = [
+    "COMPONENT_SCHEMAS",
+    "Api",
+    "Behaviour",
+    "Body",
+    "Decision",
+    "Envelope",
+    "ErrorShape",
+    "Example",
+    "Operation",
+    "Pagination",
+    "Parameter",
+    "RateLimit",
+    "Response",
+    "ResponseHeader",
+    "SecurityScheme",
+    "Tag",
+    "Webhook",
+    "component_name",
+    "component_pointer",
+    "is_reference",
+    "reference",
+]
+
 
 @dataclass(frozen=True)
 class SecurityScheme:
@@ -83,24 +111,10 @@ class Response:
 
 
 @dataclass(frozen=True)
-class Pagination:
-    style: str  # "offset" | "page"
-    limit: str | None
-    offset: str | None
-    page: str | None
-    size: str | None
-    items: str | None
+class Pagination(Paging):
+    """How a list operation pages, as the generated client's table row has it, and the type of one item."""
+
     item_type: str = "Any"  # the annotation of one item of a page
-
-
-@dataclass(frozen=True)
-class Envelope:
-    """How an operation's answer is wrapped (`x-voxspec-envelope`), as the client unwraps it."""
-
-    success: str | None  # boolean field: false means the call failed
-    code: str | None  # integer field: outside 2xx means the call failed
-    message: str | None
-    data: str | None  # the field returned to the caller; None when the answer has fields beside the envelope
 
 
 @dataclass(frozen=True)
@@ -157,12 +171,6 @@ class Tag:
 class RateLimit:
     requests: int
     window_seconds: int
-
-
-@dataclass(frozen=True)
-class ErrorShape:
-    code_field: str | None
-    message_field: str | None
 
 
 @dataclass(frozen=True)
