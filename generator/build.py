@@ -215,7 +215,11 @@ def _security(raw: Json) -> tuple[tuple[str, ...], ...]:
 
 
 def _parameter(
-    doc: Document, raw: dict[str, Any], location: str | None = None, required: bool | None = None, pointer: str = ""
+    doc: Document,
+    raw: dict[str, Any],
+    location: str | None = None,
+    required: bool | None = None,
+    pointers: tuple[str, str] = ("", ""),
 ) -> Parameter:
     schema = raw.get("schema") or {}
     resolved = _schema_object(doc, schema)
@@ -240,8 +244,8 @@ def _parameter(
         explode=bool(raw.get("explode", raw.get("style", "form") == "form")),
         example=raw.get("example", resolved.get("example")),
         examples=_examples(doc, raw) if location is None else (),
-        pointer=pointer,
-        schema_pointer=pointer_join(followed(doc, pointer, raw)[0], "schema") if pointer else "",
+        pointer=pointers[0],
+        schema_pointer=pointers[1],
     )
 
 
@@ -261,7 +265,8 @@ def _deref(doc: Document, node: Json) -> Any:
 def _operation(doc: Document, ref: Any, root_security: tuple[tuple[str, ...], ...]) -> Operation:
     node = ref.node
     op_id = str(node.get("operationId") or py_name(f"{ref.method}_{ref.path}"))
-    merged: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
+    # each parameter with the entry that lists it and the place its schema is written (the entry may refer to it)
+    merged: dict[tuple[str, str], tuple[dict[str, Any], tuple[str, str]]] = {}
     item_pointer = pointer_join("", "paths", ref.path)
     for source, owner in (
         (ref.path_item.get("parameters") or [], item_pointer),
@@ -269,8 +274,10 @@ def _operation(doc: Document, ref: Any, root_security: tuple[tuple[str, ...], ..
     ):
         for index, raw in enumerate(source):
             param = _deref(doc, raw)
-            merged[(str(param.get("name")), str(param.get("in")))] = (param, pointer_join(owner, "parameters", index))
-    params = [_parameter(doc, p, pointer=at) for p, at in merged.values()]
+            entry = pointer_join(owner, "parameters", index)
+            written = pointer_join(followed(doc, entry, raw)[0], "schema")
+            merged[(str(param.get("name")), str(param.get("in")))] = (param, (entry, written))
+    params = [_parameter(doc, p, pointers=at) for p, at in merged.values()]
     body = _body(doc, node.get("requestBody"), pointer_join(ref.pointer, "requestBody"))
     params, body = _unique_names(op_id, params, body)
     responses = tuple(
