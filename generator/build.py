@@ -232,6 +232,7 @@ def _parameter(
         # set stays out of the request, and its argument documents the default instead.
         description = f"{description} Server default: {json.dumps(resolved['default'])}.".strip()
         default_repr = None
+    examples = _examples(doc, raw) if location is None else ()  # a form field's examples are its body's
     return Parameter(
         name=str(raw["name"]),
         py_name=py_name(str(raw["name"])),
@@ -242,8 +243,8 @@ def _parameter(
         description=description,
         schema=schema,
         explode=bool(raw.get("explode", raw.get("style", "form") == "form")),
-        example=raw.get("example", resolved.get("example")),
-        examples=_examples(doc, raw) if location is None else (),
+        example=examples[0].value if examples else resolved.get("example"),
+        examples=examples,
         pointer=pointers[0],
         schema_pointer=pointers[1],
     )

@@ -73,7 +73,8 @@ class Parameter:
     description: str
     schema: dict[str, Any] = field(repr=False)
     explode: bool = True
-    example: Any = field(default=None, repr=False)  # the parameter's own `example` (or its schema's), None if none
+    # the first of its own examples, else its schema's `example`; None if none
+    example: Any = field(default=None, repr=False)
     # -- read by the docs and the proxy --
     examples: tuple[Example, ...] = field(default=(), repr=False)  # its own `example`, then its named `examples`
     pointer: str = ""  # the entry in the operation's (or path item's) parameter list that declares it
