@@ -230,6 +230,11 @@ class Api:
         loop. A schema that is no reference comes back as it is."""
         return self.target(schema)[1]
 
+    def schema_document(self, schema: Mapping[str, Any]) -> dict[str, Any]:
+        """schema as a JSON Schema document a validator can take whole: the component schemas beside it, where
+        its references find them."""
+        return {**schema, "components": {"schemas": dict(self.components)}}
+
     def target(self, schema: Any) -> tuple[str | None, Any]:
         """(pointer, schema) where schema's chain of references ends: the JSON pointer in the spec of the last
         one's target (None when schema is no reference) and the schema there; {} where one leads nowhere."""

@@ -117,29 +117,30 @@ class Checker:
         self.spec = Spec(runtime_spec(api))
         self.router = Router(api)
         self.schemes = {s.name: s for s in api.security_schemes}
-        self._fast: dict[int, Any] = {}
-        self._properties: dict[int, dict[str, Any]] = {}
+        # Memos by the identity of a schema of the IR, each entry holding that schema: the IR lives as long as the
+        # checker, and a schema kept in its own entry cannot be freed and its id given to another one.
+        self._fast: dict[int, tuple[Any, Any]] = {}
+        self._properties: dict[int, tuple[Any, dict[str, Any]]] = {}
 
     def fast_valid(self, schema: Any, value: Any) -> bool:
         """Whether value is valid, by the Rust validator: most traffic is, and the Python one that explains
         each error costs ten times as much; it runs only when this says no. Memoized per schema."""
-        key = id(schema)
-        if key not in self._fast:
+        entry = self._fast.get(id(schema))
+        if entry is None:
             try:
-                document = {**schema, "components": self.spec.data.get("components", {})}
-                self._fast[key] = jsonschema_rs.Draft202012Validator(document, validate_formats=True)
+                document = self.api.schema_document(schema)
+                fast = jsonschema_rs.Draft202012Validator(document, validate_formats=True)
             except Exception:  # a schema the Rust validator cannot compile is checked by the Python one only
-                self._fast[key] = None
-        fast = self._fast[key]
-        return fast is not None and bool(fast.is_valid(value))
+                fast = None
+            entry = self._fast[id(schema)] = (schema, fast)
+        return entry[1] is not None and bool(entry[1].is_valid(value))
 
     def props(self, schema: Any) -> dict[str, Any]:
         """shapes.properties of a schema, memoized: the undeclared-field walk asks for each item of a list."""
-        key = id(schema)
-        found = self._properties.get(key)
-        if found is None:
-            found = self._properties[key] = properties(schema, self.spec.resolve)
-        return found
+        entry = self._properties.get(id(schema))
+        if entry is None:
+            entry = self._properties[id(schema)] = (schema, properties(schema, self.spec.resolve))
+        return entry[1]
 
     # -- request ----------------------------------------------------------------------------------------------
 
