@@ -13,12 +13,12 @@ from urllib.parse import urlsplit
 from generator.errors import SpecInvalid, VoxspecError
 from generator.ir import (
     Api,
-    Behaviour,
     Body,
     Decision,
     Envelope,
     ErrorShape,
     Example,
+    ExtensionRow,
     Operation,
     Pagination,
     Parameter,
@@ -128,7 +128,7 @@ def build(doc: Document, vendor: str) -> Api:
         openapi=data,
         package_version=str(info.get("x-voxspec-package-version", "0.1.0")),
         components=dict(components.get("schemas") or {}),
-        behaviours=_behaviours(data),
+        extension_rows=_extension_rows(data),
         source_document=_source_document(info),
     )
 
@@ -138,10 +138,10 @@ def build(doc: Document, vendor: str) -> Api:
 SHOWN_ELSEWHERE = {"x-voxspec-decision", "x-voxspec-rate-limit", "x-voxspec-effects"}
 
 
-def _behaviours(node: dict[str, Any]) -> tuple[Behaviour, ...]:
+def _extension_rows(node: dict[str, Any]) -> tuple[ExtensionRow, ...]:
     """A spec node's voxspec extensions as the behaviours the docs list, decision texts taken out."""
     return tuple(
-        Behaviour(name.removeprefix("x-voxspec-"), _without_decisions(value))
+        ExtensionRow(name.removeprefix("x-voxspec-"), _without_decisions(value))
         for name, value in node.items()
         if name.startswith("x-voxspec-") and name not in SHOWN_ELSEWHERE
     )
@@ -314,7 +314,7 @@ def _operation(doc: Document, ref: Any, root_security: tuple[tuple[str, ...], ..
         rate_limit=read_rate_limit(node),
         effects=read_effects(node),
         extensions={k: v for k, v in node.items() if k.startswith("x-voxspec-")},
-        behaviours=_behaviours(node),
+        extension_rows=_extension_rows(node),
     )
 
 

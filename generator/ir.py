@@ -18,12 +18,12 @@ from generator.runtime._shapes import Envelope, ErrorShape, Paging
 __all__ = [
     "COMPONENT_SCHEMAS",
     "Api",
-    "Behaviour",
     "Body",
     "Decision",
     "Envelope",
     "ErrorShape",
     "Example",
+    "ExtensionRow",
     "Operation",
     "Pagination",
     "Parameter",
@@ -144,7 +144,7 @@ class Operation:
     effects: str | None = None
     extensions: dict[str, Any] = field(default_factory=dict, repr=False)
     # -- read by the docs --
-    behaviours: tuple[Behaviour, ...] = ()
+    extension_rows: tuple[ExtensionRow, ...] = ()  # its voxspec extensions, as the docs' behaviours table lists them
 
     @property
     def writes(self) -> bool:
@@ -218,7 +218,7 @@ class Api:
     # The component schemas by name, in spec order, as written: their references name components (see
     # component_name) and are followed with Api.resolve.
     components: Mapping[str, Any] = field(default_factory=dict, repr=False)
-    behaviours: tuple[Behaviour, ...] = ()  # the document's own top-level voxspec extensions
+    extension_rows: tuple[ExtensionRow, ...] = ()  # the document's own top-level voxspec extensions, likewise
     source_document: str | None = None  # info.x-source: the vendor document the spec was written from
 
     @property
@@ -258,7 +258,7 @@ class Api:
         return pointer, schema
 
 
-# -- Schemas, examples and behaviours as the IR carries them -------------------------------------------------------
+# -- Schemas, examples and extension rows as the IR carries them ---------------------------------------------------
 # The IR's schemas are JSON Schema as the spec writes them. Build leaves in them only references to component
 # schemas (`#/components/schemas/<name>`); these functions are how a consumer reads and writes one, so none spells
 # the reference syntax itself.
@@ -299,7 +299,7 @@ class Example:
 
 
 @dataclass(frozen=True)
-class Behaviour:
+class ExtensionRow:
     """One voxspec extension the docs list as a behaviour: its name without `x-voxspec-` and its value without
     the decision texts (which the docs show on their own)."""
 

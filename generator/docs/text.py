@@ -83,6 +83,6 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
-def behaviours(rows: Sequence[ir.Behaviour]) -> tuple[Behaviour, ...]:
-    """The behaviours table: each of the IR's behaviours with its value on one line."""
+def behaviours(rows: Sequence[ir.ExtensionRow]) -> tuple[Behaviour, ...]:
+    """The behaviours table: each voxspec extension the IR lists for it, with its value on one line."""
     return tuple(Behaviour(row.name, _compact(row.value)) for row in rows)

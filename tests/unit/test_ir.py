@@ -71,15 +71,15 @@ def test_parameters_and_bodies_carry_their_examples_in_the_order_the_spec_gives_
     assert get.responses[0].example_names == ("example",)
 
 
-def test_behaviours_leave_out_what_the_docs_show_elsewhere_and_the_decision_texts() -> None:
+def test_extension_rows_leave_out_what_the_docs_show_elsewhere_and_the_decision_texts() -> None:
     data = valid()
     data["x-voxspec-rate-limit"] = {"requests": 5, "window-seconds": 1}
     data["x-voxspec-sandbox"] = {"url": "https://sandbox.example", "x-voxspec-decision": "why"}
     op(data)["x-voxspec-effects"] = "rings a phone"
     op(data)["x-voxspec-synchronous"] = True
     api = built(data)
-    assert api.behaviours == (ir.Behaviour("sandbox", {"url": "https://sandbox.example"}),)
-    assert api.operations[0].behaviours == (ir.Behaviour("synchronous", True),)
+    assert api.extension_rows == (ir.ExtensionRow("sandbox", {"url": "https://sandbox.example"}),)
+    assert api.operations[0].extension_rows == (ir.ExtensionRow("synchronous", True),)
 
 
 def test_the_proxy_learns_where_parameters_responses_and_headers_are_written() -> None:
