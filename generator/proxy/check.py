@@ -1,7 +1,7 @@
 """Both directions of one exchange checked against the IR: operation, auth, parameters, bodies, status, headers.
 
-The mock runtime's Spec (compiled validators, $ref resolution, parameter coercion, credential lookup) does the
-schema work; unlike the mock's pipeline, which refuses a request at its first problem, every problem is kept.
+The mock runtime's Spec (compiled validators, parameter coercion, credential lookup), over the IR's schemas, does
+the schema work; unlike the mock's pipeline, which refuses a request at its first problem, every problem is kept.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import jsonschema_rs
+from jsonschema import Draft202012Validator
 from starlette.requests import Request
 from starlette.routing import compile_path
 
@@ -101,6 +102,20 @@ def response_for(op: Operation, status: int) -> Response | None:
     return by_status.get(str(status)) or by_status.get(f"{str(status)[0]}XX") or by_status.get("default")
 
 
+class IrSpec(Spec):
+    """The mock's Spec over the IR's schemas: the proxy checks exchanges against them as the spec writes them,
+    component references and all (it walks them to name the spec node a proposal edits), so references are
+    followed in the IR's component schemas rather than in the mock's runtime data."""
+
+    def __init__(self, api: Api) -> None:
+        super().__init__(runtime_spec(api))
+        self.api = api
+        self._root = Draft202012Validator(api.schema_document({}), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+    def resolve(self, schema: Any, depth: int = 0) -> Any:
+        return self.api.resolve(schema)
+
+
 def decode_json(raw: bytes) -> tuple[bool, Any]:
     try:
         return True, json.loads(raw)
@@ -114,7 +129,7 @@ class Checker:
 
     def __init__(self, api: Api) -> None:
         self.api = api
-        self.spec = Spec(runtime_spec(api))
+        self.spec = IrSpec(api)
         self.router = Router(api)
         self.schemes = {s.name: s for s in api.security_schemes}
         # Memos by the identity of a schema of the IR, each entry holding that schema: the IR lives as long as the
