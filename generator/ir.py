@@ -12,25 +12,36 @@ from typing import Any
 from generator.pointer import escape, pointer_join, unescape
 
 # Declared once, in the runtime every generated package carries: the IR's envelopes, pages and error shapes are the
-# very classes the client reads its table with (generator/ARCHITECTURE.md, "base may import the runtime's shapes").
-from generator.runtime._shapes import Envelope, ErrorShape, Paging
+# classes the client reads its table with, Envelope and Pagination with one field more each (generator/ARCHITECTURE.md).
+from generator.runtime._shapes import Envelope as ClientEnvelope
+from generator.runtime._shapes import ErrorShape, Paging
 
 __all__ = [
     "COMPONENT_SCHEMAS",
+    "AllowList",
     "Api",
+    "ApiBehaviour",
+    "AsyncRule",
     "Body",
+    "CrudBinding",
     "Decision",
     "Envelope",
     "ErrorShape",
     "Example",
     "ExtensionRow",
+    "Integrity",
+    "IntegrityChild",
     "Operation",
+    "OperationBehaviour",
     "Pagination",
     "Parameter",
     "RateLimit",
     "Response",
     "ResponseHeader",
     "SecurityScheme",
+    "SelfAlias",
+    "Subscription",
+    "SynchronousRule",
     "Tag",
     "Webhook",
     "component_name",
@@ -79,6 +90,8 @@ class Parameter:
     examples: tuple[Example, ...] = field(default=(), repr=False)  # its own `example`, then its named `examples`
     pointer: str = ""  # the entry in the operation's (or path item's) parameter list that declares it
     schema_pointer: str = ""  # where its schema is written, references on the way followed
+    # -- read by the mock --
+    resolved_schema: Any = field(default=None, repr=False)  # `schema` with its $refs inlined (openapi.SchemaInliner)
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,8 @@ class Body:
     # -- read by the docs and the proxy --
     examples: tuple[Example, ...] = field(default=(), repr=False)  # of the content type the client sends
     pointer: str = ""  # where the request body object is written, a reference to it followed
+    # -- read by the mock --
+    resolved_content: tuple[tuple[str, Any], ...] = field(default=(), repr=False)  # `content`, $refs inlined
 
 
 @dataclass(frozen=True)
@@ -109,6 +124,8 @@ class Response:
     # -- read by the proxy --
     pointer: str = ""  # where the response object is written, a reference to it followed
     declared_headers: tuple[ResponseHeader, ...] = ()  # in the order the spec declares them
+    # -- read by the mock --
+    resolved_schema: Any = field(default=None, repr=False)  # `schema` with its $refs inlined
 
 
 @dataclass(frozen=True)
@@ -116,6 +133,111 @@ class Pagination(Paging):
     """How a list operation pages, as the generated client's table row has it, and the type of one item."""
 
     item_type: str = "Any"  # the annotation of one item of a page
+
+
+@dataclass(frozen=True)
+class Envelope(ClientEnvelope):
+    """How an operation's answer is wrapped (`x-voxspec-envelope`): as the client unwraps it, and for the mock
+    the field the envelope names as its data."""
+
+    data_field: str | None = None  # the field the envelope names as its data, whatever else the answer holds
+
+
+# -- Behaviours a spec declares with its x-voxspec-* extensions (specs/CONVENTIONS.md), read once by build.
+# The mock acts them out; its runtime data (render.runtime_spec) is cut from these fields alone.
+
+
+@dataclass(frozen=True)
+class CrudBinding:
+    """`x-voxspec-crud`: the resource an operation acts on and how, where method and path do not say it."""
+
+    resource: str
+    action: str  # create | read | list | update | replace | delete
+    id: str | None = None  # the name of the resource's id (a path parameter, or a body field)
+    field: str | None = None  # the body field that holds the id
+
+
+@dataclass(frozen=True)
+class AsyncRule:
+    """`x-voxspec-async`: a create the vendor accepts first; the resource then moves through `states`."""
+
+    states: tuple[Any, ...]
+    status_field: str = "status"
+    poll: str | None = None  # the operation that answers the state the resource has reached
+    seconds: float = 0  # how long each state before the final lasts on the mock's clock; 0: one poll each
+
+
+@dataclass(frozen=True)
+class SynchronousRule:
+    """`x-voxspec-synchronous`: without `parameter` set to `value` the vendor only accepts the call (202)."""
+
+    parameter: str | None
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """`x-voxspec-subscription`: records this create makes are subscriptions; the fields naming URL and event."""
+
+    url_field: str
+    event_field: str
+    filters: tuple[str, ...] = ()  # fields whose value narrows the subscription to events with that value
+    wildcard: Any = None  # the value of a filter field that narrows nothing
+
+
+@dataclass(frozen=True)
+class IntegrityChild:
+    """Records of the resource `operation` lists that refer to a deleted one: by `field`, or by their path."""
+
+    operation: str
+    field: str | None
+    on_delete: str  # reject | cascade
+
+
+@dataclass(frozen=True)
+class Integrity:
+    """`x-voxspec-integrity` of an operation, the root's `duplicate` filled in as its default."""
+
+    duplicate: str = "replace"  # a create whose id is stored already: reject (409) or replace
+    unique: tuple[tuple[str, ...], ...] = ()  # field sets no two records of one parent share
+    children: tuple[IntegrityChild, ...] = ()
+
+
+@dataclass(frozen=True)
+class OperationBehaviour:
+    """What an operation does beyond its schemas, as its extensions declare it."""
+
+    crud: CrudBinding | None = None
+    async_rule: AsyncRule | None = None
+    synchronous: SynchronousRule | None = None
+    subscription: Subscription | None = None
+    integrity: Integrity = Integrity()
+    emits: tuple[str, ...] = ()  # `x-voxspec-emits`: the webhook events a success sends
+    token_endpoint: str | None = None  # `x-voxspec-token-endpoint`: the OAuth2 scheme whose tokens it issues
+
+
+@dataclass(frozen=True)
+class AllowList:
+    """`x-voxspec-allow-list`: the vendor refuses callers outside the account's networks, so."""
+
+    status: int
+    message: str
+
+
+@dataclass(frozen=True)
+class SelfAlias:
+    """`x-voxspec-self-alias`: a path value (such as `~`) that stands for the caller's own resource."""
+
+    value: str
+    parameters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ApiBehaviour:
+    """What the API does as a whole, as the root's extensions declare it."""
+
+    allow_list: AllowList | None = None
+    self_alias: SelfAlias | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +267,8 @@ class Operation:
     extensions: dict[str, Any] = field(default_factory=dict, repr=False)
     # -- read by the docs --
     extension_rows: tuple[ExtensionRow, ...] = ()  # its voxspec extensions, as the docs' behaviours table lists them
+    # -- read by the mock --
+    behaviour: OperationBehaviour = OperationBehaviour()
 
     @property
     def writes(self) -> bool:
@@ -189,6 +313,7 @@ class Webhook:
     schema: dict[str, Any] = field(repr=False)
     event_field: str = "event"  # the body field naming the event
     example: Any = field(default=None, repr=False)  # the request body the vendor posts, from the spec
+    resolved_schema: Any = field(default=None, repr=False)  # `schema` with its $refs inlined
 
 
 @dataclass(frozen=True)
@@ -212,7 +337,6 @@ class Api:
     decisions: tuple[Decision, ...]
     webhooks: tuple[Webhook, ...]
     model_names: tuple[str, ...]
-    openapi: dict[str, Any] = field(repr=False)  # the document, for the mock runtime
     package_version: str = "0.1.0"  # info.x-voxspec-package-version: the generated package's own semver
     # -- read by the models, the docs and the proxy --
     # The component schemas by name, in spec order, as written: their references name components (see
@@ -220,6 +344,9 @@ class Api:
     components: Mapping[str, Any] = field(default_factory=dict, repr=False)
     extension_rows: tuple[ExtensionRow, ...] = ()  # the document's own top-level voxspec extensions, likewise
     source_document: str | None = None  # info.x-source: the vendor document the spec was written from
+    # -- read by the mock --
+    server_variables: tuple[tuple[str, str], ...] = ()  # the first server's variables at their defaults
+    behaviour: ApiBehaviour = ApiBehaviour()
 
     @property
     def header(self) -> str:

@@ -103,16 +103,19 @@ def response_for(op: Operation, status: int) -> Response | None:
 
 
 class IrSpec(Spec):
-    """The mock's Spec over the IR's schemas: the proxy checks exchanges against them as the spec writes them,
-    component references and all (it walks them to name the spec node a proposal edits), so references are
-    followed in the IR's component schemas rather than in the mock's runtime data."""
+    """The mock's Spec over the IR's schemas as the spec writes them, component references and all: the proxy
+    checks exchanges against them and walks them to name the spec node a proposal edits, so it follows their
+    references in the IR's component schemas (the mock's runtime data comes resolved and needs none of this)."""
 
     def __init__(self, api: Api) -> None:
         super().__init__(runtime_spec(api))
         self.api = api
         self._root = Draft202012Validator(api.schema_document({}), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
-    def resolve(self, schema: Any, depth: int = 0) -> Any:
+    def compile(self, schema: Any) -> Any:
+        return self._root.evolve(schema=schema)
+
+    def resolve(self, schema: Any) -> Any:
         return self.api.resolve(schema)
 
 

@@ -104,18 +104,7 @@ PRIVATE_ALLOWED: dict[tuple[str, str], str] = {
 }
 
 # Consumers of the IR that still read raw OpenAPI, with why.
-RAW_DEBT: dict[tuple[str, str], str] = {
-    ("generator.render", "api.openapi"): "the mock's runtime data (_spec.json) is still cut from the document",
-    ("generator.mock.paging", "x-voxspec-*"): "the mock pages lists from the operation's x-voxspec-pagination",
-    ("generator.render", "x-voxspec-*"): "the mock's runtime data copies the top-level extensions",
-    ("generator.mock.runtime", "$ref"): "the mock resolves references in its runtime data itself",
-    ("generator.mock.crud", "x-voxspec-*"): "CRUD bindings re-read from the runtime data",
-    ("generator.mock.shapes", "x-voxspec-*"): "pagination and envelopes re-read from the runtime data",
-    ("generator.mock.behaviours", "x-voxspec-*"): "behaviours re-read from the runtime data",
-    ("generator.mock.handlers", "x-voxspec-*"): "allow lists, aliases, token endpoints and synchronous rules",
-    ("generator.mock.tokens", "x-voxspec-*"): "token endpoints re-read from the runtime data",
-    ("generator.serve", "x-voxspec-*"): "token endpoints re-read from the runtime data",
-}
+RAW_DEBT: dict[tuple[str, str], str] = {}
 # HTTP headers of voxspec's own that share the extensions' prefix; naming one reads no spec.
 VOXSPEC_HEADERS = {"x-voxspec-control-token", "x-voxspec-proxy"}
 CONSUMER_LAYERS = {"render", "docs", "contract", "mock", "runtime", "serve", "proxy"}
@@ -293,7 +282,7 @@ test_hooks.__test__ = False  # type: ignore[attr-defined]  # a helper, not a tes
 
 
 # Modules that spell the JSON Pointer escapes themselves instead of using generator/pointer.py, with why.
-POINTER_DEBT = {"generator.mock.runtime": "copied into packages, it cannot import generator; resolves its own $refs"}
+POINTER_DEBT: dict[str, str] = {}
 
 
 def test_one_json_pointer_codec() -> None:

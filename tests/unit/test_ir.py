@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,10 @@ def test_the_proxy_learns_where_parameters_responses_and_headers_are_written() -
 
 
 def test_envelopes_pages_and_error_shapes_are_declared_once_for_the_ir_and_the_client() -> None:
-    assert ir.Envelope is _shapes.Envelope
     assert ir.ErrorShape is _shapes.ErrorShape
-    assert issubclass(ir.Pagination, _shapes.Paging)
+    # the IR's envelope and pagination are the client's, each with one field more (the mock's data field, the
+    # annotation of a page's items)
+    for mine, clients in ((ir.Envelope, _shapes.Envelope), (ir.Pagination, _shapes.Paging)):
+        assert issubclass(mine, clients)
+        extra = {f.name for f in dataclasses.fields(mine)} - {f.name for f in dataclasses.fields(clients)}
+        assert len(extra) == 1, extra
