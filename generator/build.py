@@ -648,8 +648,12 @@ def _webhooks(doc: Document, inliner: SchemaInliner) -> tuple[Webhook, ...]:
             continue
         body = _body(doc, op.get("requestBody"))
         event = str((item.get("x-voxspec-webhook-event") or op.get("x-voxspec-webhook-event") or {}).get("event", name))
-        props = _properties(doc, body.schema)[0] if body else {}
-        event_field = next((key for key, prop in props.items() if _names_event(doc, prop, event)), "event")
+        # A body that is an array carries several records in one post; the event is named in each, or nowhere.
+        resolved = _schema_object(doc, body.schema) if body else {}
+        batch = resolved.get("type") == "array"
+        record = resolved.get("items", {}) if batch else (body.schema if body else {})
+        props = _properties(doc, record)[0] if body else {}
+        event_field = next((key for key, prop in props.items() if _names_event(doc, prop, event)), None)
         hooks.append(
             Webhook(
                 str(name),
@@ -660,6 +664,8 @@ def _webhooks(doc: Document, inliner: SchemaInliner) -> tuple[Webhook, ...]:
                 event_field,
                 _webhook_example(doc, op.get("requestBody")),
                 inliner.inline(body.schema if body else {}),
+                batch,
+                py_type(record, doc) if body else "Any",
             )
         )
     return tuple(hooks)

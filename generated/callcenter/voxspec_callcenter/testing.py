@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -190,7 +190,7 @@ class MockServer:
     def emit(
         self,
         event: str,
-        overrides: Mapping[str, Any] | None = None,
+        overrides: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         *,
         url: str | None = None,
         app: Any = None,
@@ -199,11 +199,17 @@ class MockServer:
         """Post a webhook event (its example in the spec, with `overrides`, checked against its schema) to
         `url` or the configured webhook URL, and to every subscription to it created through the vendor's API
         whose filters `filter` (else the body) matches; returns the event, body and `deliveries` (each receiver's
-        url and status; `url` and `status` are the first's).
+        url and status; `url` and `status` are the first's). For an event the vendor posts as a JSON array of
+        records, `overrides` is set on every record, or is a list of field sets, one record each.
 
         With `app` (an ASGI app, such as the application under test) the events are posted to it in-process:
         at `url` and the subscribed URLs, or at `http://app.test/` when there are none."""
-        payload: dict[str, Any] = {"overrides": dict(overrides or {})}
+        fields: dict[str, Any] | list[dict[str, Any]] = (
+            dict(overrides or {})
+            if overrides is None or isinstance(overrides, Mapping)
+            else [dict(o) for o in overrides]
+        )
+        payload: dict[str, Any] = {"overrides": fields}
         if filter:
             payload["filter"] = dict(filter)
         if url is not None:

@@ -105,20 +105,27 @@ class Webhooks:
         self.url = url
         self.subscribers = subscribers
         self._tasks: set[asyncio.Task[None]] = set()
-        self.sent: list[dict[str, Any]] = []  # what was sent, for tests and the log
+        self.sent: list[dict[str, Any] | list[dict[str, Any]]] = []  # what was sent, for tests and the log
 
     def events(self, op: Mapping[str, Any]) -> list[str]:
         return [str(name) for name in op.get("emits") or ()]
 
-    def payload(self, event: str, values: Mapping[str, Any]) -> dict[str, Any] | None:
+    def payload(self, event: str, values: Mapping[str, Any]) -> dict[str, Any] | list[dict[str, Any]] | None:
+        """The event's example with the request's values in the fields it has; for an event posted as a JSON
+        array of records, each record so."""
         hook = self.webhooks.get(event)
-        if not isinstance(hook, Mapping) or not isinstance(hook.get("example"), dict):
+        example = hook.get("example") if isinstance(hook, Mapping) else None
+        records: list[Any] = example if isinstance(example, list) else [example]
+        if not records or not all(isinstance(r, dict) for r in records):
             return None
-        body: dict[str, Any] = copy.deepcopy(hook["example"])
-        for name in list(body):
-            if name in values and not isinstance(values[name], dict | list):
-                body[name] = values[name]
-        return body
+        built: list[dict[str, Any]] = []
+        for record in records:
+            body: dict[str, Any] = copy.deepcopy(record)
+            for name in list(body):
+                if name in values and not isinstance(values[name], dict | list):
+                    body[name] = values[name]
+            built.append(body)
+        return built if isinstance(example, list) else built[0]
 
     def targets(self, event: str, scope: Mapping[str, Any]) -> list[str]:
         """Where an event goes: the configured URL, then each subscribed URL whose filters `scope` (the values of
@@ -140,7 +147,7 @@ class Webhooks:
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
 
-    async def _post(self, url: str, body: dict[str, Any]) -> None:
+    async def _post(self, url: str, body: dict[str, Any] | list[dict[str, Any]]) -> None:
         import httpx
 
         self.sent.append(body)

@@ -307,20 +307,22 @@ class Control:
             return _refuse(404, f"no webhook event {event!r}; known: {', '.join(sorted(hooks)) or 'none'}")
         data = await _json(request)
         overrides, scope = data.get("overrides") or {}, data.get("filter") or {}
-        if not isinstance(overrides, dict):
-            return _refuse(400, "`overrides` is an object of body fields")
         if not isinstance(scope, dict):
             return _refuse(400, "`filter` is an object of the values subscriptions filter on")
-        example = hook.get("example")
-        body: dict[str, Any] = copy.deepcopy(example) if isinstance(example, dict) else {}
-        body.update(overrides)
+        body = event_body(hook.get("example"), overrides)
+        if body is None:
+            return _refuse(
+                400,
+                "`overrides` is an object of body fields, or for an event posted as a JSON array of records a list "
+                "of such objects (one record each)",
+            )
         if hook.get("schema") is not None:
             self.spec.check(hook["schema"], body, "event")
         url, fallback = data.get("url") or self.config.webhook_url, data.get("default_url")
         if not all(u is None or isinstance(u, str) for u in (url, fallback)):
             return _refuse(400, "`url` and `default_url` are URLs to post the event to")
         crud = getattr(self.handlers, "crud", None)
-        subscribed: list[str] = crud.subscribers(event, {**body, **scope}) if crud is not None else []
+        subscribed: list[str] = crud.subscribers(event, {**shared_fields(body), **scope}) if crud is not None else []
         targets = ([url] if url else []) + [u for u in subscribed if u != url]
         targets = targets or ([fallback] if fallback else [])
         if not targets:
@@ -470,6 +472,33 @@ async def _json(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Problem("invalid", "the body is a JSON object")
     return data
+
+
+def event_body(example: Any, overrides: Any) -> dict[str, Any] | list[dict[str, Any]] | None:
+    """A webhook's body: its example with `overrides` set. An event posted as a JSON array of records (the
+    example is a list) takes an object, set on every record, or a list of objects, one record each built on the
+    example's first; any other event takes an object. None for overrides of the wrong kind."""
+    if not isinstance(example, list):
+        if not isinstance(overrides, dict):
+            return None
+        return {**(copy.deepcopy(example) if isinstance(example, dict) else {}), **overrides}
+    records = [r for r in example if isinstance(r, dict)] or [{}]
+    if isinstance(overrides, dict):
+        return [{**copy.deepcopy(r), **overrides} for r in records]
+    if isinstance(overrides, list) and overrides and all(isinstance(o, dict) for o in overrides):
+        return [{**copy.deepcopy(records[0]), **o} for o in overrides]
+    return None
+
+
+def shared_fields(body: Any) -> dict[str, Any]:
+    """The fields an event's subscription filters are matched with: an object's own, or those every record of
+    a batch has with the same value."""
+    if isinstance(body, dict):
+        return body
+    records = [r for r in body if isinstance(r, dict)] if isinstance(body, list) else []
+    if not records:
+        return {}
+    return {k: v for k, v in records[0].items() if all(k in r and r[k] == v for r in records[1:])}
 
 
 def _refuse(status: int, message: str) -> JSONResponse:
