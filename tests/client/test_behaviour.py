@@ -379,6 +379,35 @@ def test_unknown_or_invalid_events_are_rejected() -> None:
         webhooks.parse_event({"event": "agent:checkin", "user_id": "not a number"})
 
 
+def test_every_netsapiens_subscription_post_parses_by_the_subscriptions_model() -> None:
+    """A NetSapiens post names no event: the receiver gives the model it subscribed with and gets the records."""
+    webhooks = package("netsapiens", "webhooks")
+    from tests.conftest import read_spec
+
+    hooks = read_spec("netsapiens")["webhooks"]
+    assert len(webhooks.EVENTS) == len(hooks) == 8 and webhooks.BATCHED == set(webhooks.EVENTS)
+    for name, item in hooks.items():
+        op = item["post"]
+        media = op["requestBody"]["content"]["application/json"]
+        model = media["schema"]["items"]["$ref"].rsplit("/", 1)[-1]
+        event = op["x-voxspec-webhook-event"]["event"]
+        twice = json.dumps(media["example"] * 2).encode()
+        records = webhooks.parse_event(twice, model=event)
+        assert [type(r).__name__ for r in records] == [model, model], name
+        assert webhooks.parse_event(media["example"], model=event) == records[:1], "decoded JSON parses the same"
+
+
+def test_a_netsapiens_post_of_the_wrong_kind_or_model_is_rejected() -> None:
+    webhooks = package("netsapiens", "webhooks")
+    assert webhooks.parse_event(b"[]", model="cdr") == []
+    with pytest.raises(webhooks.UnknownEventError, match="JSON array"):
+        webhooks.parse_event({"call-orig-user": "1001"}, model="call")
+    with pytest.raises(webhooks.UnknownEventError, match="presence"):
+        webhooks.parse_event(b"[]", model="presence")  # a model NetSapiens has, with no published shape
+    with pytest.raises(ValidationError):
+        webhooks.parse_event([{"call-orig-user": 1001}], model="call")
+
+
 # --- packaging -------------------------------------------------------------------------------
 
 

@@ -222,6 +222,19 @@ def test_envelope_and_webhook_emission(receiver: tuple[str, list[Any]]) -> None:
     assert received and received[0]["event"] == "agent:checkin" and received[0]["user_id"] == 4242
 
 
+def test_a_batched_events_payload_sets_the_values_in_every_record() -> None:
+    webhooks = package("netsapiens", "_mock").behaviours.Webhooks(
+        {"call": {"example": [{"user": "1", "domain": "a"}, {"user": "2", "domain": "a"}]}, "one": {"example": {}}},
+        None,
+    )
+    assert webhooks.payload("call", {"domain": "b", "user": {"nested": 1}}) == [
+        {"user": "1", "domain": "b"},
+        {"user": "2", "domain": "b"},
+    ]
+    assert webhooks.payload("one", {"domain": "b"}) == {}, "an object example stays one object"
+    assert webhooks.payload("missing", {}) is None
+
+
 def test_sqlite_state_is_shared_and_survives_a_restart(tmp_path: Path) -> None:
     state = f"sqlite:{tmp_path / 'state.db'}"
     first, second = client("telphin", state=state), client("telphin", state=state)
@@ -392,4 +405,7 @@ def test_events_go_to_the_urls_subscribed_through_the_api(receiver: tuple[str, l
         if not deliver:
             assert received == [], "without --deliver-subscriptions the mock posts nowhere"
     # the call event went to the call subscription only; the seeded example subscription is not a caller's
-    assert len(received) == 1 and received[0]["call-term-user"] == "12125550199"
+    [post] = received
+    assert isinstance(post, list) and len(post) == 1, "a subscription's post is a JSON array of records"
+    [record] = package("netsapiens", "webhooks").parse_event(post, model="call")
+    assert record.call_term_user == "12125550199"

@@ -239,6 +239,15 @@ def test_emit_delivers_a_netsapiens_event_to_each_matching_subscription() -> Non
     assert emit({}) == calls | {"other.test/calls"}, "an event naming no domain or user reaches every filter"
     sent = api.post("/__voxspec/webhooks/call", json={"overrides": {"call-orig-user": 5}})
     assert sent.status_code == 400, "the body is checked against the webhook's schema"
+    # a subscription's post is a JSON array of records: an object of overrides is set on each, a list makes one each
+    one = api.post("/__voxspec/webhooks/call", json={"overrides": {"call-orig-user": "1003"}, "url": "http://x.test/"})
+    assert [r["call-orig-user"] for r in one.json()["body"]] == ["1003"]
+    two = api.post("/__voxspec/webhooks/call", json={"overrides": [{"call-orig-user": "1"}, {"call-orig-user": "2"}]})
+    assert two.status_code == 200 and [r["call-orig-user"] for r in two.json()["body"]] == ["1", "2"]
+    assert all(set(r) == set(two.json()["body"][0]) for r in two.json()["body"]), "each built on the example"
+    for wrong in (["a"], "x", 5):
+        refused = api.post("/__voxspec/webhooks/call", json={"overrides": wrong, "url": "http://x.test/"})
+        assert refused.status_code == 400 and "overrides" in refused.json()["message"], wrong
     # the seeded example subscription (hooks.example.com) is the spec's, not a caller's: it gets nothing
     assert api.post("/__voxspec/webhooks/voicemail", json={}).status_code == 400, "no subscription, no URL"
 

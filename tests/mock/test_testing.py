@@ -52,14 +52,21 @@ def test_emit_reaches_the_subscriptions_an_application_made_through_the_client()
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    testing = package("netsapiens", "testing")
+    testing, webhooks = package("netsapiens", "testing"), package("netsapiens", "webhooks")
     with testing.MockServer() as mock, mock.client() as client:
         for model, domain in (("call", "example.com"), ("call", "other.example"), ("cdr", "example.com")):
             body = {"synchronous": "yes", "model": model, "domain": domain, "post-url": f"http://app.test/{model}"}
             client.create_subscription(body=body | {"post-url": f"http://app.test/{model}/{domain}"})
         sent = mock.emit("call", {"call-orig-user": "1001"}, app=application, filter={"domain": "example.com"})
         assert [(d["url"], d["status"]) for d in sent["deliveries"]] == [("http://app.test/call/example.com", 204)]
-        assert received == [("/call/example.com", sent["body"])] and sent["body"]["call-orig-user"] == "1001"
+        assert received == [("/call/example.com", sent["body"])]
+        [call] = webhooks.parse_event(received[0][1], model="call")  # the post is a JSON array of records
+        assert call.call_orig_user == "1001"
+        received.clear()
+        # a list of overrides makes one record each: two calls in one post
+        mock.emit("call", [{"call-orig-user": "1001"}, {"call-orig-user": "1002"}], app=application)
+        [(_, body)] = [r for r in received if r[0] == "/call/example.com"]
+        assert [c.call_orig_user for c in webhooks.parse_event(body, model="call")] == ["1001", "1002"]
         received.clear()
         mock.emit("voicemail", app=application)  # nothing subscribed to it: the app's root, as before
         assert [path for path, _ in received] == ["/"]

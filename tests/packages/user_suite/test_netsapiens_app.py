@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from voxspec_netsapiens import ApiError, Client, models
+from voxspec_netsapiens.webhooks import parse_event
 
 
 def provision(client: Client, domain: str, extension: str, first: str, last: str) -> str:
@@ -54,7 +55,8 @@ def test_a_queued_conflict_and_the_clock(voxspec_mock: Any) -> None:
 
 
 class CallLog:
-    """The application's webhook endpoint (an ASGI app): keeps each call event posted to it, by path."""
+    """The application's webhook endpoint (an ASGI app): keeps each call record posted to it, by path. NetSapiens
+    names no event in the post: the endpoint is the post-url of a `model: call` subscription, so it parses as that."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, models.ActiveCall]] = []
@@ -66,7 +68,7 @@ class CallLog:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        self.calls.append((scope["path"], models.ActiveCall.model_validate_json(body)))
+        self.calls.extend((scope["path"], call) for call in parse_event(body, model="call"))
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
@@ -85,3 +87,16 @@ def test_call_events_of_the_subscribed_domain_reach_the_app(voxspec_mock: Any) -
     assert [(d["url"], d["status"]) for d in sent["deliveries"]] == [("http://app.test/netsapiens/calls", 204)]
     [(path, call)] = app.calls
     assert path == "/netsapiens/calls" and call.call_orig_user == "1001"
+
+
+def test_one_post_carrying_several_calls_gives_each_record(voxspec_mock: Any) -> None:
+    mock = voxspec_mock("netsapiens")
+    app = CallLog()
+    with mock.client() as client:
+        subscribe(client, "example.com", "http://app.test/netsapiens/calls")
+    sent = mock.emit("call", [{"call-orig-user": "1001"}, {"call-orig-user": "1002"}], app=app)
+    assert len(sent["deliveries"]) == 1 and len(sent["body"]) == 2, "one post, two records"
+    assert [(path, call.call_orig_user) for path, call in app.calls] == [
+        ("/netsapiens/calls", "1001"),
+        ("/netsapiens/calls", "1002"),
+    ]
