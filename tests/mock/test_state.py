@@ -259,3 +259,14 @@ def test_a_cascading_delete_removes_the_records_that_name_the_deleted_one() -> N
     assert crud.act("delete_reseller", {"reseller": "acme-telecom"}, {}, None).conflict is None
     assert not crud.act("get_domain", {"domain": "example.com"}, {}, None).found
     assert not crud.store.list("user", "example.com"), "the domain's users went with it"
+
+
+@pytest.mark.parametrize("extension", ["²", "-٣", "1001"])
+def test_a_path_value_of_unicode_digits_is_text_not_a_number(extension: str) -> None:
+    """`"²".isdigit()` is true but `int("²")` raises: such a value stays the text it is, never a 500."""
+    api = client("telphin")
+    made = api.post(f"{TELPHIN}/{extension}/agent/", headers=BEARER, json={"name": "Ada", "call_timeout": 20})
+    assert made.status_code == 201, made.text
+    listed = api.get(f"{TELPHIN}/{extension}/agent/", headers=BEARER)
+    assert listed.status_code == 200 and made.json() in listed.json()
+

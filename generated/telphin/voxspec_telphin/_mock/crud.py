@@ -686,4 +686,5 @@ def _typed(schema: Any, resolve: Any, text: str) -> Any:
     prop = resolve(schema or {})
     kinds = prop.get("type") if isinstance(prop, dict) else None
     integer = kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds)
-    return int(text) if integer and text.lstrip("-").isdigit() else text
+    # ASCII digits only: "²".isdigit() is true, and int("²") raises
+    return int(text) if integer and text.lstrip("-").isascii() and text.lstrip("-").isdigit() else text

@@ -117,7 +117,7 @@ def _path_value(
         return None
     samples.setdefault(letters(name), value)
     if field is not None and not isinstance(record[field], dict | list) and str(record[field]) != value:
-        record[field] = int(value) if isinstance(record[field], int) and value.isdigit() else value
+        record[field] = int(value) if isinstance(record[field], int) and value.isascii() and value.isdigit() else value
     return value
 
 

@@ -593,7 +593,7 @@ class Pipeline:
         """The body, refused (413) past max_body without reading the rest: by its Content-Length when it
         declares one (uvicorn holds a body to its declared length), else as the chunks arrive."""
         declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit():
+        if declared is not None and declared.isascii() and declared.isdigit():
             if int(declared) > self.max_body:
                 raise Problem("too_large", f"the body is larger than {self.max_body} bytes")
             return await request.body()
