@@ -270,3 +270,20 @@ def test_a_path_value_of_unicode_digits_is_text_not_a_number(extension: str) -> 
     listed = api.get(f"{TELPHIN}/{extension}/agent/", headers=BEARER)
     assert listed.status_code == 200 and made.json() in listed.json()
 
+
+def test_an_invalid_query_gets_a_violation_for_each_parameter_at_fault() -> None:
+    """Avaya lists every violation of a request: which parameter, what is wrong, by which rule."""
+    api = client("avaya")
+    one = api.get(f"{AVAYA}/agent-locations?pageSize=0", headers=AVAYA_AUTH)
+    assert one.status_code == 400
+    assert one.json()["violations"] == [
+        {"field": "pageSize", "message": "0 is less than the minimum of 1", "code": "minimum"}
+    ]
+    two = api.get(f"{AVAYA}/agent-locations?pageNumber=-1&pageSize=abc", headers=AVAYA_AUTH)
+    assert two.status_code == 400
+    found = {(v["field"], v["code"]) for v in two.json()["violations"]}
+    assert found == {("pageNumber", "minimum"), ("pageSize", "type")}, two.json()
+    # the same bad value again (the mock memoizes verdicts per parameter) still names its violation
+    again = api.get(f"{AVAYA}/agent-locations?pageSize=0", headers=AVAYA_AUTH)
+    assert again.json()["violations"] == one.json()["violations"]
+
