@@ -287,3 +287,19 @@ def test_an_invalid_query_gets_a_violation_for_each_parameter_at_fault() -> None
     again = api.get(f"{AVAYA}/agent-locations?pageSize=0", headers=AVAYA_AUTH)
     assert again.json()["violations"] == one.json()["violations"]
 
+
+def test_set_queues_answers_the_queue_asked_for_from_the_state() -> None:
+    """setQueues answers the queue the request names, as stored, not the example's "Training Queue"."""
+    api = client("callcenter")
+    key = {"api_key": MOCK_KEY}
+    body = {"name": "Support EN", "strategy": "round-robin", "time_base_score": "system"}
+    made = api.post("/api/cc_queue", params=key, json=body)
+    assert made.status_code == 200, made.text
+    queue = made.json()["data"]
+    answer = api.get("/api/cc_agent/setQueues", params={**key, "queue_ids": str(queue["id"]), "user_id": 17798})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"] == queue
+    several = api.get("/api/cc_agent/setQueues", params={**key, "queue_ids": f"{queue['id']},101"})
+    assert several.status_code == 200 and several.json()["data"]["id"] == queue["id"]
+    unknown = api.get("/api/cc_agent/setQueues", params={**key, "queue_ids": "424242"})
+    assert unknown.status_code == 404 and unknown.json()["success"] is False and "data" not in unknown.json()
