@@ -315,7 +315,12 @@ EXTENSION_SHAPES: dict[str, dict[str, Any]] = {
     "x-voxspec-subscription": {
         "type": "object",
         "required": ["url", "event"],
-        "properties": {"url": {"type": "string", "minLength": 1}, "event": {"type": "string", "minLength": 1}},
+        "properties": {
+            "url": {"type": "string", "minLength": 1},
+            "event": {"type": "string", "minLength": 1},
+            "filters": {"type": "array", "items": {"type": "string", "minLength": 1}},
+            "wildcard": {"type": "string"},
+        },
     },
     "x-voxspec-envelope": {"type": "object", "additionalProperties": {"type": "string"}},
     "x-voxspec-deprecated": {"type": "boolean"},
@@ -324,7 +329,16 @@ EXTENSION_SHAPES: dict[str, dict[str, Any]] = {
     "x-voxspec-inferred": {"type": "boolean"},
     "x-voxspec-allow-list": _OBJECT,
     "x-voxspec-crud": _OBJECT,
-    "x-voxspec-async": _OBJECT,
+    "x-voxspec-async": {
+        "type": "object",
+        "required": ["states", "poll", "seconds"],
+        "properties": {
+            "status-field": {"type": "string", "minLength": 1},
+            "states": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+            "poll": {"type": "string", "minLength": 1},
+            "seconds": {"type": "number", "exclusiveMinimum": 0},
+        },
+    },
     "x-voxspec-synchronous": _OBJECT,
     "x-voxspec-self-alias": _OBJECT,
     "x-voxspec-integrity": {

@@ -7,10 +7,12 @@ Exit status: 0 stopped, 2 unusable input (unknown vendor, bad option, port in us
 
 from __future__ import annotations
 
+import copy
 import difflib
 import errno
 import importlib
 import ipaddress
+import logging
 import os
 import socket
 import sys
@@ -171,6 +173,33 @@ def describe(runtime: dict[str, Any], base_url: str) -> list[str]:
     return lines
 
 
+# Exceptions that end a request because a connection went away, not because the app failed: a caller that hung up
+# mid-request (Starlette's ClientDisconnect) or a drop the control API queued (each package's ConnectionDropped).
+DISCONNECTS = frozenset({"ClientDisconnect", "ConnectionDropped"})
+
+
+class QuietDisconnects(logging.Filter):
+    """On uvicorn's error logger: a request ended by a dropped connection is one line of voxspec.mock (info, shown
+    with -v), not an "Exception in ASGI application" traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is None or type(error).__name__ not in DISCONNECTS:
+            return True
+        logging.getLogger("voxspec.mock").info("%s", error if str(error) else "the client disconnected mid-request")
+        return False
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration with QuietDisconnects on its error logger (in every worker)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["voxspec_disconnects"] = {"()": f"{__name__}.QuietDisconnects"}
+    config["loggers"]["uvicorn.error"].setdefault("filters", []).append("voxspec_disconnects")
+    return config
+
+
 def serve(root: Path, vendor: str, host: str, port: int, workers: int, options: MockOptions | None = None) -> int:
     if workers < 1:
         raise SpecError(f"--workers {workers}: expected 1 or more")
@@ -206,6 +235,7 @@ def serve(root: Path, vendor: str, host: str, port: int, workers: int, options: 
         port=port,
         workers=workers,
         log_level="warning",
+        log_config=log_config(),
         access_log=False,
         app_dir=str(folder),
         factory=True,

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from jsonschema import Draft202012Validator
 from starlette.datastructures import UploadFile
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -506,6 +506,9 @@ class Pipeline:
         except Problem as problem:
             result = self.spec.error_response(operation_id, problem.kind, problem.message, problem.violations)
             result.headers.update(problem.headers)
+        except ClientDisconnect:  # the caller hung up mid-request: nobody to answer, nothing wrong with the mock
+            log.info("%s %s: the client disconnected before sending its request", request.method, request.url.path)
+            result = self.spec.error_response(operation_id, "invalid", "the request was not received whole")
         except RecursionError:  # input nested past what validation can walk: the caller's error, one line
             log.warning("%s: the request nests too deeply to validate", operation_id)
             result = self.spec.error_response(operation_id, "invalid", "the request nests too deeply")

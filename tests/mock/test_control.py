@@ -5,6 +5,7 @@ Driven in-process through the generated servers, as the packages' `testing.MockS
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from typing import Any
@@ -187,6 +188,61 @@ def test_emit_posts_the_events_example_with_overrides_after_checking_its_schema(
     assert api.post("/__voxspec/webhooks/agent:checkin", json={}).status_code == 400, "no URL anywhere"
 
 
+NS = "/ns-api/v2"
+SYNC = {"synchronous": "yes"}
+
+
+def test_emit_delivers_a_netsapiens_event_to_each_matching_subscription() -> None:
+    received: list[tuple[str, Any]] = []
+
+    async def receiver(scope: Any, receive: Any, send: Any) -> None:
+        message = await receive()
+        received.append((f"{scope['server'][0]}{scope['path']}", json.loads(message["body"])))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    from starlette.testclient import TestClient
+
+    built = app("netsapiens", control=True)
+    built.state.voxspec_control.webhook_transport = httpx.ASGITransport(app=receiver)
+    api = httpx.Client(transport=TestClient(built, client=LOOPBACK)._transport, base_url="http://testserver")
+    subscriptions = [
+        ("/subscriptions", {"model": "call", "post-url": "http://all.test/calls"}),
+        ("/subscriptions", {"model": "call", "post-url": "http://star.test/calls", "domain": "*", "user": "*"}),
+        ("/subscriptions", {"model": "cdr", "post-url": "http://all.test/cdrs"}),
+        ("/domains/example.com/subscriptions", {"model": "call", "post-url": "http://example.test/calls"}),
+        ("/subscriptions", {"model": "call", "post-url": "http://other.test/calls", "domain": "other.example"}),
+        ("/subscriptions", {"model": "call", "post-url": "http://ada.test/calls", "user": "1001"}),
+    ]
+    for path, body in subscriptions:
+        made = api.post(NS + path, headers=BEARER, json=SYNC | body)
+        assert made.status_code == 200, made.text
+
+    def emit(payload: dict[str, Any]) -> set[str]:
+        received.clear()
+        answer = api.post("/__voxspec/webhooks/call", json=payload)
+        assert answer.status_code == 200, answer.text
+        delivered = [(d["url"], d["status"]) for d in answer.json()["deliveries"]]
+        assert delivered == [(f"http://{u}", 200) for u, _ in received]
+        assert all(body == answer.json()["body"] for _, body in received)
+        return {url for url, _ in received}
+
+    calls = {"all.test/calls", "star.test/calls", "example.test/calls", "ada.test/calls"}
+    assert emit({"filter": {"domain": "example.com", "user": "1001"}}) == calls
+    assert emit({"filter": {"domain": "example.com", "user": "1002"}}) == calls - {"ada.test/calls"}
+    assert emit({"filter": {"domain": "other.example"}}) == {
+        "all.test/calls",
+        "star.test/calls",
+        "other.test/calls",
+        "ada.test/calls",
+    }
+    assert emit({}) == calls | {"other.test/calls"}, "an event naming no domain or user reaches every filter"
+    sent = api.post("/__voxspec/webhooks/call", json={"overrides": {"call-orig-user": 5}})
+    assert sent.status_code == 400, "the body is checked against the webhook's schema"
+    # the seeded example subscription (hooks.example.com) is the spec's, not a caller's: it gets nothing
+    assert api.post("/__voxspec/webhooks/voicemail", json={}).status_code == 400, "no subscription, no URL"
+
+
 def test_advancing_the_clock_ends_a_rate_limit_window() -> None:
     api = client("voipcloud", rate_limit=True)
     path, headers = "/api/integration/v1/get-system-status", {"token": MOCK_KEY}
@@ -196,6 +252,35 @@ def test_advancing_the_clock_ends_a_rate_limit_window() -> None:
     assert api.get(path, headers=headers).status_code == 200
     assert api.get("/__voxspec/clock").json() == {"offset": 3600}
     assert api.post("/__voxspec/clock", json={"seconds": -1}).status_code == 400
+
+
+AVAYA = "/api/admin/voice/v1/accounts/ABCDEF"
+AVAYA_AUTH = {**BEARER, "appkey": MOCK_KEY}
+ELEMENT = {"name": "ACO", "environment": "Production", "didNumbers": ["+15550100"]}
+
+
+@pytest.mark.parametrize("state", ["memory", "sqlite"])
+def test_async_states_follow_the_clock_not_the_polls(state: str, tmp_path: Any) -> None:
+    api = client("avaya", state="memory" if state == "memory" else f"sqlite:{tmp_path / 'state.db'}")
+    accepted = api.post(f"{AVAYA}/aco-elements", headers=AVAYA_AUTH, json=ELEMENT)
+    assert accepted.status_code == 202 and accepted.json()["status"] == "IN_PROGRESS"
+    item = f"{AVAYA}/aco-elements/{accepted.json()['elementId']}"
+
+    def poll() -> str:
+        status: str = api.get(item, headers=AVAYA_AUTH).json()["status"]
+        return status
+
+    assert [poll(), poll(), poll()] == ["IN_PROGRESS"] * 3, "polling without time passing keeps the state"
+    assert api.post("/__voxspec/clock", json={"seconds": 1}).status_code == 200
+    assert poll() == "IN_PROGRESS", "the spec gives the state 2 seconds"
+    api.post("/__voxspec/clock", json={"seconds": 1})
+    assert [poll(), poll()] == ["SUCCESS", "SUCCESS"]
+    replaced = api.put(item, headers=AVAYA_AUTH, json=ELEMENT)
+    assert replaced.status_code == 202 and poll() == "IN_PROGRESS", "a replace is accepted again, from now"
+    api.post("/__voxspec/clock", json={"seconds": 5})
+    assert poll() == "SUCCESS"
+    snapshot = api.get("/__voxspec/state").json()
+    assert all(not r["kind"].startswith("::") for r in snapshot["records"]), "when states began is time, not state"
 
 
 def test_the_control_document_is_valid_and_describes_every_endpoint() -> None:
@@ -247,3 +332,51 @@ def test_voxspec_mock_serves_the_control_api_only_with_control(control: bool) ->
         banner = process.communicate(timeout=30)[1]
     assert answer.status_code == (200 if control else 404)
     assert ("/__voxspec/" in banner) is control
+
+
+def test_voxspec_mock_logs_a_dropped_connection_as_one_line_not_a_traceback() -> None:
+    import os
+    import socket
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator.cli", "-v", "mock", "telphin", "--port", str(port), "--control"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "VOXSPEC_MOCK_CONTROL": "", "VOXSPEC_MOCK_CONTROL_TOKEN": ""},
+    )
+    base = f"http://127.0.0.1:{port}"
+    head = f"Host: x\r\nAuthorization: Bearer {MOCK_KEY}\r\nContent-Type: application/json\r\n"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.communicate()[1]
+            try:
+                httpx.get(f"{base}/__voxspec/journal", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the mock did not start"
+                time.sleep(0.1)
+        httpx.post(f"{base}/__voxspec/behaviours/list_registration_statuses", json={"drop": True})
+        with pytest.raises(httpx.RemoteProtocolError):
+            httpx.get(base + REGISTRATIONS, headers=BEARER)
+        for request in (
+            f'POST {TELPHIN}/agent/ HTTP/1.1\r\n{head}Content-Length: 100\r\n\r\n{{"na',  # hangs up mid-body
+            f'PUT /__voxspec/state HTTP/1.1\r\n{head}Content-Length: 100\r\n\r\n{{"re',  # the same, to control
+        ):
+            with socket.create_connection(("127.0.0.1", port)) as caller:
+                caller.sendall(request.encode())
+                time.sleep(0.3)
+        assert httpx.get(base + REGISTRATIONS, headers=BEARER).status_code == 200, "the mock serves on"
+    finally:
+        process.terminate()
+        log = process.communicate(timeout=30)[1]
+    assert "Traceback" not in log and "Exception in ASGI application" not in log, log
+    assert log.count(f"GET {REGISTRATIONS}: the mock dropped the connection, as queued") == 1, log
+    assert log.count(f"POST {TELPHIN}/agent/: the client disconnected before sending its request") == 1, log
+    assert log.count("the client disconnected mid-request") == 1, log

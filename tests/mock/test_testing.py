@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,6 +41,28 @@ def test_a_loopback_server_takes_a_free_port_and_gives_it_back() -> None:
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))  # free again
+
+
+def test_emit_reaches_the_subscriptions_an_application_made_through_the_client() -> None:
+    """A NetSapiens integration subscribes its own URL, then the test emits a call event at it, in-process."""
+    received: list[tuple[str, Any]] = []
+
+    async def application(scope: Any, receive: Any, send: Any) -> None:
+        received.append((scope["path"], json.loads((await receive())["body"])))
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    testing = package("netsapiens", "testing")
+    with testing.MockServer() as mock, mock.client() as client:
+        for model, domain in (("call", "example.com"), ("call", "other.example"), ("cdr", "example.com")):
+            body = {"synchronous": "yes", "model": model, "domain": domain, "post-url": f"http://app.test/{model}"}
+            client.create_subscription(body=body | {"post-url": f"http://app.test/{model}/{domain}"})
+        sent = mock.emit("call", {"call-orig-user": "1001"}, app=application, filter={"domain": "example.com"})
+        assert [(d["url"], d["status"]) for d in sent["deliveries"]] == [("http://app.test/call/example.com", 204)]
+        assert received == [("/call/example.com", sent["body"])] and sent["body"]["call-orig-user"] == "1001"
+        received.clear()
+        mock.emit("voicemail", app=application)  # nothing subscribed to it: the app's root, as before
+        assert [path for path, _ in received] == ["/"]
 
 
 def test_a_stopped_server_says_so() -> None:

@@ -9,7 +9,8 @@ Operations are matched by method and path shape: the path under the server URL (
 at their defaults, so a base path kept in our paths and one kept in the vendor's server URL compare
 alike), every ``{parameter}`` name blanked, and a vendor's ``#n`` variant suffix (several shapes of
 one operation) dropped, the variants merging. For each operation both have, every property we
-declare in the JSON request body (compared with the vendor's form body when it gives no JSON one) and in
+declare in the JSON request body (compared with the vendor's form body when it gives no JSON one, and with
+the item schema when the vendor's body schema is an array but its example of that body is one object) and in
 the 2xx JSON bodies of status codes both declare (nested
 objects and array items walked, ``$ref``s resolved, a name declared by alternative shapes counted once)
 must exist in the vendor's schema at the same
@@ -355,6 +356,19 @@ class Comparer:
             for v in vendor
         )
 
+    def request_schema(self, media: dict[str, Json]) -> Json:
+        """The vendor's JSON request schema; its item schema where the schema is an array but the vendor's own
+        example of the body is one object (its tool reusing a list schema for a write): the example shows what
+        is sent, so the properties are compared with the item's."""
+        schema = media.get("schema")
+        examples = [media["example"]] if "example" in media else []
+        examples += [e.get("value") for e in (media.get("examples") or {}).values() if isinstance(e, dict)]
+        their_items = items(self.theirs, schema) if schema is not None else []
+        if their_items and not properties(self.theirs, schema) and examples:
+            if all(isinstance(e, dict) for e in examples):
+                return {"anyOf": their_items}
+        return schema
+
     def body(self, report: OperationReport, where: str, mine: Json, vendor: Schemas, covered: bool) -> None:
         if self.unspecified(vendor):
             report.unspecified.append(where)
@@ -370,7 +384,7 @@ class Comparer:
             if media is not None:
                 bodies = [self.theirs.deref(node.get("requestBody") or {}) for node in theirs.nodes]
                 contents = [body.get("content") or {} for body in bodies]
-                vendor = [m.get("schema") for c in contents if (m := _json(c)) is not None]
+                vendor = [self.request_schema(m) for c in contents if (m := _json(c)) is not None]
                 if not vendor:
                     # No JSON body there: the vendor's form fields are its names for the same request.
                     vendor = [m.get("schema") for c in contents for m in c.values() if isinstance(m, dict)]

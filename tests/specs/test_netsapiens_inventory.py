@@ -546,8 +546,8 @@ def test_synchronous_writes_answer_200_with_the_object() -> None:
     assert PUBLISHED in said and '"some POST APIs"' in said
     offered = [op for op in operations() if is_write(op) and op.node.get("x-voxspec-synchronous")]
     assert {"post", "put"} <= {op.method for op in offered} <= {"post", "put", "delete"}
-    # The deletes of the daily-use families (calls, subscriptions, contacts, conferences, ...) keep the guide's
-    # option; each says so beside the published document's answer, until the two are reconciled.
+    # A delete keeps the guide's option only where the published document answers it 200 (auto attendants,
+    # voicemails); each says so beside the published document's answer.
     for op in offered:
         if op.method == "delete":
             assert PUBLISHED in " ".join(decisions(op.node)), op

@@ -322,6 +322,19 @@ def test_a_subscription_names_the_fields_holding_its_url_and_event() -> None:
     assert lint(_doc(data), only={"extension-shape"}) == []
 
 
+def test_an_async_rule_declares_how_long_each_state_lasts() -> None:
+    data = valid()
+    op(data)["x-voxspec-async"] = {"states": ["PENDING", "DONE"], "poll": "get_thing"}
+    findings = lint(_doc(data), only={"extension-shape"})
+    assert [f.message for f in findings] == ["x-voxspec-async: 'seconds' is a required property"]
+    op(data)["x-voxspec-async"]["seconds"] = 0
+    assert [f.message for f in lint(_doc(data), only={"extension-shape"})] == [
+        "x-voxspec-async: 0 is less than or equal to the minimum of 0"
+    ]
+    op(data)["x-voxspec-async"]["seconds"] = 2.5
+    assert lint(_doc(data), only={"extension-shape"}) == []
+
+
 def test_omitted_operations_need_a_method_path_key_and_a_decision() -> None:
     data = valid()
     data["x-voxspec-omitted"] = {"GET /things/{id}/count": "vendor.openapi.json has it; we leave it out because"}

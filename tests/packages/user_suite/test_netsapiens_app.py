@@ -1,11 +1,12 @@
-"""A user-provisioning job's tests against the NetSapiens mock: state, journal, queued answers, the clock."""
+"""A user-provisioning job's tests against the NetSapiens mock: state, journal, queued answers, the clock, and the
+call events its subscription receives."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from voxspec_netsapiens import ApiError, Client
+from voxspec_netsapiens import ApiError, Client, models
 
 
 def provision(client: Client, domain: str, extension: str, first: str, last: str) -> str:
@@ -50,3 +51,37 @@ def test_a_queued_conflict_and_the_clock(voxspec_mock: Any) -> None:
         provision(client, "example.com", "2003", "Alan", "Turing")
     assert caught.value.status == 409
     assert mock.advance(90) == 90
+
+
+class CallLog:
+    """The application's webhook endpoint (an ASGI app): keeps each call event posted to it, by path."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, models.ActiveCall]] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        self.calls.append((scope["path"], models.ActiveCall.model_validate_json(body)))
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def subscribe(client: Client, domain: str, url: str) -> None:
+    """The application code under test: subscribe its endpoint to the domain's call events."""
+    client.create_subscription(body={"synchronous": "yes", "model": "call", "domain": domain, "post-url": url})
+
+
+def test_call_events_of_the_subscribed_domain_reach_the_app(voxspec_mock: Any) -> None:
+    mock = voxspec_mock("netsapiens")
+    app = CallLog()
+    with mock.client() as client:
+        subscribe(client, "example.com", "http://app.test/netsapiens/calls")
+    sent = mock.emit("call", {"call-orig-user": "1001"}, app=app, filter={"domain": "example.com"})
+    assert [(d["url"], d["status"]) for d in sent["deliveries"]] == [("http://app.test/netsapiens/calls", 204)]
+    [(path, call)] = app.calls
+    assert path == "/netsapiens/calls" and call.call_orig_user == "1001"

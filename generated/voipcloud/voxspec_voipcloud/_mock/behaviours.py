@@ -96,7 +96,10 @@ class Webhooks:
     the URL of each subscription (`x-voxspec-subscription`) to that event that `subscribers` finds."""
 
     def __init__(
-        self, webhooks: Mapping[str, Any], url: str | None, subscribers: Callable[[str], list[str]] | None = None
+        self,
+        webhooks: Mapping[str, Any],
+        url: str | None,
+        subscribers: Callable[[str, Mapping[str, Any]], list[str]] | None = None,
     ) -> None:
         self.webhooks = webhooks
         self.url = url
@@ -119,17 +122,18 @@ class Webhooks:
                 body[name] = values[name]
         return body
 
-    def targets(self, event: str) -> list[str]:
-        """Where an event goes: the configured URL, then each subscribed URL, once each."""
+    def targets(self, event: str, scope: Mapping[str, Any]) -> list[str]:
+        """Where an event goes: the configured URL, then each subscribed URL whose filters `scope` (the values of
+        the request that caused it) matches, once each."""
         found = [self.url] if self.url else []
-        for url in self.subscribers(event) if self.subscribers else []:
+        for url in self.subscribers(event, scope) if self.subscribers else []:
             if url not in found:
                 found.append(url)
         return found
 
     def emit(self, op: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         for event in self.events(op):
-            targets = self.targets(event)
+            targets = self.targets(event, values)
             body = self.payload(event, values) if targets else None
             if body is None:
                 continue

@@ -21,11 +21,12 @@ from typing import Any
 
 import httpx
 from starlette.datastructures import Headers
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .crud import ASYNC
 from .journal import Journal
 from .runtime import NATURAL, ApiResponse, MockConfig, Pipeline, Problem, Spec, parse_query, render
 from .state import MemoryStore, SqliteStore, Store
@@ -78,16 +79,18 @@ class Clock:
 
 
 def dump_store(store: Store) -> dict[str, Any]:
-    """The records and id counters of a store as JSON (rate-limit windows are time, not state: not kept)."""
+    """The records and id counters of a store as JSON (rate-limit windows and when async states began are time,
+    not state: not kept; a loaded resource still in an async state starts its state's time at its next poll)."""
     records: list[dict[str, Any]] = []
     counters: dict[str, int] = {}
     if isinstance(store, MemoryStore):
         for (kind, scope), keyed in store._records.items():
-            records += [{"kind": kind, "scope": scope, "key": k, "record": v} for k, v in keyed.items()]
+            if kind != ASYNC:
+                records += [{"kind": kind, "scope": scope, "key": k, "record": v} for k, v in keyed.items()]
         counters = dict(store._counters)
     elif isinstance(store, SqliteStore):
         db = store._db()
-        rows = db.execute("SELECT kind, scope, key, body FROM records ORDER BY seq")
+        rows = db.execute("SELECT kind, scope, key, body FROM records WHERE kind != ? ORDER BY seq", (ASYNC,))
         records = [{"kind": a, "scope": b, "key": c, "record": json.loads(d)} for a, b, c, d in rows]
         counters = {n: int(v) for n, v in db.execute("SELECT name, value FROM counters WHERE name != '::seeded'")}
     else:
@@ -139,9 +142,9 @@ class Control:
         self.store = store
         self.seed = dump_store(store) if store is not None else None
         self.clock = Clock(time.monotonic if isinstance(store, MemoryStore) else time.time)
-        limiter = getattr(handlers, "limiter", None)
-        if limiter is not None:
-            limiter.clock = self.clock
+        for timed in (getattr(handlers, "limiter", None), getattr(handlers, "crud", None)):
+            if timed is not None:  # rate-limit windows and async states follow the clock this API moves
+                timed.clock = self.clock
         tokens = getattr(handlers, "tokens", None)
         if tokens is not None:
             wall = Clock(tokens.clock)
@@ -192,14 +195,14 @@ class Control:
             None if planned is not None and planned.drop else result.status,
         )
         if planned is not None and planned.drop:
-            return Dropped()
+            return Dropped(f"{request.scope['method']} {request.scope['path']}")
         return render(result)
 
     async def _parse_for_journal(self, operation_id: str, request: Request) -> None:
         op = self.spec.operations[operation_id]
         try:
             request.scope["voxspec.request"] = await self.pipeline.parse(operation_id, op, request)
-        except (Problem, RecursionError):  # a queued answer stands whatever was sent; the journal then has less
+        except (Problem, RecursionError, ClientDisconnect):  # a queued answer stands; the journal then has less
             pass
 
     def _take(self, operation_id: str) -> Planned | None:
@@ -294,30 +297,55 @@ class Control:
         return JSONResponse(planned.describe(), status_code=201)
 
     async def emit(self, request: Request) -> Response:
-        """Build the event's body (its example with the overrides), check it against the event's schema, post it."""
+        """Build the event's body (its example with the overrides), check it against the event's schema, and post it
+        to `url` (else the configured webhook URL) and to every subscription to it that callers created through
+        the vendor's API (`x-voxspec-subscription`) whose filters match the event's `filter`."""
         event = request.path_params["event"]
         hooks: dict[str, Any] = self.spec.data.get("webhooks") or {}
         hook = hooks.get(event)
         if not isinstance(hook, dict):
             return _refuse(404, f"no webhook event {event!r}; known: {', '.join(sorted(hooks)) or 'none'}")
         data = await _json(request)
-        overrides = data.get("overrides") or {}
+        overrides, scope = data.get("overrides") or {}, data.get("filter") or {}
         if not isinstance(overrides, dict):
             return _refuse(400, "`overrides` is an object of body fields")
+        if not isinstance(scope, dict):
+            return _refuse(400, "`filter` is an object of the values subscriptions filter on")
         example = hook.get("example")
         body: dict[str, Any] = copy.deepcopy(example) if isinstance(example, dict) else {}
         body.update(overrides)
         if hook.get("schema") is not None:
             self.spec.check(hook["schema"], body, "event")
-        url = data.get("url") or self.config.webhook_url
-        if not isinstance(url, str) or not url:
-            return _refuse(400, "no webhook URL: give `url`, or start the mock with a webhook URL")
-        try:
-            async with httpx.AsyncClient(timeout=10, transport=self.webhook_transport) as client:
-                answer = await client.post(url, json=body)
-        except httpx.HTTPError as exc:
-            return _refuse(502, f"the webhook receiver at {url} failed: {type(exc).__name__}")
-        return JSONResponse({"event": event, "url": url, "body": body, "status": answer.status_code})
+        url, fallback = data.get("url") or self.config.webhook_url, data.get("default_url")
+        if not all(u is None or isinstance(u, str) for u in (url, fallback)):
+            return _refuse(400, "`url` and `default_url` are URLs to post the event to")
+        crud = getattr(self.handlers, "crud", None)
+        subscribed: list[str] = crud.subscribers(event, {**body, **scope}) if crud is not None else []
+        targets = ([url] if url else []) + [u for u in subscribed if u != url]
+        targets = targets or ([fallback] if fallback else [])
+        if not targets:
+            return _refuse(
+                400,
+                f"no webhook URL and no subscription to {event!r}: give `url`, start the mock with a "
+                "webhook URL, or subscribe through the API",
+            )
+        deliveries: list[dict[str, Any]] = []
+        async with httpx.AsyncClient(timeout=10, transport=self.webhook_transport) as client:
+            for target in targets:
+                try:
+                    answer = await client.post(target, json=body)
+                except httpx.HTTPError as exc:
+                    deliveries.append({"url": target, "status": None, "error": type(exc).__name__})
+                else:
+                    deliveries.append({"url": target, "status": answer.status_code})
+        failed = [d for d in deliveries if d["status"] is None]
+        if failed:
+            names = ", ".join(f"{d['url']} ({d['error']})" for d in failed)
+            return _refuse(502, f"the webhook receiver failed: {names}")
+        first = deliveries[0]
+        return JSONResponse(
+            {"event": event, "url": first["url"], "body": body, "status": first["status"], "deliveries": deliveries}
+        )
 
     async def get_clock(self, request: Request) -> Response:
         return JSONResponse({"offset": self.clock.offset})
@@ -334,14 +362,16 @@ class Control:
 
 class Dropped(Response):
     """Sends the status line, then fails: the server closes the connection mid-answer (uvicorn does so when an
-    app fails after starting its response) and Starlette's error middleware sends no 500 after a start."""
+    app fails after starting its response) and Starlette's error middleware sends no 500 after a start.
+    `voxspec mock` logs the failure as one line, not as the traceback of an app error."""
 
-    def __init__(self) -> None:
+    def __init__(self, request_line: str) -> None:
         super().__init__(status_code=200)
+        self.request_line = request_line
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]})
-        raise ConnectionDropped("the mock dropped the connection, as queued")
+        raise ConnectionDropped(f"{self.request_line}: the mock dropped the connection, as queued")
 
 
 class ControlMiddleware:

@@ -11,8 +11,11 @@ record lives under the one parent its path names (its scope).
 from __future__ import annotations
 
 import copy
+import math
 import re
+import time
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -31,11 +34,12 @@ from .shapes import (
     properties,
     swap,
 )
-from .state import Store, decode, encode
+from .state import MemoryStore, Store, decode, encode
 
 TEMPLATE = re.compile(r"^\{([^{}]+)\}$")
 ITEM_ACTIONS = {"GET": "read", "PUT": "replace", "PATCH": "update", "DELETE": "delete"}
 GENERIC_IDS = ("id", "uuid", "name")  # id_candidates' last resort, never the field of a parent's id
+ASYNC = "::async"  # the store's kind for when each accepted resource entered its async state
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -128,6 +132,8 @@ class Crud:
             self.by_kind.setdefault(b.kind, {}).setdefault(b.action, op_id)
         self._id_fields: dict[str, str | None] = {}
         self._async_polls = self._polls()
+        # The mock's time, as the store counts rate-limit windows; the control API swaps in one it can move forward.
+        self.clock: Callable[[], float] = time.monotonic if isinstance(store, MemoryStore) else time.time
         # The item path of each resource whose id ends its path (`domains/{}/users/{}`): what parents are.
         self.item_paths: dict[tuple[str, ...], str] = {}
         for op_id, b in sorted(self.bindings.items()):
@@ -267,27 +273,37 @@ class Crud:
         """The spec's examples as the first records (see seeding.seed)."""
         seeding.seed(self)
 
-    def subscribers(self, event: str) -> list[str]:
+    def subscribers(self, event: str, scope: Mapping[str, Any] | None = None) -> list[str]:
         """The URLs of the stored subscriptions to `event`: records created by an operation whose
-        `x-voxspec-subscription` names the fields holding the URL and the event; seeded examples are not callers'."""
+        `x-voxspec-subscription` names the fields holding the URL and the event; seeded examples are not callers'.
+
+        The rule's `filters` are subscription fields that narrow what it receives: a subscription whose filter
+        holds a value (other than empty or the rule's `wildcard`) gets only events whose `scope` has that value
+        there; an event whose scope names no value for a filter reaches every subscription."""
         urls: list[str] = []
+        given = {str(k): str(v) for k, v in (scope or {}).items() if v is not None and not isinstance(v, dict | list)}
         for op_id, binding in self.bindings.items():
             rule = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-subscription")
             if binding.action != "create" or not isinstance(rule, dict):
                 continue
             field = str(rule.get("url"))
+            filters = [str(f) for f in rule.get("filters") or []]
+            wildcard = rule.get("wildcard")
             seeded = {str(example.get(field)) for example in self.examples_of(binding.kind)}
             for _scope, record in self.store.scan(binding.kind):
                 if not isinstance(record, dict):
                     continue
                 url = record.get(field)
                 if (
-                    isinstance(url, str)
-                    and url
-                    and url not in seeded
-                    and str(record.get(str(rule.get("event")))) == event
-                    and url not in urls
+                    not isinstance(url, str)
+                    or not url
+                    or url in seeded
+                    or url in urls
+                    or str(record.get(str(rule.get("event")))) != event
                 ):
+                    continue
+                wanted = {f: record.get(f) for f in filters if record.get(f) not in (None, "", wildcard)}
+                if all(f not in given or given[f] == str(v) for f, v in wanted.items()):
                     urls.append(url)
         return urls
 
@@ -353,7 +369,7 @@ class Crud:
                 return Outcome("404", None, {}, found=False)
             key = keys[0]
         if binding.action == "read" and op_id in self._async_polls:
-            with self.store.transaction():  # a poll moves the record on: a write
+            with self.store.transaction():  # a poll may move the record on: a write
                 return self._item(op_id, binding, scope, key, body)
         return self._item(op_id, binding, scope, key, body)
 
@@ -391,6 +407,7 @@ class Crud:
         if taken is not None:
             return Outcome("409", None, {}, conflict=taken)
         self.store.put(binding.kind, scope, key, changed)
+        self._started(op_id, binding.kind, scope, key)
         return Outcome(None, self.answer(op_id, changed), {})
 
     def identity(self, binding: Binding, record: dict[str, Any]) -> list[str]:
@@ -428,6 +445,7 @@ class Crud:
         if taken is not None:
             return Outcome("409", None, {}, conflict=taken)
         self.store.put(kind, scope, key, record)
+        self._started(op_id, kind, scope, key)
         headers: dict[str, str] = {}
         declared = self.spec.operations[op_id]["responses"].get(self.spec.operations[op_id]["success"]) or {}
         location = self.location(kind, path, key)
@@ -666,20 +684,39 @@ class Crud:
             record[str(rule.get("status-field", "status"))] = rule["states"][0]
         return record
 
+    def _started(self, op_id: str, kind: str, scope: str, key: str) -> None:
+        """An accepting write started the resource's first async state now, on the mock's clock."""
+        rule = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-async")
+        if isinstance(rule, dict) and rule.get("states"):
+            self.store.put(ASYNC, encode([kind, scope]), key, {"state": rule["states"][0], "since": self.clock()})
+
     def _advance(self, op_id: str, binding: Binding, where: str, key: str, record: Any) -> Any:
-        """A poll moves an accepted resource one state on, until its final state."""
+        """A poll finds an accepted resource in the state the clock has reached: each state before the final
+        lasts the rule's `seconds`, counted from when the write accepted it (or from its first poll, for a
+        resource seeded mid-way). Polling without time passing keeps it where it is."""
         rule = self._async_polls.get(op_id)
         if rule is None or not isinstance(record, dict):
             return record
         states = rule["states"]
         field = str(rule.get("status-field", "status"))
         current = record.get(field)
-        if current in states[:-1]:
-            moved = {**record, field: states[states.index(current) + 1]}
-            moved = self.fit(binding.kind, moved, record)
-            if moved.get(field) != current:
-                self.store.put(binding.kind, where, key, moved)
-                return moved
+        if current not in states[:-1]:
+            return record
+        slot = encode([binding.kind, where])
+        now = self.clock()
+        started = self.store.get(ASYNC, slot, key)
+        if not isinstance(started, dict) or started.get("state") not in states[: states.index(current) + 1]:
+            self.store.put(ASYNC, slot, key, {"state": current, "since": now})
+            return record
+        seconds = float(rule.get("seconds") or 0)
+        steps = math.floor((now - float(started["since"])) / seconds) if seconds > 0 else len(states)
+        target = states[min(states.index(started["state"]) + max(steps, 0), len(states) - 1)]
+        if states.index(target) <= states.index(current):
+            return record
+        moved = self.fit(binding.kind, {**record, field: target}, record)
+        if moved.get(field) != current:
+            self.store.put(binding.kind, where, key, moved)
+            return moved
         return record
 
 

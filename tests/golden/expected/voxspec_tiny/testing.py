@@ -188,18 +188,28 @@ class MockServer:
         self._call("POST", f"/behaviours/{operation}", json=behaviour)
 
     def emit(
-        self, event: str, overrides: Mapping[str, Any] | None = None, *, url: str | None = None, app: Any = None
+        self,
+        event: str,
+        overrides: Mapping[str, Any] | None = None,
+        *,
+        url: str | None = None,
+        app: Any = None,
+        filter: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Post a webhook event (its example in the spec, with `overrides`, checked against its schema) to
-        `url` or the configured webhook URL; returns the event, url, body and the receiver's status.
+        `url` or the configured webhook URL, and to every subscription to it created through the vendor's API
+        whose filters `filter` (else the body) matches; returns the event, body and `deliveries` (each receiver's
+        url and status; `url` and `status` are the first's).
 
-        With `app` (an ASGI app, such as the application under test) the event is posted to it in-process,
-        at `url` (default `http://app.test/`)."""
+        With `app` (an ASGI app, such as the application under test) the events are posted to it in-process:
+        at `url` and the subscribed URLs, or at `http://app.test/` when there are none."""
         payload: dict[str, Any] = {"overrides": dict(overrides or {})}
-        if app is not None:
-            url = url or "http://app.test/"
+        if filter:
+            payload["filter"] = dict(filter)
         if url is not None:
             payload["url"] = url
+        elif app is not None:  # the app's own subscriptions first; only without any, its root
+            payload["default_url"] = "http://app.test/"
         control: Control = self._app().state.voxspec_control
         kept = control.webhook_transport
         if app is not None:
@@ -211,7 +221,8 @@ class MockServer:
         return answer
 
     def advance(self, seconds: float) -> float:
-        """Move the mock's clock forward (rate-limit windows, token lifetimes); returns the total offset."""
+        """Move the mock's clock forward (rate-limit windows, token lifetimes, the states of 202-accepted
+        resources); returns the total offset."""
         offset: float = self._call("POST", "/clock", json={"seconds": seconds})["offset"]
         return offset
 
