@@ -14,22 +14,32 @@ from urllib.parse import urlsplit
 
 from generator.errors import SpecInvalid, VoxspecError
 from generator.ir import (
+    AllowList,
     Api,
+    ApiBehaviour,
+    AsyncRule,
     Body,
+    CrudBinding,
     Decision,
     Envelope,
     ErrorShape,
+    Integrity,
+    IntegrityChild,
     Operation,
+    OperationBehaviour,
     Pagination,
     Parameter,
     RateLimit,
     Response,
     SecurityScheme,
+    SelfAlias,
+    Subscription,
+    SynchronousRule,
     Tag,
     Webhook,
 )
 from generator.load import Document, Json, valid_vendor, walk
-from generator.openapi import TEMPLATE_PARAM, operations
+from generator.openapi import TEMPLATE_PARAM, SchemaInliner, operations
 
 MODELS = "models."
 IDEMPOTENT = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}
@@ -102,7 +112,9 @@ def build(doc: Document, vendor: str) -> Api:
     components = data.get("components") or {}
     schemes = tuple(_scheme(name, s) for name, s in (components.get("securitySchemes") or {}).items())
     root_security = _security(data.get("security"))
-    ops = tuple(_operation(doc, op, root_security) for op in operations(data))
+    inliner = SchemaInliner(doc)
+    root_integrity = data.get("x-voxspec-integrity")
+    ops = tuple(_operation(doc, op, root_security, inliner, root_integrity) for op in operations(data))
     tags = []
     for tag in data.get("tags") or []:
         names = tuple(o.op_id for o in ops if o.tag == tag.get("name"))
@@ -129,11 +141,99 @@ def build(doc: Document, vendor: str) -> Api:
         rate_limit=rate_limit,
         error_shape=_error_shape(doc, ops),
         decisions=_decisions(data),
-        webhooks=_webhooks(doc),
+        webhooks=_webhooks(doc, inliner),
         model_names=tuple(sorted((components.get("schemas") or {}).keys())),
         openapi=data,
         package_version=str(info.get("x-voxspec-package-version", "0.1.0")),
+        server_variables=_server_variables(data),
+        behaviour=ApiBehaviour(
+            _allow_list(data.get("x-voxspec-allow-list")), _self_alias(data.get("x-voxspec-self-alias"))
+        ),
     )
+
+
+def _server_variables(data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The first server's variables with their defaults: what the mock puts for a `{{REGION}}` in an example."""
+    servers = data.get("servers") or [{}]
+    variables = (servers[0] or {}).get("variables") or {}
+    return tuple(
+        (str(k), str(v.get("default"))) for k, v in variables.items() if isinstance(v, dict) and "default" in v
+    )
+
+
+def _allow_list(raw: Json) -> AllowList | None:
+    if not isinstance(raw, dict):
+        return None
+    message = raw.get("message") or raw.get("description") or "address not allowed"
+    return AllowList(int(raw.get("status", 403)), str(message))
+
+
+def _self_alias(raw: Json) -> SelfAlias | None:
+    if not isinstance(raw, dict):
+        return None
+    return SelfAlias(str(raw.get("value", "")), tuple(str(p) for p in raw.get("parameters") or []))
+
+
+def _behaviour(node: dict[str, Any], root_integrity: Json) -> OperationBehaviour:
+    """An operation's x-voxspec-* behaviours, each as its own IR field (lint's extension-shape rule checks them)."""
+    crud = node.get("x-voxspec-crud")
+    binding = None
+    if isinstance(crud, dict) and crud.get("resource") and crud.get("action"):
+        binding = CrudBinding(
+            str(crud["resource"]),
+            str(crud["action"]),
+            str(crud["id"]) if crud.get("id") else None,
+            str(crud["field"]) if crud.get("field") else None,
+        )
+    rule = node.get("x-voxspec-async")
+    async_rule = None
+    if isinstance(rule, dict):
+        states = rule.get("states")
+        async_rule = AsyncRule(
+            tuple(states) if isinstance(states, list) else (),
+            str(rule.get("status-field", "status")),
+            str(rule["poll"]) if rule.get("poll") else None,
+            float(rule.get("seconds") or 0),
+        )
+    sync = node.get("x-voxspec-synchronous")
+    synchronous = None
+    if isinstance(sync, dict):
+        synchronous = SynchronousRule(str(sync["parameter"]) if sync.get("parameter") else None, sync.get("value"))
+    sub = node.get("x-voxspec-subscription")
+    subscription = None
+    if isinstance(sub, dict):
+        filters = tuple(str(f) for f in sub.get("filters") or [])
+        subscription = Subscription(str(sub.get("url")), str(sub.get("event")), filters, sub.get("wildcard"))
+    emits = node.get("x-voxspec-emits")
+    events = emits if isinstance(emits, list) else [emits] if emits else []
+    token = node.get("x-voxspec-token-endpoint")
+    return OperationBehaviour(
+        crud=binding,
+        async_rule=async_rule,
+        synchronous=synchronous,
+        subscription=subscription,
+        integrity=_integrity(root_integrity, node.get("x-voxspec-integrity")),
+        emits=tuple(str(e.get("event") if isinstance(e, dict) else e) for e in events),
+        token_endpoint=None if token is None else str(token),
+    )
+
+
+def _integrity(root: Json, own: Json) -> Integrity:
+    """An operation's `x-voxspec-integrity`, with the root's `duplicate` as the default."""
+    root = root if isinstance(root, dict) else {}
+    own = own if isinstance(own, dict) else {}
+    duplicate = str(own.get("duplicate") or root.get("duplicate") or "replace")
+    unique = tuple(
+        tuple(str(f) for f in entry) if isinstance(entry, list) else (str(entry),) for entry in own.get("unique") or []
+    )
+    children = tuple(
+        IntegrityChild(
+            str(c["operation"]), str(c["field"]) if c.get("field") else None, str(c.get("on-delete", "reject"))
+        )
+        for c in own.get("children") or []
+        if isinstance(c, dict) and c.get("operation")
+    )
+    return Integrity(duplicate if duplicate in ("reject", "replace") else "replace", unique, children)
 
 
 def _own_server(node: dict[str, Any], path_item: dict[str, Any]) -> str | None:
@@ -221,7 +321,9 @@ def _deref(doc: Document, node: Json) -> Any:
         return {}
 
 
-def _operation(doc: Document, ref: Any, root_security: tuple[tuple[str, ...], ...]) -> Operation:
+def _operation(
+    doc: Document, ref: Any, root_security: tuple[tuple[str, ...], ...], inliner: SchemaInliner, root_integrity: Json
+) -> Operation:
     node = ref.node
     op_id = str(node.get("operationId") or py_name(f"{ref.method}_{ref.path}"))
     merged: dict[tuple[str, str], dict[str, Any]] = {}
@@ -232,7 +334,13 @@ def _operation(doc: Document, ref: Any, root_security: tuple[tuple[str, ...], ..
     params = [_parameter(doc, p) for p in merged.values()]
     body = _body(doc, node.get("requestBody"))
     params, body = _unique_names(op_id, params, body)
-    responses = tuple(_response(doc, str(code), raw) for code, raw in (node.get("responses") or {}).items())
+    params = [dataclasses.replace(p, resolved_schema=inliner.inline(p.schema)) for p in params]
+    if body is not None:
+        body = dataclasses.replace(body, resolved_content=tuple((t, inliner.inline(s)) for t, s in body.content))
+    responses = tuple(
+        dataclasses.replace(r, resolved_schema=None if r.schema is None else inliner.inline(r.schema))
+        for r in (_response(doc, str(code), raw) for code, raw in (node.get("responses") or {}).items())
+    )
     successes = sorted((r for r in responses if r.status.startswith("2")), key=lambda r: r.status)
     if not successes:
         raise VoxspecError(f"{op_id}: no 2xx response to build a client method from")
@@ -262,6 +370,7 @@ def _operation(doc: Document, ref: Any, root_security: tuple[tuple[str, ...], ..
         rate_limit=read_rate_limit(node),
         effects=read_effects(node),
         extensions={k: v for k, v in node.items() if k.startswith("x-voxspec-")},
+        behaviour=_behaviour(node, root_integrity),
     )
 
 
@@ -432,11 +541,11 @@ def _unwrapped(doc: Document, success: Response) -> tuple[Envelope | None, str]:
     success_field, code, message, data = (field_name(k) for k in ("success", "code", "message", "data"))
     own = {f for f in (success_field, code, message, data) if f}
     if data is None or set(props) - own:
-        return Envelope(success_field, code, message, None), success.py_type
+        return Envelope(success_field, code, message, None, data), success.py_type
     annotation = py_type(props.get(data, {}), doc)
     if data not in required and annotation not in ("Any", "None") and not annotation.endswith("| None"):
         annotation += " | None"
-    return Envelope(success_field, code, message, data), annotation
+    return Envelope(success_field, code, message, data, data), annotation
 
 
 def _error_shape(doc: Document, ops: tuple[Operation, ...]) -> ErrorShape:
@@ -466,7 +575,7 @@ def _names_event(doc: Document, prop: Json, event: str) -> bool:
     return event == schema.get("const") or event in (schema.get("enum") or [])
 
 
-def _webhooks(doc: Document) -> tuple[Webhook, ...]:
+def _webhooks(doc: Document, inliner: SchemaInliner) -> tuple[Webhook, ...]:
     hooks = []
     for name, raw in (doc.data.get("webhooks") or {}).items():
         item = _deref(doc, raw)
@@ -486,6 +595,7 @@ def _webhooks(doc: Document) -> tuple[Webhook, ...]:
                 body.schema if body else {},
                 event_field,
                 _webhook_example(doc, op.get("requestBody")),
+                inliner.inline(body.schema if body else {}),
             )
         )
     return tuple(hooks)

@@ -43,6 +43,7 @@ class Parameter:
     schema: dict[str, Any] = field(repr=False)
     explode: bool = True
     example: Any = field(default=None, repr=False)  # the parameter's own `example` (or its schema's), None if none
+    resolved_schema: Any = field(default=None, repr=False)  # `schema` with its $refs inlined (openapi.SchemaInliner)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Body:
     fields: tuple[Parameter, ...] = ()  # form and multipart bodies: one argument per field
     content: tuple[tuple[str, Any], ...] = field(default=(), repr=False)  # every declared (media type, schema)
     description: str = ""  # the requestBody's own description, for the `body` argument's docs
+    resolved_content: tuple[tuple[str, Any], ...] = field(default=(), repr=False)  # `content`, $refs inlined
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Response:
     examples: tuple[Any, ...] = field(default=(), repr=False)
     headers: tuple[str, ...] = ()
     example_names: tuple[str, ...] = ()
+    resolved_schema: Any = field(default=None, repr=False)  # `schema` with its $refs inlined
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,104 @@ class Envelope:
     code: str | None  # integer field: outside 2xx means the call failed
     message: str | None
     data: str | None  # the field returned to the caller; None when the answer has fields beside the envelope
+    data_field: str | None = None  # the field the envelope names as its data, whatever else the answer holds
+
+
+# -- Behaviours a spec declares with its x-voxspec-* extensions (specs/CONVENTIONS.md), read once by build.
+# The mock acts them out; its runtime data (render.runtime_spec) is cut from these fields alone.
+
+
+@dataclass(frozen=True)
+class CrudBinding:
+    """`x-voxspec-crud`: the resource an operation acts on and how, where method and path do not say it."""
+
+    resource: str
+    action: str  # create | read | list | update | replace | delete
+    id: str | None = None  # the name of the resource's id (a path parameter, or a body field)
+    field: str | None = None  # the body field that holds the id
+
+
+@dataclass(frozen=True)
+class AsyncRule:
+    """`x-voxspec-async`: a create the vendor accepts first; the resource then moves through `states`."""
+
+    states: tuple[Any, ...]
+    status_field: str = "status"
+    poll: str | None = None  # the operation that answers the state the resource has reached
+    seconds: float = 0  # how long each state before the final lasts on the mock's clock; 0: one poll each
+
+
+@dataclass(frozen=True)
+class SynchronousRule:
+    """`x-voxspec-synchronous`: without `parameter` set to `value` the vendor only accepts the call (202)."""
+
+    parameter: str | None
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """`x-voxspec-subscription`: records this create makes are subscriptions; the fields naming URL and event."""
+
+    url_field: str
+    event_field: str
+    filters: tuple[str, ...] = ()  # fields whose value narrows the subscription to events with that value
+    wildcard: Any = None  # the value of a filter field that narrows nothing
+
+
+@dataclass(frozen=True)
+class IntegrityChild:
+    """Records of the resource `operation` lists that refer to a deleted one: by `field`, or by their path."""
+
+    operation: str
+    field: str | None
+    on_delete: str  # reject | cascade
+
+
+@dataclass(frozen=True)
+class Integrity:
+    """`x-voxspec-integrity` of an operation, the root's `duplicate` filled in as its default."""
+
+    duplicate: str = "replace"  # a create whose id is stored already: reject (409) or replace
+    unique: tuple[tuple[str, ...], ...] = ()  # field sets no two records of one parent share
+    children: tuple[IntegrityChild, ...] = ()
+
+
+@dataclass(frozen=True)
+class OperationBehaviour:
+    """What an operation does beyond its schemas, as its extensions declare it."""
+
+    crud: CrudBinding | None = None
+    async_rule: AsyncRule | None = None
+    synchronous: SynchronousRule | None = None
+    subscription: Subscription | None = None
+    integrity: Integrity = Integrity()
+    emits: tuple[str, ...] = ()  # `x-voxspec-emits`: the webhook events a success sends
+    token_endpoint: str | None = None  # `x-voxspec-token-endpoint`: the OAuth2 scheme whose tokens it issues
+
+
+@dataclass(frozen=True)
+class AllowList:
+    """`x-voxspec-allow-list`: the vendor refuses callers outside the account's networks, so."""
+
+    status: int
+    message: str
+
+
+@dataclass(frozen=True)
+class SelfAlias:
+    """`x-voxspec-self-alias`: a path value (such as `~`) that stands for the caller's own resource."""
+
+    value: str
+    parameters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ApiBehaviour:
+    """What the API does as a whole, as the root's extensions declare it."""
+
+    allow_list: AllowList | None = None
+    self_alias: SelfAlias | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +216,7 @@ class Operation:
     # method; None for an operation that only reads. Contract runs, docs and clients treat a marked one as a write.
     effects: str | None = None
     extensions: dict[str, Any] = field(default_factory=dict, repr=False)
+    behaviour: OperationBehaviour = OperationBehaviour()
 
     @property
     def writes(self) -> bool:
@@ -165,6 +267,7 @@ class Webhook:
     schema: dict[str, Any] = field(repr=False)
     event_field: str = "event"  # the body field naming the event
     example: Any = field(default=None, repr=False)  # the request body the vendor posts, from the spec
+    resolved_schema: Any = field(default=None, repr=False)  # `schema` with its $refs inlined
 
 
 @dataclass(frozen=True)
@@ -190,6 +293,8 @@ class Api:
     model_names: tuple[str, ...]
     openapi: dict[str, Any] = field(repr=False)  # the document, for models and the mock runtime
     package_version: str = "0.1.0"  # info.x-voxspec-package-version: the generated package's own semver
+    server_variables: tuple[tuple[str, str], ...] = ()  # the first server's variables at their defaults
+    behaviour: ApiBehaviour = ApiBehaviour()
 
     @property
     def header(self) -> str:

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from generator.load import Document, Json, walk
-from generator.pointer import pointer_join
+from generator.pointer import pointer_join, unescape
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 COMPONENT_KINDS = ("schemas", "parameters", "responses", "requestBodies", "headers", "examples", "links")
@@ -194,3 +194,97 @@ class DocumentIndex:
             if following in chain:
                 return " -> ".join([*chain[chain.index(following) :], following])
             chain.append(following)
+
+
+# JSON Schema keywords whose value is a schema, a list of schemas, or a map of names to schemas: the places an
+# inlined schema is walked. Every other keyword (enum, const, default, example, required...) is a value, copied.
+SCHEMA_KEYWORDS = frozenset(
+    {
+        "items",
+        "additionalItems",
+        "additionalProperties",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "contains",
+        "propertyNames",
+        "not",
+        "if",
+        "then",
+        "else",
+    }
+)
+SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+SCHEMA_MAPS = frozenset({"properties", "patternProperties", "dependentSchemas", "$defs"})
+
+
+class SchemaInliner:
+    """Schemas with every local `$ref` replaced by what it leads to (through Document.resolve, the loader's one
+    resolver), for consumers that take a schema as it stands: the mock validates and walks them as they are.
+
+    Keywords beside a `$ref` (a `description`, a `default`) are kept over the target's, as OpenAPI 3.1 reads
+    them; `x-` extensions are dropped, since a consumer of a resolved schema reads the IR's own fields for them.
+    A schema that refers to itself keeps the named reference where it recurses, as `{"$ref": "#/$defs/Name"}`
+    with that definition under the outermost schema's `$defs`, so the result is still one self-contained
+    JSON Schema. A dangling `$ref` (validate reports it) becomes the empty schema."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self._done: dict[str, Json] = {}  # a component's inlined form, when it recursed nowhere
+        self._recursions = 0  # references kept by name so far: a walk that added one depends on its $defs
+
+    def inline(self, schema: Json) -> Json:
+        defs: dict[str, Json] = {}
+        out = self._walk(schema, (), defs)
+        if defs and isinstance(out, dict):
+            out = {**out, "$defs": {**(out.get("$defs") or {}), **defs}}
+        return out
+
+    def _walk(self, node: Json, stack: tuple[str, ...], defs: dict[str, Json]) -> Json:
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#"):
+            siblings = self._keywords(node, stack, defs)
+            if ref in stack:  # it recurses: a named reference, its definition inlined once
+                self._recursions += 1
+                name = _def_name(ref)
+                if name not in defs:
+                    defs[name] = True  # claimed, so that the recursion inside stops here too
+                    defs[name] = self._walk(self._target(ref), (ref,), defs)
+                return {"$ref": pointer_join("#", "$defs", name), **siblings}
+            target = self._done.get(ref)
+            if target is None:
+                before = self._recursions
+                target = self._walk(self._target(ref), (*stack, ref), defs)
+                if self._recursions == before:
+                    self._done[ref] = target
+            if not isinstance(target, dict):
+                return target if not siblings else {"allOf": [target], **siblings}
+            return {**target, **siblings} if siblings else target
+        return self._keywords(node, stack, defs)
+
+    def _keywords(self, node: dict[str, Any], stack: tuple[str, ...], defs: dict[str, Json]) -> dict[str, Json]:
+        out: dict[str, Json] = {}
+        for key, value in node.items():
+            if key == "$ref" or key.startswith("x-"):
+                continue
+            if key in SCHEMA_KEYWORDS:
+                out[key] = self._walk(value, stack, defs)
+            elif key in SCHEMA_LISTS and isinstance(value, list):
+                out[key] = [self._walk(v, stack, defs) for v in value]
+            elif key in SCHEMA_MAPS and isinstance(value, dict):
+                out[key] = {name: self._walk(v, stack, defs) for name, v in value.items()}
+            else:
+                out[key] = value
+        return out
+
+    def _target(self, ref: str) -> Json:
+        try:
+            return self.doc.resolve(ref)
+        except KeyError:
+            return {}
+
+
+def _def_name(ref: str) -> str:
+    """The `$defs` name of a recursive schema: its component's name (`#/components/schemas/Node` -> `Node`)."""
+    return unescape(ref.rsplit("/", 1)[-1]) or "root"

@@ -157,15 +157,9 @@ def _pyrepr(value: Any) -> str:
     return repr(value)
 
 
-def _server_variables(openapi: Any) -> dict[str, str]:
-    """The first server's variables with their defaults: what the mock puts for a `{{REGION}}` in an example."""
-    servers = openapi.get("servers") or [{}]
-    variables = (servers[0] or {}).get("variables") or {}
-    return {str(k): str(v.get("default")) for k, v in variables.items() if isinstance(v, dict) and "default" in v}
-
-
 def runtime_spec(api: Api) -> dict[str, Any]:
-    """The JSON the mock runtime reads: operations with raw schemas and examples, security, error shape."""
+    """The JSON the mock runtime reads, cut from the IR alone: operations with their schemas resolved (no `$ref`
+    left but where a schema recurses) and examples, the behaviours the spec declares, security, error shape."""
     operations: dict[str, Any] = {}
     fallback: dict[str, Any] = {}
     for op in api.operations:
@@ -174,7 +168,7 @@ def runtime_spec(api: Api) -> dict[str, Any]:
             entry = {
                 "examples": list(r.examples),
                 "example_names": list(r.example_names),
-                "schema": r.schema,
+                "schema": r.resolved_schema,
                 "content_type": r.content_type,
                 "headers": list(r.headers),
             }
@@ -183,14 +177,20 @@ def runtime_spec(api: Api) -> dict[str, Any]:
                 fallback[r.status] = entry
         body = None
         if op.body:
-            body = {"content": dict(op.body.content), "required": op.body.required}
+            body = {"content": dict(op.body.resolved_content), "required": op.body.required}
         operations[op.op_id] = {
             "method": op.method,
             "path": op.path,
             "route": route_path(op, api.base_path),
             "security": [list(r) for r in op.security],
             "parameters": [
-                {"name": p.name, "in": p.location, "required": p.required, "schema": p.schema, "explode": p.explode}
+                {
+                    "name": p.name,
+                    "in": p.location,
+                    "required": p.required,
+                    "schema": p.resolved_schema,
+                    "explode": p.explode,
+                }
                 | ({"example": p.example} if p.example is not None and p.location == "path" else {})
                 for p in op.parameters
             ],
@@ -198,9 +198,10 @@ def runtime_spec(api: Api) -> dict[str, Any]:
             "responses": responses,
             "success": op.success.status,
             "rate_limit": _limit(op.rate_limit),
-            "extensions": op.extensions,
+            **_operation_behaviour(op),
         }
-    components = api.openapi.get("components") or {}
+    allow_list = api.behaviour.allow_list
+    alias = api.behaviour.self_alias
     return {
         "title": api.title,
         "operations": operations,
@@ -208,18 +209,80 @@ def runtime_spec(api: Api) -> dict[str, Any]:
             s.name: {"kind": s.kind, "param_name": s.param_name, **({"flow": s.flow} if s.flow else {})}
             for s in api.security_schemes
         },
-        "components": {"schemas": components.get("schemas") or {}},
         "error_shape": {"code_field": api.error_shape.code_field, "message_field": api.error_shape.message_field},
         "fallback_errors": fallback,
         "rate_limit": _limit(api.rate_limit),
-        "extensions": {k: v for k, v in api.openapi.items() if k.startswith("x-voxspec-")},
+        "allow_list": {"status": allow_list.status, "message": allow_list.message} if allow_list else None,
+        "self_alias": {"value": alias.value, "parameters": list(alias.parameters)} if alias else None,
         "base_path": api.base_path,
-        "server_variables": _server_variables(api.openapi),
+        "server_variables": dict(api.server_variables),
         "webhooks": {
-            w.event: {"name": w.name, "example": w.example, "schema": w.schema}
+            w.event: {"name": w.name, "example": w.example, "schema": w.resolved_schema}
             for w in api.webhooks
             if w.example is not None
         },
+    }
+
+
+def _operation_behaviour(op: Operation) -> dict[str, Any]:
+    """An operation's declared behaviours as the mock reads them, each under the name of what it is."""
+    b = op.behaviour
+    paging = op.pagination
+    pagination = None
+    if paging is not None:
+        names = {"limit": paging.limit, "offset": paging.offset, "page": paging.page, "size": paging.size}
+        pagination = {"style": paging.style, **{k: v for k, v in names.items() if v is not None}}
+        pagination |= {"items": paging.items} if paging.items is not None else {}
+    envelope = None
+    if op.envelope is not None:
+        fields = {
+            "success_field": op.envelope.success,
+            "code_field": op.envelope.code,
+            "message_field": op.envelope.message,
+            "data_field": op.envelope.data_field,
+        }
+        envelope = {k: v for k, v in fields.items() if v is not None}
+    integrity = b.integrity
+    return {
+        "crud": (
+            {"resource": b.crud.resource, "action": b.crud.action, "id": b.crud.id, "field": b.crud.field}
+            if b.crud
+            else None
+        ),
+        "pagination": pagination,
+        "envelope": envelope,
+        "async": (
+            {
+                "states": list(b.async_rule.states),
+                "status_field": b.async_rule.status_field,
+                "poll": b.async_rule.poll,
+                "seconds": b.async_rule.seconds,
+            }
+            if b.async_rule
+            else None
+        ),
+        "synchronous": (
+            {"parameter": b.synchronous.parameter, "value": b.synchronous.value} if b.synchronous else None
+        ),
+        "subscription": (
+            {
+                "url_field": b.subscription.url_field,
+                "event_field": b.subscription.event_field,
+                "filters": list(b.subscription.filters),
+                "wildcard": b.subscription.wildcard,
+            }
+            if b.subscription
+            else None
+        ),
+        "integrity": {
+            "duplicate": integrity.duplicate,
+            "unique": [list(fields) for fields in integrity.unique],
+            "children": [
+                {"operation": c.operation, "field": c.field, "on_delete": c.on_delete} for c in integrity.children
+            ],
+        },
+        "emits": list(b.emits),
+        "token_endpoint": b.token_endpoint,
     }
 
 

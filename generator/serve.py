@@ -165,7 +165,7 @@ def describe(runtime: dict[str, Any], base_url: str) -> list[str]:
             endpoints = [
                 f"POST {base_url}{op.get('route', op['path'])}"
                 for op in runtime["operations"].values()
-                if (op.get("extensions") or {}).get("x-voxspec-token-endpoint") == name
+                if op.get("token_endpoint") == name
             ]
             lines.append(f"auth      oauth2 {grant}   ({name}; VOXSPEC_MOCK_CLIENTS, VOXSPEC_MOCK_USERS)")
             lines += [f"          sign in: {endpoint}" for endpoint in endpoints]

@@ -107,9 +107,7 @@ class Webhooks:
         self.sent: list[dict[str, Any]] = []  # what was sent, for tests and the log
 
     def events(self, op: Mapping[str, Any]) -> list[str]:
-        raw = (op.get("extensions") or {}).get("x-voxspec-emits")
-        names = raw if isinstance(raw, list) else [raw] if raw else []
-        return [str(n.get("event") if isinstance(n, Mapping) else n) for n in names]
+        return [str(name) for name in op.get("emits") or ()]
 
     def payload(self, event: str, values: Mapping[str, Any]) -> dict[str, Any] | None:
         hook = self.webhooks.get(event)

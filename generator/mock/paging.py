@@ -1,5 +1,6 @@
-"""List paging as `x-voxspec-pagination` declares it: the window of records a query asks for, and the
-paging fields of the answer (page number, size, totals, prev/next links) rewritten to tell the truth.
+"""List paging as the spec declares it (`x-voxspec-pagination`, the runtime data's `pagination`): the window of records
+a query asks for, and the paging fields of the answer (page number, size, totals, prev/next links) rewritten to tell
+the truth.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ class Window:
     names: tuple[str, str] = ("", "")  # (page or offset parameter, size or limit parameter)
 
 
-def page(op: dict[str, Any], query: dict[str, Any], records: list[Any], resolve: Any) -> Window:
+def page(op: dict[str, Any], query: dict[str, Any], records: list[Any]) -> Window:
     """The window of `records` the query asks for; all of them when the operation declares no paging."""
-    paging = (op.get("extensions") or {}).get("x-voxspec-pagination") or {}
+    paging = op.get("pagination") or {}
     style = paging.get("style")
     total = len(records)
     if style == "offset":
@@ -45,7 +46,7 @@ def page(op: dict[str, Any], query: dict[str, Any], records: list[Any], resolve:
         first = 1
         for p in op["parameters"]:
             if p["name"] == names[0]:
-                first = _int(resolve(p["schema"]).get("minimum"), 1)
+                first = _int((p["schema"] or {}).get("minimum"), 1)
         size = max(_int(query.get(names[1]), total or 1), 1)
         number = max(_int(query.get(names[0]), first), first)
         start = (number - first) * size

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import jsonschema_rs
+from jsonschema import Draft202012Validator
 from starlette.requests import Request
 from starlette.routing import compile_path
 
@@ -101,6 +102,33 @@ def response_for(op: Operation, status: int) -> Response | None:
     return by_status.get(str(status)) or by_status.get(f"{str(status)[0]}XX") or by_status.get("default")
 
 
+class DocumentSpec(Spec):
+    """The mock's Spec over the document's own schemas, `$ref`s and all: the proxy checks exchanges against the
+    IR's raw schemas, which it also walks to point each violation at the spec node a proposal edits, so it
+    resolves references against the document (the mock's runtime data comes resolved and needs none of this)."""
+
+    def __init__(self, data: Mapping[str, Any], document: Mapping[str, Any]) -> None:
+        super().__init__(data)
+        self.document = document
+        self._root = Draft202012Validator(
+            {"components": document.get("components", {})}, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
+
+    def compile(self, schema: Any) -> Any:
+        return self._root.evolve(schema=schema)
+
+    def resolve(self, schema: Any) -> Any:
+        for _ in range(16):
+            ref = schema.get("$ref") if isinstance(schema, dict) else None
+            if not (isinstance(ref, str) and ref.startswith("#/")):
+                break
+            node: Any = self.document
+            for token in ref[2:].split("/"):
+                node = node.get(unescape(token), {}) if isinstance(node, dict) else {}
+            schema = node
+        return schema
+
+
 def decode_json(raw: bytes) -> tuple[bool, Any]:
     try:
         return True, json.loads(raw)
@@ -113,7 +141,7 @@ class Checker:
 
     def __init__(self, api: Api) -> None:
         self.api = api
-        self.spec = Spec(runtime_spec(api))
+        self.spec = DocumentSpec(runtime_spec(api), api.openapi)
         self.router = Router(api)
         self.schemes = {s.name: s for s in api.security_schemes}
         self._fast: dict[int, Any] = {}
@@ -125,7 +153,7 @@ class Checker:
         key = id(schema)
         if key not in self._fast:
             try:
-                document = {**schema, "components": self.spec.data.get("components", {})}
+                document = {**schema, "components": self.api.openapi.get("components", {})}
                 self._fast[key] = jsonschema_rs.Draft202012Validator(document, validate_formats=True)
             except Exception:  # a schema the Rust validator cannot compile is checked by the Python one only
                 self._fast[key] = None

@@ -1,4 +1,4 @@
-"""The pieces of x-voxspec-integrity and x-voxspec-pagination the mock applies, one rule at a time."""
+"""The integrity and paging rules the mock applies (as the runtime data gives them), one rule at a time."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from generator.mock import paging
 from generator.mock.integrity import Child, Rules, clash, rules
 
 
-def test_an_operations_rules_take_the_roots_duplicate_default() -> None:
-    assert rules({"duplicate": "reject"}, None) == Rules(duplicate="reject")
-    own = {"duplicate": "replace", "unique": ["name", ["code", "type"]]}
-    assert rules({"duplicate": "reject"}, own) == Rules("replace", (("name",), ("code", "type")))
-    children = {"children": [{"operation": "list_domains", "field": "reseller", "on-delete": "cascade"}]}
-    assert rules(None, children).children == (Child("list_domains", "reseller", "cascade"),)
-    assert rules(None, {"duplicate": "sometimes"}).duplicate == "replace"
+def test_an_operations_rules_are_read_from_its_runtime_data() -> None:
+    assert rules(None) == Rules()
+    declared = {"duplicate": "reject", "unique": [["name"], ["code", "type"]], "children": []}
+    assert rules(declared) == Rules("reject", (("name",), ("code", "type")))
+    child = {"operation": "list_domains", "field": "reseller", "on_delete": "cascade"}
+    assert rules({**declared, "children": [child]}).children == (Child("list_domains", "reseller", "cascade"),)
+    assert rules({**declared, "duplicate": "sometimes"}).duplicate == "replace"
 
 
 def test_a_clash_is_a_shared_value_of_a_whole_field_set() -> None:
@@ -28,20 +28,20 @@ def test_a_clash_is_a_shared_value_of_a_whole_field_set() -> None:
 def _op(style: str, **names: str) -> dict[str, Any]:
     return {
         "parameters": [{"name": "page", "schema": {"minimum": 1}}],
-        "extensions": {"x-voxspec-pagination": {"style": style, **names}},
+        "pagination": {"style": style, **names},
     }
 
 
 def test_pages_and_links_describe_the_window_served() -> None:
     op = _op("page", page="page", size="size")
-    window = paging.page(op, {"page": 2, "size": 2}, list(range(5)), lambda s: s)
+    window = paging.page(op, {"page": 2, "size": 2}, list(range(5)))
     assert window.items == [2, 3] and window.total == 5
     body: dict[str, Any] = {"pagination": {"page": 9, "size": 9, "total": 99, "totalPages": 9}, "links": {}}
     body["links"] = {"prev": "x", "next": "x"}
     paging.paging_fields(body, window, paging.query_string)
     assert body["pagination"] == {"page": 2, "size": 2, "total": 5, "totalPages": 3}
     assert body["links"] == {"prev": "page=1&size=2", "next": "page=3&size=2"}
-    last = paging.page(op, {"page": 3, "size": 2}, list(range(5)), lambda s: s)
+    last = paging.page(op, {"page": 3, "size": 2}, list(range(5)))
     links = {"prev": "x", "next": "x"}
     paging.paging_fields(links, last, paging.query_string)
     assert links == {"prev": "page=2&size=2"}
@@ -49,11 +49,11 @@ def test_pages_and_links_describe_the_window_served() -> None:
 
 def test_offset_windows_stop_at_either_end() -> None:
     op = _op("offset", offset="start", limit="limit")
-    window = paging.page(op, {"start": 0, "limit": 2}, list(range(3)), lambda s: s)
+    window = paging.page(op, {"start": 0, "limit": 2}, list(range(3)))
     links = {"previous": "x", "next": "x"}
     paging.paging_fields(links, window, paging.query_string)
     assert window.items == [0, 1] and links == {"next": "start=2&limit=2"}
-    assert paging.page(op, {"start": 5}, list(range(3)), lambda s: s).items == []
+    assert paging.page(op, {"start": 5}, list(range(3))).items == []
 
 
 def test_a_path_parameter_with_enumerated_values_is_not_an_id() -> None:

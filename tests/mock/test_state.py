@@ -252,8 +252,8 @@ def test_a_cascading_delete_removes_the_records_that_name_the_deleted_one() -> N
 
     mock = package("netsapiens", "_mock")
     runtime = copy.deepcopy(package("netsapiens", "_spec").RUNTIME)
-    rule = {"children": [{"operation": "list_domains", "field": "reseller", "on-delete": "cascade"}]}
-    runtime["operations"]["delete_reseller"]["extensions"]["x-voxspec-integrity"] = rule
+    rule = {"operation": "list_domains", "field": "reseller", "on_delete": "cascade"}
+    runtime["operations"]["delete_reseller"]["integrity"]["children"] = [rule]
     crud = mock.MockHandlers(mock.Spec(runtime)).crud
     assert crud.act("get_domain", {"domain": "example.com"}, {}, None).found
     assert crud.act("delete_reseller", {"reseller": "acme-telecom"}, {}, None).conflict is None

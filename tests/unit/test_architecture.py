@@ -104,23 +104,13 @@ PRIVATE_ALLOWED: dict[tuple[str, str], str] = {
 
 # Consumers of the IR that still read raw OpenAPI, with why.
 RAW_DEBT: dict[tuple[str, str], str] = {
-    ("generator.render", "api.openapi"): "the mock's runtime data (_spec.json) is still cut from the document",
-    ("generator.mock.paging", "x-voxspec-*"): "the mock pages lists from the operation's x-voxspec-pagination",
     ("generator.proxy.check", "api.openapi"): "a violation's schema node and line are looked up in the document",
     ("generator.proxy.check", "$ref"): "response schemas are followed through their references",
     ("generator.proxy.drift", "$ref"): "a proposed change for an error body refers to the spec's error component",
-    ("generator.render", "x-voxspec-*"): "the mock's runtime data copies the top-level extensions",
     ("generator.models", "api.openapi"): "datamodel-code-generator is given the component schemas",
     ("generator.docs.pages", "api.openapi"): "schema pages and behaviours come from the document",
     ("generator.docs.snippets", "api.openapi"): "request-body examples come from the document",
     ("generator.docs.schemas", "$ref"): "schema pages follow references in raw schemas",
-    ("generator.mock.runtime", "$ref"): "the mock resolves references in its runtime data itself",
-    ("generator.mock.crud", "x-voxspec-*"): "CRUD bindings re-read from the runtime data",
-    ("generator.mock.shapes", "x-voxspec-*"): "pagination and envelopes re-read from the runtime data",
-    ("generator.mock.behaviours", "x-voxspec-*"): "behaviours re-read from the runtime data",
-    ("generator.mock.handlers", "x-voxspec-*"): "allow lists, aliases, token endpoints and synchronous rules",
-    ("generator.mock.tokens", "x-voxspec-*"): "token endpoints re-read from the runtime data",
-    ("generator.serve", "x-voxspec-*"): "token endpoints re-read from the runtime data",
     ("generator.docs.text", "x-voxspec-*"): "the behaviours table lists the document's extensions",
     ("generator.docs.snippets", "$ref"): "request-body examples follow references in raw schemas",
     ("generator.models", "$ref"): "component schemas are rewritten for datamodel-code-generator",
@@ -302,7 +292,7 @@ test_hooks.__test__ = False  # type: ignore[attr-defined]  # a helper, not a tes
 
 
 # Modules that spell the JSON Pointer escapes themselves instead of using generator/pointer.py, with why.
-POINTER_DEBT = {"generator.mock.runtime": "copied into packages, it cannot import generator; resolves its own $refs"}
+POINTER_DEBT: dict[str, str] = {}
 
 
 def test_one_json_pointer_codec() -> None:

@@ -29,19 +29,14 @@ class Rules:
     children: tuple[Child, ...] = ()
 
 
-def rules(root: Any, operation: Any) -> Rules:
-    """An operation's rules: its own `x-voxspec-integrity`, with the root's `duplicate` as the default."""
-    root = root if isinstance(root, dict) else {}
-    own = operation if isinstance(operation, dict) else {}
-    duplicate = str(own.get("duplicate") or root.get("duplicate") or "replace")
-    unique = tuple(
-        tuple(str(f) for f in entry) if isinstance(entry, list) else (str(entry),) for entry in own.get("unique") or []
-    )
-    children = tuple(
-        Child(str(c["operation"]), str(c["field"]) if c.get("field") else None, str(c.get("on-delete", "reject")))
-        for c in own.get("children") or []
-        if isinstance(c, dict) and c.get("operation")
-    )
+def rules(declared: Any) -> Rules:
+    """An operation's rules as its runtime data gives them (the generator filled in the root's `duplicate`);
+    the defaults when it gives none."""
+    if not declared:
+        return Rules()
+    duplicate = str(declared["duplicate"])
+    unique = tuple(tuple(str(f) for f in fields) for fields in declared["unique"])
+    children = tuple(Child(str(c["operation"]), c["field"], str(c["on_delete"])) for c in declared["children"])
     return Rules(duplicate if duplicate in DUPLICATE else "replace", unique, children)
 
 

@@ -2,7 +2,8 @@
 """Stateful CRUD: which operations create, read, list, update, replace or delete which resource,
 and how each one acts on the store and shapes its answer.
 
-Operations are tied to resources by `x-voxspec-crud`, or else by method and path
+Operations are tied to resources as the spec declares it (`x-voxspec-crud`, the runtime data's `crud`), or else
+by method and path
 (POST/GET on a collection, GET/PUT/PATCH/DELETE on `collection/{id}`). A resource whose item path is a
 prefix of another operation's path is that operation's parent: a missing parent is the vendor's 404, and a
 record lives under the one parent its path names (its scope).
@@ -26,7 +27,6 @@ from .shapes import (
     Validate,
     at,
     conform,
-    envelope,
     id_candidates,
     is_array,
     letters,
@@ -50,7 +50,7 @@ class Binding:
     id_name: str | None  # the name of the resource's id (a path parameter of item operations)
     id_in_path: bool
     scope: tuple[str, ...]  # the other path parameters: the parent the resource lives under
-    field: str | None = None  # the body field holding the id, when x-voxspec-crud names it
+    field: str | None = None  # the body field holding the id, when the declared binding names it
 
 
 def _segments(path: str) -> list[str]:
@@ -67,19 +67,18 @@ def bindings(operations: dict[str, dict[str, Any]]) -> dict[str, Binding]:
     inferred: dict[str, tuple[str, str, str | None]] = {}
     item_kinds: set[str] = set()
     for op_id, op in operations.items():
-        declared = (op.get("extensions") or {}).get("x-voxspec-crud")
+        declared = op.get("crud")
         params = _path_params(op)
-        if isinstance(declared, dict) and declared.get("resource") and declared.get("action"):
-            id_name = declared.get("id")
-            id_name = str(id_name) if id_name else None
+        if declared:
+            id_name = declared["id"]
             in_path = id_name is not None and id_name in params
             out[op_id] = Binding(
-                str(declared["resource"]),
-                str(declared["action"]),
+                declared["resource"],
+                declared["action"],
                 id_name,
                 in_path,
                 tuple(p for p in params if p != id_name or not in_path),
-                str(declared["field"]) if declared.get("field") else None,
+                declared["field"],
             )
             continue
         segments = _segments(op["path"])
@@ -141,11 +140,7 @@ class Crud:
             if b.id_in_path and segments and segments[-1] == "{" + str(b.id_name) + "}":
                 self.item_paths.setdefault(_shape(segments), b.kind)
         self._parents: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        root = (spec.data.get("extensions") or {}).get("x-voxspec-integrity")
-        self.rules: dict[str, Rules] = {
-            op_id: rules(root, (op.get("extensions") or {}).get("x-voxspec-integrity"))
-            for op_id, op in spec.operations.items()
-        }
+        self.rules: dict[str, Rules] = {op_id: rules(op.get("integrity")) for op_id, op in spec.operations.items()}
 
     # -- facts about resources -------------------------------------------------------------
     def first_error(self) -> Validate:
@@ -162,29 +157,29 @@ class Crud:
             if op_id is None:
                 continue
             schema, example = self.success(op_id)
-            env = envelope(schema, self.spec.resolve) if schema is not None else None
-            if env and env.get("data"):
-                data_schema = properties(schema, self.spec.resolve).get(env["data"])
-                data_example = example.get(env["data"]) if isinstance(example, dict) else None
+            data = self.data_field(op_id) if schema is not None else None
+            if data:
+                data_schema = properties(schema).get(data)
+                data_example = example.get(data) if isinstance(example, dict) else None
                 if data_schema is not None and isinstance(data_example, dict):
                     return data_schema, data_example
             elif isinstance(example, dict):
                 return schema, example
             elif self._one_item_array(schema, example):
-                return self.spec.resolve(schema).get("items"), example[0]
+                return schema.get("items"), example[0]
         op_id = actions.get("list")
         if op_id is not None:
             schema, example = self.success(op_id)
             items_schema, items_example = self._list_location(op_id, schema, example)[1:]
             if items_schema is not None and isinstance(items_example, list) and items_example:
-                return self.spec.resolve(items_schema).get("items"), items_example[0]
+                return items_schema.get("items"), items_example[0]
         return None, None
 
     def _one_item_array(self, schema: Any, example: Any) -> bool:
         """Whether a read answers one resource as an array holding it, as some vendors do."""
         return (
             schema is not None
-            and is_array(schema, self.spec.resolve)
+            and is_array(schema)
             and isinstance(example, list)
             and bool(example)
             and isinstance(example[0], dict)
@@ -196,14 +191,19 @@ class Crud:
         examples = declared.get("examples") or []
         return declared.get("schema"), (examples[0] if examples else None)
 
+    def data_field(self, op_id: str) -> str | None:
+        """The field of an operation's success answer that holds its data, when an envelope wraps the answer."""
+        envelope = self.spec.operations[op_id].get("envelope")
+        return envelope.get("data_field") if envelope else None
+
     def id_field(self, kind: str) -> str | None:
-        """The field of a resource that holds its id: as x-voxspec-crud names it, else the field named like the
+        """The field of a resource that holds its id: as the declared binding names it, else the field named like the
         id path parameter (`timeframe` finds `time-frame`), else `id`, `uuid` or `name`."""
         if kind not in self._id_fields:
             named = next((b.field for b in self.bindings.values() if b.kind == kind and b.field), None)
             binding = next((b for b in self.bindings.values() if b.kind == kind and b.id_name), None)
             schema, _ = self.resource_schema(kind)
-            props = properties(schema, self.spec.resolve) if schema is not None else {}
+            props = properties(schema) if schema is not None else {}
             by_letters = {letters(name): name for name in props}
             names = id_candidates(binding.id_name) if binding and binding.id_name else ["id"]
             found = next((by_letters[letters(n)] for n in names if letters(n) in by_letters), None)
@@ -263,9 +263,9 @@ class Crud:
     def _polls(self) -> dict[str, dict[str, Any]]:
         polls: dict[str, dict[str, Any]] = {}
         for op in self.spec.operations.values():
-            rule = (op.get("extensions") or {}).get("x-voxspec-async")
-            if isinstance(rule, dict) and rule.get("poll") and isinstance(rule.get("states"), list):
-                polls[str(rule["poll"])] = rule
+            rule = op.get("async")
+            if rule and rule["poll"]:
+                polls[rule["poll"]] = rule
         return polls
 
     # -- seeding (seeding.py) -------------------------------------------------------------------
@@ -275,7 +275,7 @@ class Crud:
 
     def subscribers(self, event: str, scope: Mapping[str, Any] | None = None) -> list[str]:
         """The URLs of the stored subscriptions to `event`: records created by an operation whose
-        `x-voxspec-subscription` names the fields holding the URL and the event; seeded examples are not callers'.
+        declared subscription names the fields holding the URL and the event; seeded examples are not callers'.
 
         The rule's `filters` are subscription fields that narrow what it receives: a subscription whose filter
         holds a value (other than empty or the rule's `wildcard`) gets only events whose `scope` has that value
@@ -283,12 +283,12 @@ class Crud:
         urls: list[str] = []
         given = {str(k): str(v) for k, v in (scope or {}).items() if v is not None and not isinstance(v, dict | list)}
         for op_id, binding in self.bindings.items():
-            rule = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-subscription")
-            if binding.action != "create" or not isinstance(rule, dict):
+            rule = self.spec.operations[op_id].get("subscription")
+            if binding.action != "create" or not rule:
                 continue
-            field = str(rule.get("url"))
-            filters = [str(f) for f in rule.get("filters") or []]
-            wildcard = rule.get("wildcard")
+            field = str(rule["url_field"])
+            filters = [str(f) for f in rule["filters"]]
+            wildcard = rule["wildcard"]
             seeded = {str(example.get(field)) for example in self.examples_of(binding.kind)}
             for _scope, record in self.store.scan(binding.kind):
                 if not isinstance(record, dict):
@@ -299,7 +299,7 @@ class Crud:
                     or not url
                     or url in seeded
                     or url in urls
-                    or str(record.get(str(rule.get("event")))) != event
+                    or str(record.get(str(rule["event_field"]))) != event
                 ):
                     continue
                 wanted = {f: record.get(f) for f in filters if record.get(f) not in (None, "", wildcard)}
@@ -391,7 +391,7 @@ class Crud:
         if not isinstance(body, dict):
             return Outcome(None, self.answer(op_id, record), {})
         fields = {k: v for k, v in body.items() if k != self.sync_parameter(op_id)}
-        known = properties(self.resource_schema(binding.kind)[0], self.spec.resolve)
+        known = properties(self.resource_schema(binding.kind)[0])
         if known:
             fields = {k: v for k, v in fields.items() if k in known}
         if binding.action == "update":
@@ -420,7 +420,7 @@ class Crud:
         schema, example = self.resource_schema(kind)
         field = self.id_field(kind)
         fields = {k: v for k, v in body.items() if k != self.sync_parameter(op_id)} if isinstance(body, dict) else {}
-        known = properties(schema, self.spec.resolve)
+        known = properties(schema)
         if known:  # what the resource does not show (a password, options) is not echoed back
             fields = {k: v for k, v in fields.items() if k in known}
         record: dict[str, Any] = {**self._defaults(schema), **fields}
@@ -428,7 +428,7 @@ class Crud:
         for name in binding.scope:
             mirror = self.field_of({**dict.fromkeys(known), **record}, name)
             if mirror is not None and self._fits(known.get(mirror), path.get(name)):
-                record[mirror] = _typed(known.get(mirror), self.spec.resolve, str(path.get(name)))
+                record[mirror] = _typed(known.get(mirror), str(path.get(name)))
         given = fields.get(field) if field else None
         rule = self.rules[op_id]
         if isinstance(given, str | int) and not isinstance(given, bool) and rule.duplicate == "reject":
@@ -456,17 +456,15 @@ class Crud:
     def _defaults(self, schema: Any) -> dict[str, Any]:
         """What the server fills in on create: each property's declared default."""
         out: dict[str, Any] = {}
-        for name, prop in properties(schema, self.spec.resolve).items():
-            for node in (prop, self.spec.resolve(prop)):  # a default beside a $ref wins over the target's
-                if isinstance(node, dict) and "default" in node:
-                    out[name] = copy.deepcopy(node["default"])
-                    break
+        for name, prop in properties(schema).items():
+            if isinstance(prop, dict) and "default" in prop:  # a default beside a $ref was kept over the target's
+                out[name] = copy.deepcopy(prop["default"])
         return out
 
     def _fits(self, schema: Any, value: Any) -> bool:
         if schema is None or value is None:
             return False
-        return self.first_error()(schema, _typed(schema, self.spec.resolve, str(value))) is None
+        return self.first_error()(schema, _typed(schema, str(value))) is None
 
     def _rebased(self, kind: str, example: Any, scope: str, key: str) -> Any:
         """The resource's example with its own id and parents' ids replaced by the new record's, so values
@@ -537,7 +535,7 @@ class Crud:
             return None
         records = self.store.list(binding.kind, scope)
         op = self.spec.operations[op_id]
-        declared = (op.get("extensions") or {}).get("x-voxspec-pagination") or {}
+        declared = op.get("pagination") or {}
         skip = {str(v) for k, v in declared.items() if k in ("limit", "offset", "page", "size")}
         for name, value in query.items():
             if name in skip or isinstance(value, dict):
@@ -558,7 +556,7 @@ class Crud:
     ) -> Any:
         """A list answer holding the page of `records` the query asks for, its paging fields telling the truth."""
         op = self.spec.operations[op_id]
-        window = paging.page(op, query, records, self.spec.resolve)
+        window = paging.page(op, query, records)
         if where == ():
             return window.items
         body = copy.deepcopy(example) if isinstance(example, dict) else {}
@@ -576,7 +574,7 @@ class Crud:
     def page_example(self, op_id: str, path: dict[str, Any], query: dict[str, Any], body: Any) -> Any:
         """An example list answer (an operation tied to no resource) paged as the operation declares."""
         op = self.spec.operations[op_id]
-        if not (op.get("extensions") or {}).get("x-voxspec-pagination"):
+        if not op.get("pagination"):
             return body
         schema = self.success(op_id)[0]
         where, _, items = self._list_location(op_id, schema, body)
@@ -595,14 +593,13 @@ class Crud:
         """Where the items of a list answer are: () for a bare array, else the path of the field."""
         if schema is None:
             return None, None, None
-        if is_array(schema, self.spec.resolve):
+        if is_array(schema):
             return (), schema, example
-        declared = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-pagination") or {}
-        props = properties(schema, self.spec.resolve)
-        env = envelope(schema, self.spec.resolve)
-        names = [declared.get("items"), env.get("data") if env else None, *props.keys()]
+        declared = self.spec.operations[op_id].get("pagination") or {}
+        props = properties(schema)
+        names = [declared.get("items"), self.data_field(op_id), *props.keys()]
         for name in names:
-            if isinstance(name, str) and name in props and is_array(props[name], self.spec.resolve):
+            if isinstance(name, str) and name in props and is_array(props[name]):
                 items = example.get(name) if isinstance(example, dict) else None
                 return (name,), props[name], items
         return None, None, None
@@ -612,17 +609,17 @@ class Crud:
         schema, example = self.success(op_id)
         if schema is None:
             return None
-        env = envelope(schema, self.spec.resolve)
+        data = self.data_field(op_id)
         body: Any
-        if env and env.get("data") and isinstance(example, dict):
+        if data and isinstance(example, dict):
             body = copy.deepcopy(example)
-            body[env["data"]] = record
-        elif isinstance(record, dict) and is_array(schema, self.spec.resolve):
+            body[data] = record
+        elif isinstance(record, dict) and is_array(schema):
             body = [copy.deepcopy(record)]  # one resource, answered as an array holding it
         else:
             body = copy.deepcopy(record)
             if location and isinstance(body, dict):
-                for name in properties(schema, self.spec.resolve):
+                for name in properties(schema):
                     if name in ("url", "location", "href", "self") and name not in body:
                         body[name] = location
         return conform(body, schema, example, self.first_error())
@@ -636,7 +633,7 @@ class Crud:
         body = self.spec.operations[op_id].get("body") or {}
         writable: set[str] = set()
         for schema in (body.get("content") or {}).values():
-            writable |= set(properties(schema, self.spec.resolve))
+            writable |= set(properties(schema))
         return {k: v for k, v in record.items() if k not in writable} if isinstance(record, dict) else {}
 
     def new_key(self, kind: str, scope: str, given: Any) -> str:
@@ -644,7 +641,7 @@ class Crud:
         parameter takes (and the seeded ids show: a UUID where they are UUIDs), free in this parent."""
         schema = self.id_schema(kind)
         check = self.first_error()
-        resolved = self.spec.resolve(schema) if schema else {}
+        resolved = schema or {}
         kinds = resolved.get("type") if isinstance(resolved, dict) else None
         # Names chosen by the client (a domain, a user's extension) are kept; numbers the server counts.
         if isinstance(given, str) and given and check(schema, given) is None:
@@ -666,7 +663,7 @@ class Crud:
 
     def _typed_id(self, kind: str, field: str, key: str) -> Any:
         schema, _ = self.resource_schema(kind)
-        return _typed(properties(schema, self.spec.resolve).get(field, {}), self.spec.resolve, key)
+        return _typed(properties(schema).get(field, {}), key)
 
     def location(self, kind: str, path: dict[str, Any], key: str) -> str | None:
         op_id = self.by_kind.get(kind, {}).get("read")
@@ -675,19 +672,19 @@ class Crud:
         return self.url(op_id, {**path, str(self.bindings[op_id].id_name): key})
 
     def sync_parameter(self, op_id: str) -> str | None:
-        rule = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-synchronous")
-        return str(rule["parameter"]) if isinstance(rule, dict) and rule.get("parameter") else None
+        rule = self.spec.operations[op_id].get("synchronous")
+        return str(rule["parameter"]) if rule and rule["parameter"] else None
 
     def _start_async(self, op_id: str, record: Any) -> Any:
-        rule = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-async")
-        if isinstance(rule, dict) and isinstance(record, dict) and rule.get("states"):
-            record[str(rule.get("status-field", "status"))] = rule["states"][0]
+        rule = self.spec.operations[op_id].get("async")
+        if rule and isinstance(record, dict) and rule["states"]:
+            record[str(rule["status_field"])] = rule["states"][0]
         return record
 
     def _started(self, op_id: str, kind: str, scope: str, key: str) -> None:
         """An accepting write started the resource's first async state now, on the mock's clock."""
-        rule = (self.spec.operations[op_id].get("extensions") or {}).get("x-voxspec-async")
-        if isinstance(rule, dict) and rule.get("states"):
+        rule = self.spec.operations[op_id].get("async")
+        if rule and rule["states"]:
             self.store.put(ASYNC, encode([kind, scope]), key, {"state": rule["states"][0], "since": self.clock()})
 
     def _advance(self, op_id: str, binding: Binding, where: str, key: str, record: Any) -> Any:
@@ -698,7 +695,7 @@ class Crud:
         if rule is None or not isinstance(record, dict):
             return record
         states = rule["states"]
-        field = str(rule.get("status-field", "status"))
+        field = str(rule["status_field"])
         current = record.get(field)
         if current not in states[:-1]:
             return record
@@ -708,7 +705,7 @@ class Crud:
         if not isinstance(started, dict) or started.get("state") not in states[: states.index(current) + 1]:
             self.store.put(ASYNC, slot, key, {"state": current, "since": now})
             return record
-        seconds = float(rule.get("seconds") or 0)
+        seconds = float(rule["seconds"] or 0)
         steps = math.floor((now - float(started["since"])) / seconds) if seconds > 0 else len(states)
         target = states[min(states.index(started["state"]) + max(steps, 0), len(states) - 1)]
         if states.index(target) <= states.index(current):
@@ -724,9 +721,9 @@ def _shape(segments: list[str]) -> tuple[str, ...]:
     return tuple("{}" if TEMPLATE.match(s) else s for s in segments)
 
 
-def _typed(schema: Any, resolve: Any, text: str) -> Any:
+def _typed(schema: Any, text: str) -> Any:
     """A path value as the type a record's field holds: an integer field takes the number."""
-    prop = resolve(schema or {})
+    prop = schema or {}
     kinds = prop.get("type") if isinstance(prop, dict) else None
     integer = kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds)
     # ASCII digits only: "²".isdigit() is true, and int("²") raises

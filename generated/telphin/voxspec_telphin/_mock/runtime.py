@@ -194,31 +194,34 @@ Handler = Callable[[ApiRequest], Awaitable[ApiResponse]]
 
 
 class Spec:
-    """The runtime view of one API: operations, schemas and error shape, with compiled validators."""
+    """The runtime view of one API: operations, schemas and error shape, with compiled validators.
+
+    The generator hands every schema over resolved (build inlines each reference; one that recurses stays a
+    reference into the schema's own `$defs`), so each is a JSON Schema complete in itself and the mock follows
+    no reference of its own: `resolve` is the identity here, the hook a Spec over a document's raw schemas
+    overrides."""
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.data = data
         self.operations: dict[str, dict[str, Any]] = dict(data["operations"])
         self.schemes: dict[str, dict[str, Any]] = dict(data["security_schemes"])
         self.error_shape: dict[str, Any] = dict(data["error_shape"])
-        self._root = Draft202012Validator(
-            {"components": data.get("components", {})}, format_checker=Draft202012Validator.FORMAT_CHECKER
-        )
-        self._validators: dict[int, Any] = {}
+        self._validators: dict[str, Any] = {}
 
     def validator(self, schema: Any) -> Any:
-        key = id(schema)
-        if key not in self._validators:
-            self._validators[key] = self._root.evolve(schema=schema)
-        return self._validators[key]
+        """The compiled validator of a schema, kept by the schema's value (its JSON text): equal schemas share
+        one, a copied or reloaded spec finds them again, and no recycled object id can hand out a stale one."""
+        key = json.dumps(schema, separators=(",", ":"), check_circular=False)
+        found = self._validators.get(key)
+        if found is None:
+            found = self._validators[key] = self.compile(schema)
+        return found
 
-    def resolve(self, schema: Any, depth: int = 0) -> Any:
-        ref = schema.get("$ref") if isinstance(schema, dict) else None
-        if isinstance(ref, str) and ref.startswith("#/") and depth < 16:
-            node: Any = {"components": self.data.get("components", {})}
-            for token in ref[2:].split("/"):
-                node = node.get(token.replace("~1", "/").replace("~0", "~"), {}) if isinstance(node, dict) else {}
-            return self.resolve(node, depth + 1)
+    def compile(self, schema: Any) -> Any:
+        return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+    def resolve(self, schema: Any) -> Any:
+        """The schema with its reference followed: the runtime data's are resolved already."""
         return schema
 
     def check(self, schema: Any, value: Any, where: str) -> None:

@@ -98,8 +98,13 @@ def _drop(value: Any, path: list[Any], fallback: Any) -> Any:
     return value
 
 
-def properties(schema: Any, resolve: Resolve, depth: int = 0) -> dict[str, Any]:
-    """Every property a schema names, through $ref and allOf/anyOf/oneOf."""
+def _same(schema: Any) -> Any:
+    return schema
+
+
+def properties(schema: Any, resolve: Resolve = _same, depth: int = 0) -> dict[str, Any]:
+    """Every property a schema names, through allOf/anyOf/oneOf; `resolve` follows a reference, for a caller
+    whose schemas still have them (the mock's come resolved)."""
     schema = resolve(schema)
     if not isinstance(schema, dict) or depth > 8:
         return {}
@@ -111,22 +116,7 @@ def properties(schema: Any, resolve: Resolve, depth: int = 0) -> dict[str, Any]:
     return out
 
 
-def envelope(schema: Any, resolve: Resolve, depth: int = 0) -> dict[str, str] | None:
-    """The `x-voxspec-envelope` of a schema or of a schema it extends with allOf."""
-    node = resolve(schema)
-    if not isinstance(node, dict) or depth > 8:
-        return None
-    found = node.get("x-voxspec-envelope")
-    if isinstance(found, dict):
-        return {str(k): str(v) for k, v in found.items() if isinstance(v, str)}
-    for member in node.get("allOf") or []:
-        inner = envelope(member, resolve, depth + 1)
-        if inner:
-            return inner
-    return None
-
-
-def is_array(schema: Any, resolve: Resolve) -> bool:
+def is_array(schema: Any, resolve: Resolve = _same) -> bool:
     node = resolve(schema)
     return isinstance(node, dict) and (node.get("type") == "array" or "items" in node)
 

@@ -108,7 +108,7 @@ class Tokens:
     def grant(self, op: Mapping[str, Any], request: ApiRequest) -> ApiResponse:
         """The token endpoint: check the grant the request carries (body fields, else query parameters)
         against the configured clients and users, and answer the spec's success example with a new token."""
-        scheme = self.schemes.get(str((op.get("extensions") or {}).get("x-voxspec-token-endpoint")), {})
+        scheme = self.schemes.get(str(op.get("token_endpoint")), {})
         fields: dict[str, Any] = {**request.query, **(request.body if isinstance(request.body, dict) else {})}
         grant_type = str(fields.get("grant_type") or "")
         flow_grant = GRANTS.get(str(scheme.get("flow")), "")

@@ -23,13 +23,12 @@ class MockHandlers:
     def __init__(self, spec: Spec, config: MockConfig | None = None, store: Store | None = None) -> None:
         self.spec = spec
         self.config = config or MockConfig()
-        extensions: dict[str, Any] = spec.data.get("extensions") or {}
         self.store = store if store is not None else open_store(self.config.state)
         self.crud = Crud(spec, self.store)
         self.crud.seed()
         self.limiter = RateLimiter(spec.data.get("rate_limit"), self.store) if self.config.rate_limit else None
-        self.allow_list = AllowList(extensions.get("x-voxspec-allow-list"), self.config.allow)
-        self.alias = SelfAlias(extensions.get("x-voxspec-self-alias"))
+        self.allow_list = AllowList(spec.data.get("allow_list"), self.config.allow)
+        self.alias = SelfAlias(spec.data.get("self_alias"))
         for name in self.alias.parameters:  # in path order: the caller's user is one of its own domain
             own = self.crud.seeded_key(name, self.alias.own)
             if own is not None:
@@ -71,7 +70,7 @@ class MockHandlers:
                 raise Problem("rate_limited", "rate limit exceeded", {"Retry-After": str(wait)})
         if request.prefer.get("code") or request.prefer.get("example"):
             return self.example(request)
-        if "x-voxspec-token-endpoint" in (op.get("extensions") or {}):
+        if op.get("token_endpoint") is not None:
             return self.tokens.grant(op, request)
         path = self.alias.resolve(request.path_params)
         outcome = self.crud.act(request.operation_id, path, request.query, request.body)
@@ -156,9 +155,9 @@ class MockHandlers:
         return ApiResponse(status, body, headers, declared.get("content_type"))
 
     def _accepted(self, op: dict[str, Any], request: ApiRequest) -> ApiResponse | None:
-        """`x-voxspec-synchronous`: without the option the vendor only accepts the call (202)."""
-        rule = (op.get("extensions") or {}).get("x-voxspec-synchronous")
-        if not isinstance(rule, dict) or "202" not in op["responses"]:
+        """A synchronous rule (`x-voxspec-synchronous`): without the option the vendor only accepts the call (202)."""
+        rule = op.get("synchronous")
+        if not rule or "202" not in op["responses"]:
             return None
         name, wanted = str(rule.get("parameter")), rule.get("value")
         body = request.body if isinstance(request.body, dict) else {}
