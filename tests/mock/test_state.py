@@ -303,3 +303,13 @@ def test_set_queues_answers_the_queue_asked_for_from_the_state() -> None:
     assert several.status_code == 200 and several.json()["data"]["id"] == queue["id"]
     unknown = api.get("/api/cc_agent/setQueues", params={**key, "queue_ids": "424242"})
     assert unknown.status_code == 404 and unknown.json()["success"] is False and "data" not in unknown.json()
+
+
+def test_a_path_ending_in_a_newline_is_not_the_collection_it_follows() -> None:
+    """Starlette's route patterns end in `$`, which also matches before a final newline: `/agent/%0A` reached the
+    agent list. An id of "\\n" names no agent, so the answer is the vendor's 404."""
+    api = client("telphin")
+    assert api.get(f"{TELPHIN}/17/agent/", headers=BEARER).status_code == 200
+    for path in ("17/agent/%0A", "17/record/%0A"):
+        answer = api.get(f"{TELPHIN}/{path}", headers=BEARER)
+        assert answer.status_code == 404 and answer.json() == {"message": "no such resource"}, (path, answer.text)

@@ -493,6 +493,10 @@ class Pipeline:
             raw_query: bytes = request.scope.get("query_string", b"")
             if len(raw_query) + len(request.scope["path"]) > self.max_url:
                 raise Problem("uri_too_long", f"the URL is longer than {self.max_url} bytes")
+            if request.scope["path"].endswith("\n") and not str(op["path"]).endswith("}"):
+                # Starlette's route patterns end in `$`, which also matches before a final newline: `/agent/%0A`
+                # lands on the agent list, where it names an agent "\n" that no list holds.
+                raise Problem("not_found", "no such resource")
             query = self._queries.get(raw_query)
             known = query is not None
             if query is None:
