@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import keyword
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +21,8 @@ from generator.ir import (
     Decision,
     Envelope,
     ErrorShape,
+    Example,
+    ExtensionRow,
     Integrity,
     IntegrityChild,
     Operation,
@@ -31,6 +31,7 @@ from generator.ir import (
     Parameter,
     RateLimit,
     Response,
+    ResponseHeader,
     SecurityScheme,
     SelfAlias,
     Subscription,
@@ -39,7 +40,9 @@ from generator.ir import (
     Webhook,
 )
 from generator.load import Document, Json, valid_vendor, walk
-from generator.openapi import TEMPLATE_PARAM, SchemaInliner, operations
+from generator.names import py_name
+from generator.openapi import TEMPLATE_PARAM, SchemaInliner, followed, media_examples, operations
+from generator.pointer import pointer_join
 
 MODELS = "models."
 IDEMPOTENT = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}
@@ -47,15 +50,6 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 CODE_FIELDS = ("code", "status", "error_code", "errorCode")
 MESSAGE_FIELDS = ("message", "msg", "detail", "title", "error", "error_description")
 SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
-
-
-def py_name(name: str) -> str:
-    """A Python identifier for an API name: snake_case, keyword-safe."""
-    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    text = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower() or "value"
-    if text[0].isdigit():
-        text = "_" + text
-    return text + "_" if keyword.iskeyword(text) or text in {"self", "cls"} else text
 
 
 def py_type(schema: Json, doc: Document, depth: int = 0) -> str:
@@ -143,13 +137,52 @@ def build(doc: Document, vendor: str) -> Api:
         decisions=_decisions(data),
         webhooks=_webhooks(doc, inliner),
         model_names=tuple(sorted((components.get("schemas") or {}).keys())),
-        openapi=data,
         package_version=str(info.get("x-voxspec-package-version", "0.1.0")),
+        components=dict(components.get("schemas") or {}),
+        extension_rows=_extension_rows(data),
+        source_document=_source_document(info),
         server_variables=_server_variables(data),
         behaviour=ApiBehaviour(
             _allow_list(data.get("x-voxspec-allow-list")), _self_alias(data.get("x-voxspec-self-alias"))
         ),
     )
+
+
+# Extensions the docs show elsewhere than in the behaviours table: decisions on their own, the rate limit and
+# effects as facts and a badge.
+SHOWN_ELSEWHERE = {"x-voxspec-decision", "x-voxspec-rate-limit", "x-voxspec-effects"}
+
+
+def _extension_rows(node: dict[str, Any]) -> tuple[ExtensionRow, ...]:
+    """A spec node's voxspec extensions as the behaviours the docs list, decision texts taken out."""
+    return tuple(
+        ExtensionRow(name.removeprefix("x-voxspec-"), _without_decisions(value))
+        for name, value in node.items()
+        if name.startswith("x-voxspec-") and name not in SHOWN_ELSEWHERE
+    )
+
+
+def _without_decisions(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_decisions(v) for k, v in value.items() if k != "x-voxspec-decision"}
+    if isinstance(value, list):
+        return [_without_decisions(v) for v in value]
+    return value
+
+
+def _source_document(info: dict[str, Any]) -> str | None:
+    """info.x-source as one line: the vendor document's name and version."""
+    source = info.get("x-source")
+    if not isinstance(source, dict):
+        return None
+    return " — ".join(str(source[k]) for k in ("document", "version") if source.get(k))
+
+
+def _examples(doc: Document, node: Json) -> tuple[Example, ...]:
+    """The examples of a media type or parameter object, through the one reader."""
+    if not isinstance(node, dict):
+        return ()
+    return tuple(Example(name, value) for name, _pointer, value in media_examples(node, "", doc))
 
 
 def _server_variables(data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -281,7 +314,11 @@ def _security(raw: Json) -> tuple[tuple[str, ...], ...]:
 
 
 def _parameter(
-    doc: Document, raw: dict[str, Any], location: str | None = None, required: bool | None = None
+    doc: Document,
+    raw: dict[str, Any],
+    location: str | None = None,
+    required: bool | None = None,
+    pointers: tuple[str, str] = ("", ""),
 ) -> Parameter:
     schema = raw.get("schema") or {}
     resolved = _schema_object(doc, schema)
@@ -294,6 +331,7 @@ def _parameter(
         # set stays out of the request, and its argument documents the default instead.
         description = f"{description} Server default: {json.dumps(resolved['default'])}.".strip()
         default_repr = None
+    examples = _examples(doc, raw) if location is None else ()  # a form field's examples are its body's
     return Parameter(
         name=str(raw["name"]),
         py_name=py_name(str(raw["name"])),
@@ -304,7 +342,10 @@ def _parameter(
         description=description,
         schema=schema,
         explode=bool(raw.get("explode", raw.get("style", "form") == "form")),
-        example=raw.get("example", resolved.get("example")),
+        example=examples[0].value if examples else resolved.get("example"),
+        examples=examples,
+        pointer=pointers[0],
+        schema_pointer=pointers[1],
     )
 
 
@@ -326,20 +367,30 @@ def _operation(
 ) -> Operation:
     node = ref.node
     op_id = str(node.get("operationId") or py_name(f"{ref.method}_{ref.path}"))
-    merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for source in (ref.path_item.get("parameters") or [], node.get("parameters") or []):
-        for raw in source:
+    # each parameter with the entry that lists it and the place its schema is written (the entry may refer to it)
+    merged: dict[tuple[str, str], tuple[dict[str, Any], tuple[str, str]]] = {}
+    item_pointer = pointer_join("", "paths", ref.path)
+    for source, owner in (
+        (ref.path_item.get("parameters") or [], item_pointer),
+        (node.get("parameters") or [], ref.pointer),
+    ):
+        for index, raw in enumerate(source):
             param = _deref(doc, raw)
-            merged[(str(param.get("name")), str(param.get("in")))] = param
-    params = [_parameter(doc, p) for p in merged.values()]
-    body = _body(doc, node.get("requestBody"))
+            entry = pointer_join(owner, "parameters", index)
+            written = pointer_join(followed(doc, entry, raw)[0], "schema")
+            merged[(str(param.get("name")), str(param.get("in")))] = (param, (entry, written))
+    params = [_parameter(doc, p, pointers=at) for p, at in merged.values()]
+    body = _body(doc, node.get("requestBody"), pointer_join(ref.pointer, "requestBody"))
     params, body = _unique_names(op_id, params, body)
     params = [dataclasses.replace(p, resolved_schema=inliner.inline(p.schema)) for p in params]
     if body is not None:
         body = dataclasses.replace(body, resolved_content=tuple((t, inliner.inline(s)) for t, s in body.content))
     responses = tuple(
         dataclasses.replace(r, resolved_schema=None if r.schema is None else inliner.inline(r.schema))
-        for r in (_response(doc, str(code), raw) for code, raw in (node.get("responses") or {}).items())
+        for r in (
+            _response(doc, str(code), raw, pointer_join(ref.pointer, "responses", str(code)))
+            for code, raw in (node.get("responses") or {}).items()
+        )
     )
     successes = sorted((r for r in responses if r.status.startswith("2")), key=lambda r: r.status)
     if not successes:
@@ -370,6 +421,7 @@ def _operation(
         rate_limit=read_rate_limit(node),
         effects=read_effects(node),
         extensions={k: v for k, v in node.items() if k.startswith("x-voxspec-")},
+        extension_rows=_extension_rows(node),
         behaviour=_behaviour(node, root_integrity),
     )
 
@@ -415,16 +467,7 @@ def _unique_names(op_id: str, params: list[Parameter], body: Body | None) -> tup
             name = f.py_name if f.py_name not in taken else f"{f.py_name}_field"
             taken.add(name)
             fields.append(f if name == f.py_name else _rename(f, name))
-        body = Body(
-            body.content_type,
-            body.required,
-            body.py_type,
-            body.model,
-            body.schema,
-            tuple(fields),
-            body.content,
-            body.description,
-        )
+        body = dataclasses.replace(body, fields=tuple(fields))
     return out, body
 
 
@@ -432,7 +475,7 @@ def _rename(p: Parameter, name: str) -> Parameter:
     return dataclasses.replace(p, py_name=name)
 
 
-def _body(doc: Document, raw: Json) -> Body | None:
+def _body(doc: Document, raw: Json, pointer: str = "") -> Body | None:
     body = _deref(doc, raw) if raw else None
     if not isinstance(body, dict) or not isinstance(body.get("content"), dict) or not body["content"]:
         return None
@@ -452,27 +495,46 @@ def _body(doc: Document, raw: Json) -> Body | None:
         )
     alternatives = tuple((str(t), (m or {}).get("schema") or {}) for t, m in content.items())
     description = " ".join(str(body.get("description") or _schema_object(doc, schema).get("description", "")).split())
-    return Body(content_type, required, annotation, model, schema, fields, alternatives, description)
+    return Body(
+        content_type,
+        required,
+        annotation,
+        model,
+        schema,
+        fields,
+        alternatives,
+        description,
+        examples=_examples(doc, content[content_type]),
+        pointer=followed(doc, pointer, raw)[0] if pointer else "",
+    )
 
 
-def _response(doc: Document, status: str, raw: Json) -> Response:
-    response = _deref(doc, raw)
-    content = response.get("content") if isinstance(response, dict) else None
-    headers = tuple(sorted((response.get("headers") or {}).keys())) if isinstance(response, dict) else ()
+def _response(doc: Document, status: str, raw: Json, pointer: str = "") -> Response:
+    pointer, response = followed(doc, pointer, raw)
+    response = response if isinstance(response, dict) and "$ref" not in response else {}
+    content = response.get("content")
+    declared: dict[str, Any] = response["headers"] if isinstance(response.get("headers"), dict) else {}
+    headers = tuple(sorted(declared.keys()))
+    header_fields = []
+    for name, entry in declared.items():
+        at, header = followed(doc, pointer_join(pointer, "headers", name), entry)
+        if isinstance(header, dict):
+            header_fields.append(ResponseHeader(str(name), bool(header.get("required")), header.get("schema"), at))
     if not isinstance(content, dict) or not content:
-        return Response(status, str(response.get("description", "")), None, "None", None, (), headers)
+        return Response(
+            status,
+            str(response.get("description", "")),
+            None,
+            "None",
+            None,
+            (),
+            headers,
+            pointer=pointer,
+            declared_headers=tuple(header_fields),
+        )
     content_type = next((t for t in content if "json" in t), next(iter(content)))
     media = content[content_type] or {}
-    examples: list[Any] = []
-    names: list[str] = []
-    if "example" in media:
-        examples.append(media["example"])
-        names.append("example")
-    for name, entry in (media.get("examples") or {}).items():
-        ex = _deref(doc, entry)
-        if isinstance(ex, dict) and "value" in ex:
-            examples.append(ex["value"])
-            names.append(str(name))
+    examples = _examples(doc, media)
     schema = media.get("schema")
     annotation = py_type(schema, doc) if schema is not None else "Any"
     return Response(
@@ -481,9 +543,11 @@ def _response(doc: Document, status: str, raw: Json) -> Response:
         content_type,
         annotation,
         schema,
-        tuple(examples),
+        tuple(e.value for e in examples),
         headers,
-        tuple(names),
+        tuple(e.name for e in examples),
+        pointer=pointer,
+        declared_headers=tuple(header_fields),
     )
 
 
@@ -606,12 +670,5 @@ def _webhook_example(doc: Document, raw: Json) -> Any:
     body = _deref(doc, raw) if raw else None
     content = body.get("content") if isinstance(body, dict) else None
     media = next((m for t, m in content.items() if "json" in t), None) if isinstance(content, dict) else None
-    if not isinstance(media, dict):
-        return None
-    if "example" in media:
-        return media["example"]
-    for entry in (media.get("examples") or {}).values():
-        ex = _deref(doc, entry)
-        if isinstance(ex, dict) and "value" in ex:
-            return ex["value"]
-    return None
+    examples = _examples(doc, media)
+    return examples[0].value if examples else None

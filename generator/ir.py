@@ -5,8 +5,50 @@ Frozen dataclasses only; no Jinja, no I/O. Names and type strings arrive finishe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from generator.pointer import escape, pointer_join, unescape
+
+# Declared once, in the runtime every generated package carries: the IR's envelopes, pages and error shapes are the
+# classes the client reads its table with, Envelope and Pagination with one field more each (generator/ARCHITECTURE.md).
+from generator.runtime._shapes import Envelope as ClientEnvelope
+from generator.runtime._shapes import ErrorShape, Paging
+
+__all__ = [
+    "COMPONENT_SCHEMAS",
+    "AllowList",
+    "Api",
+    "ApiBehaviour",
+    "AsyncRule",
+    "Body",
+    "CrudBinding",
+    "Decision",
+    "Envelope",
+    "ErrorShape",
+    "Example",
+    "ExtensionRow",
+    "Integrity",
+    "IntegrityChild",
+    "Operation",
+    "OperationBehaviour",
+    "Pagination",
+    "Parameter",
+    "RateLimit",
+    "Response",
+    "ResponseHeader",
+    "SecurityScheme",
+    "SelfAlias",
+    "Subscription",
+    "SynchronousRule",
+    "Tag",
+    "Webhook",
+    "component_name",
+    "component_pointer",
+    "is_reference",
+    "reference",
+]
 
 
 @dataclass(frozen=True)
@@ -42,7 +84,13 @@ class Parameter:
     description: str
     schema: dict[str, Any] = field(repr=False)
     explode: bool = True
-    example: Any = field(default=None, repr=False)  # the parameter's own `example` (or its schema's), None if none
+    # the first of its own examples, else its schema's `example`; None if none
+    example: Any = field(default=None, repr=False)
+    # -- read by the docs and the proxy --
+    examples: tuple[Example, ...] = field(default=(), repr=False)  # its own `example`, then its named `examples`
+    pointer: str = ""  # the entry in the operation's (or path item's) parameter list that declares it
+    schema_pointer: str = ""  # where its schema is written, references on the way followed
+    # -- read by the mock --
     resolved_schema: Any = field(default=None, repr=False)  # `schema` with its $refs inlined (openapi.SchemaInliner)
 
 
@@ -56,6 +104,10 @@ class Body:
     fields: tuple[Parameter, ...] = ()  # form and multipart bodies: one argument per field
     content: tuple[tuple[str, Any], ...] = field(default=(), repr=False)  # every declared (media type, schema)
     description: str = ""  # the requestBody's own description, for the `body` argument's docs
+    # -- read by the docs and the proxy --
+    examples: tuple[Example, ...] = field(default=(), repr=False)  # of the content type the client sends
+    pointer: str = ""  # where the request body object is written, a reference to it followed
+    # -- read by the mock --
     resolved_content: tuple[tuple[str, Any], ...] = field(default=(), repr=False)  # `content`, $refs inlined
 
 
@@ -69,28 +121,25 @@ class Response:
     examples: tuple[Any, ...] = field(default=(), repr=False)
     headers: tuple[str, ...] = ()
     example_names: tuple[str, ...] = ()
+    # -- read by the proxy --
+    pointer: str = ""  # where the response object is written, a reference to it followed
+    declared_headers: tuple[ResponseHeader, ...] = ()  # in the order the spec declares them
+    # -- read by the mock --
     resolved_schema: Any = field(default=None, repr=False)  # `schema` with its $refs inlined
 
 
 @dataclass(frozen=True)
-class Pagination:
-    style: str  # "offset" | "page"
-    limit: str | None
-    offset: str | None
-    page: str | None
-    size: str | None
-    items: str | None
+class Pagination(Paging):
+    """How a list operation pages, as the generated client's table row has it, and the type of one item."""
+
     item_type: str = "Any"  # the annotation of one item of a page
 
 
 @dataclass(frozen=True)
-class Envelope:
-    """How an operation's answer is wrapped (`x-voxspec-envelope`), as the client unwraps it."""
+class Envelope(ClientEnvelope):
+    """How an operation's answer is wrapped (`x-voxspec-envelope`): as the client unwraps it, and for the mock
+    the field the envelope names as its data."""
 
-    success: str | None  # boolean field: false means the call failed
-    code: str | None  # integer field: outside 2xx means the call failed
-    message: str | None
-    data: str | None  # the field returned to the caller; None when the answer has fields beside the envelope
     data_field: str | None = None  # the field the envelope names as its data, whatever else the answer holds
 
 
@@ -216,6 +265,9 @@ class Operation:
     # method; None for an operation that only reads. Contract runs, docs and clients treat a marked one as a write.
     effects: str | None = None
     extensions: dict[str, Any] = field(default_factory=dict, repr=False)
+    # -- read by the docs --
+    extension_rows: tuple[ExtensionRow, ...] = ()  # its voxspec extensions, as the docs' behaviours table lists them
+    # -- read by the mock --
     behaviour: OperationBehaviour = OperationBehaviour()
 
     @property
@@ -244,12 +296,6 @@ class Tag:
 class RateLimit:
     requests: int
     window_seconds: int
-
-
-@dataclass(frozen=True)
-class ErrorShape:
-    code_field: str | None
-    message_field: str | None
 
 
 @dataclass(frozen=True)
@@ -291,11 +337,106 @@ class Api:
     decisions: tuple[Decision, ...]
     webhooks: tuple[Webhook, ...]
     model_names: tuple[str, ...]
-    openapi: dict[str, Any] = field(repr=False)  # the document, for models and the mock runtime
     package_version: str = "0.1.0"  # info.x-voxspec-package-version: the generated package's own semver
+    # -- read by the models, the docs and the proxy --
+    # The component schemas by name, in spec order, as written: their references name components (see
+    # component_name) and are followed with Api.resolve.
+    components: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    extension_rows: tuple[ExtensionRow, ...] = ()  # the document's own top-level voxspec extensions, likewise
+    source_document: str | None = None  # info.x-source: the vendor document the spec was written from
+    # -- read by the mock --
     server_variables: tuple[tuple[str, str], ...] = ()  # the first server's variables at their defaults
     behaviour: ApiBehaviour = ApiBehaviour()
 
     @property
     def header(self) -> str:
         return f"Generated by voxspec from {self.source} (sha256 {self.spec_hash[:16]}). Do not edit."
+
+    def resolve(self, schema: Any) -> Any:
+        """schema with its references into the component schemas followed; {} where one leads nowhere or in a
+        loop. A schema that is no reference comes back as it is."""
+        return self.target(schema)[1]
+
+    def schema_document(self, schema: Mapping[str, Any]) -> dict[str, Any]:
+        """schema as a JSON Schema document a validator can take whole: the component schemas beside it, where
+        its references find them."""
+        return {**schema, "components": {"schemas": dict(self.components)}}
+
+    def target(self, schema: Any) -> tuple[str | None, Any]:
+        """(pointer, schema) where schema's chain of references ends: the JSON pointer in the spec of the last
+        one's target (None when schema is no reference) and the schema there; {} where one leads nowhere."""
+        seen: set[str] = set()
+        pointer = None
+        while is_reference(schema):
+            ref = schema[REF]
+            if ref in seen or not ref.startswith(COMPONENT_SCHEMAS):
+                return pointer, {}
+            seen.add(ref)
+            node: Any = self.components
+            for token in ref[len(COMPONENT_SCHEMAS) :].split("/"):
+                key = unescape(token)
+                if isinstance(node, Mapping) and key in node:
+                    node = node[key]
+                elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+                    node = node[int(key)]
+                else:
+                    return pointer, {}
+            pointer, schema = ref[1:], node
+        return pointer, schema
+
+
+# -- Schemas, examples and extension rows as the IR carries them ---------------------------------------------------
+# The IR's schemas are JSON Schema as the spec writes them. Build leaves in them only references to component
+# schemas (`#/components/schemas/<name>`); these functions are how a consumer reads and writes one, so none spells
+# the reference syntax itself.
+
+REF = "$ref"
+COMPONENT_SCHEMAS = "#/components/schemas/"
+
+
+def is_reference(schema: Any) -> bool:
+    return isinstance(schema, Mapping) and isinstance(schema.get(REF), str)
+
+
+def component_name(schema: Any) -> str | None:
+    """The component a schema refers to as a whole (`Call` for a reference to `#/components/schemas/Call`), else
+    None: for no reference, and for one to a place inside a component."""
+    if not is_reference(schema) or not schema[REF].startswith(COMPONENT_SCHEMAS):
+        return None
+    name: str = schema[REF][len(COMPONENT_SCHEMAS) :]
+    return name if name and "/" not in name else None
+
+
+def reference(name: str) -> dict[str, Any]:
+    """A schema that refers to the component schema `name`."""
+    return {REF: COMPONENT_SCHEMAS + escape(name)}
+
+
+def component_pointer(name: str) -> str:
+    """The JSON pointer of the component schema `name` in the spec."""
+    return pointer_join("/components/schemas", name)
+
+
+@dataclass(frozen=True)
+class Example:
+    """A named example value (`example` for the unnamed one) of a parameter, request body or response."""
+
+    name: str
+    value: Any = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ExtensionRow:
+    """One voxspec extension the docs list as a behaviour: its name without `x-voxspec-` and its value without
+    the decision texts (which the docs show on their own)."""
+
+    name: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class ResponseHeader:
+    name: str
+    required: bool
+    schema: Any = field(repr=False)  # None when the header declares none
+    pointer: str = ""  # where the header object is written, a reference to it followed

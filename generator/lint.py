@@ -201,7 +201,7 @@ def _examples_valid(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
         if isinstance(node, dict) and node.get("in") in ("query", "path", "header", "cookie") and "schema" in node:
             targets.append((pointer, node))
     for pointer, media in targets:
-        for ex_pointer, value in media_examples(media, pointer, doc):
+        for _name, ex_pointer, value in media_examples(media, pointer, doc):
             for error in index.checker.errors(media["schema"], value)[:3]:
                 at = pointer_join(ex_pointer, *(str(p) for p in error.absolute_path))
                 yield doc.finding(at, f"example does not match its schema: {error.message}", "example-valid")

@@ -1,8 +1,9 @@
 """The models module of a generated package, produced by datamodel-code-generator.
 
-We hand it only components/schemas so class names are the component names; render's ruff pass formats it.
-Before that, model_schemas makes two changes to a copy of them: no schema defaults (a model holds what the
-server sent, and a request model sends what the caller set), and inline enums named after owner and property.
+We hand it only the component schemas (Api.components) so class names are the component names; render's ruff
+pass formats it. Before that, model_schemas makes two changes to a copy of them: no schema defaults (a model
+holds what the server sent, and a request model sends what the caller set), and inline enums named after owner
+and property.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from datamodel_code_generator import generate
@@ -17,14 +19,14 @@ from datamodel_code_generator.enums import DataModelType, InputFileType
 from datamodel_code_generator.format import PythonVersion
 
 from generator.errors import VoxspecError
-from generator.ir import Api
+from generator.ir import Api, component_name, is_reference, reference
 
 CLASS = re.compile(r"^class (\w+)\(", re.MULTILINE)
 
 
 def models_source(api: Api) -> str:
     """Source of models.py (without the voxspec header line)."""
-    components = model_schemas((api.openapi.get("components") or {}).get("schemas") or {})
+    components = model_schemas(api.components)
     if not components:
         return "from __future__ import annotations\n"
     document: dict[str, Any] = {
@@ -63,7 +65,7 @@ def models_source(api: Api) -> str:
     return source
 
 
-def narrowed_enum_fields(schemas: dict[str, Any]) -> dict[str, str]:
+def narrowed_enum_fields(schemas: Mapping[str, Any]) -> dict[str, str]:
     """Enum fields that an allOf subschema narrows (a discriminator-like `event: const`).
 
     A StrEnum field in the base class cannot be overridden by a Literal in the subclass under
@@ -73,10 +75,10 @@ def narrowed_enum_fields(schemas: dict[str, Any]) -> dict[str, str]:
     for schema in schemas.values():
         if not isinstance(schema, dict) or not isinstance(schema.get("allOf"), list):
             continue
-        bases = [s for s in schema["allOf"] if isinstance(s, dict) and "$ref" in s]
-        own = [s for s in schema["allOf"] if isinstance(s, dict) and "$ref" not in s] + [schema]
+        bases = [s for s in schema["allOf"] if is_reference(s)]
+        own = [s for s in schema["allOf"] if isinstance(s, dict) and not is_reference(s)] + [schema]
         for base_ref in bases:
-            base = schemas.get(str(base_ref["$ref"]).rsplit("/", 1)[-1])
+            base = schemas.get(component_name(base_ref) or "")
             base_props = base.get("properties", {}) if isinstance(base, dict) else {}
             for part in own:
                 for name in part.get("properties") or {}:
@@ -96,7 +98,7 @@ SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 SCHEMA_MAPS = ("$defs", "definitions", "dependentSchemas", "patternProperties")
 
 
-def model_schemas(components: dict[str, Any]) -> dict[str, Any]:
+def model_schemas(components: Mapping[str, Any]) -> dict[str, Any]:
     """The component schemas as datamodel-code-generator gets them: a copy (the spec is not touched) with
 
     - every `default` moved into the description as "Server default: ...": a default says what the server does
@@ -136,7 +138,7 @@ class _Names:
         self.hoisted[name] = dict(node)
         description = node.get("description")
         node.clear()
-        node["$ref"] = f"#/components/schemas/{name}"
+        node.update(reference(name))
         if description:
             node["description"] = description
 
@@ -155,7 +157,7 @@ def _prepare(node: dict[str, Any], owner: str, prop: str | None, names: _Names) 
         shown = json.dumps(node.pop("default"), ensure_ascii=False)
         text = str(node.get("description") or "").strip()
         node["description"] = f"{text} Server default: {shown}.".strip()
-    if prop is not None and "enum" in node and "$ref" not in node and prop not in names.literal_fields:
+    if prop is not None and "enum" in node and not is_reference(node) and prop not in names.literal_fields:
         part = pascal(prop)
         # `User.user_scope` is `UserScope`, not `UserUserScope`
         names.hoist(node, part if part.lower().startswith(owner.lower()) else owner + part)

@@ -126,10 +126,12 @@ class SchemaChecker:
         return True
 
 
-def media_examples(media: dict[str, Any], pointer: str, doc: Document) -> Iterator[tuple[str, Json]]:
-    """(pointer, value) of each example on a media type or parameter object."""
+def media_examples(media: dict[str, Any], pointer: str, doc: Document) -> Iterator[tuple[str, str, Json]]:
+    """(name, pointer, value) of each example on a media type or parameter object: its `example` (named
+    "example"), then each of its named `examples` that has a value. The one reader of examples: lint checks
+    them, build puts them into the IR."""
     if "example" in media:
-        yield pointer_join(pointer, "example"), media["example"]
+        yield "example", pointer_join(pointer, "example"), media["example"]
     examples = media.get("examples")
     if isinstance(examples, dict):
         for name, entry in examples.items():
@@ -138,7 +140,24 @@ def media_examples(media: dict[str, Any], pointer: str, doc: Document) -> Iterat
             except KeyError:
                 continue
             if isinstance(ex, dict) and "value" in ex:
-                yield pointer_join(pointer, "examples", name, "value"), ex["value"]
+                yield str(name), pointer_join(pointer, "examples", name, "value"), ex["value"]
+
+
+def followed(doc: Document, pointer: str, node: Json) -> tuple[str, Json]:
+    """(pointer, node) where node's chain of local references ends; (pointer, node) itself when it is no
+    reference, or one that leads nowhere."""
+    seen: set[str] = set()
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        if ref in seen or not ref.startswith("#"):
+            break
+        seen.add(ref)
+        try:
+            node = doc.resolve(ref)
+        except KeyError:
+            break
+        pointer = ref[1:]
+    return pointer, node
 
 
 class DocumentIndex:

@@ -27,6 +27,7 @@ RUNTIME_COPIES = {
     "_auth.py": "runtime/_auth.py",
     "_errors.py": "runtime/_errors.py",
     "_policy.py": "runtime/_policy.py",
+    "_shapes.py": "runtime/_shapes.py",
 }
 MOCK_PACKAGE = "mock"  # copied whole into each package as `_mock/`
 GENERATOR_ROOT = Path(__file__).resolve().parent

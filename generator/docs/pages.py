@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup, escape
 
-from generator.docs.schemas import deref, notes, schema_view, type_segments
+from generator.docs.schemas import notes, schema_view, type_segments
 from generator.docs.snippets import env_var, examples
 from generator.docs.text import behaviours, inline, pretty, prose, rate_limit, slug, to_json
 from generator.docs.views import (
@@ -26,8 +25,7 @@ from generator.docs.views import (
     VendorView,
     WebhookView,
 )
-from generator.ir import Api, Operation, Parameter, Response, SecurityScheme
-from generator.load import Document
+from generator.ir import Api, Operation, Parameter, Response, SecurityScheme, component_pointer
 from generator.pointer import pointer_join
 
 
@@ -57,8 +55,8 @@ def _under(decisions: Sequence[DecisionView], prefix: str) -> tuple[DecisionView
     )
 
 
-def _param_view(p: Parameter, doc: Document) -> ParamView:
-    found = deref(doc, p.schema)
+def _param_view(p: Parameter, api: Api) -> ParamView:
+    found = api.resolve(p.schema)
     resolved: dict[str, Any] = found if isinstance(found, dict) else {}
     items = resolved.get("items")
     enum: list[Any] = []
@@ -70,16 +68,16 @@ def _param_view(p: Parameter, doc: Document) -> ParamView:
         name=p.name,
         py_name=p.py_name,
         location=p.location,
-        type=type_segments(p.schema, doc),
+        type=type_segments(p.schema, api),
         required=p.required,
         default=to_json(resolved["default"]) if "default" in resolved else None,
         enum=tuple(to_json(v) for v in enum),
         description=inline(p.description),
-        notes=notes(resolved, doc, frozenset({"enum", "default"})),
+        notes=notes(resolved, api, frozenset({"enum", "default"})),
     )
 
 
-def _response_view(r: Response, doc: Document) -> ResponseView:
+def _response_view(r: Response, api: Api) -> ResponseView:
     kind = (
         "success" if r.status.startswith("2") else "error" if r.status[0] in "45" or r.status == "default" else "other"
     )
@@ -88,7 +86,7 @@ def _response_view(r: Response, doc: Document) -> ResponseView:
         kind=kind,
         description=inline(r.description),
         content_type=r.content_type,
-        schema=schema_view(r.schema, doc) if r.schema is not None else None,
+        schema=schema_view(r.schema, api) if r.schema is not None else None,
         examples=tuple(
             Example(n, pretty(v, r.content_type)) for n, v in zip(r.example_names, r.examples, strict=False)
         ),
@@ -96,18 +94,18 @@ def _response_view(r: Response, doc: Document) -> ResponseView:
     )
 
 
-def _op_view(api: Api, op: Operation, doc: Document, decisions: Sequence[DecisionView]) -> OpView:
+def _op_view(api: Api, op: Operation, decisions: Sequence[DecisionView]) -> OpView:
     schemes = {s.name: s for s in api.security_schemes}
-    python, curl, base_url, body_examples = examples(api, op, doc)
+    python, curl, base_url = examples(api, op)
     body = None
     if op.body:
         body = BodyView(
             op.body.content_type,
             op.body.required,
-            schema_view(op.body.schema, doc),
-            tuple(Example(n, pretty(v, op.body.content_type)) for n, v in body_examples),
+            schema_view(op.body.schema, api),
+            tuple(Example(e.name, pretty(e.value, op.body.content_type)) for e in op.body.examples),
         )
-    responses = [_response_view(r, doc) for r in op.responses]
+    responses = [_response_view(r, api) for r in op.responses]
     op_limit = rate_limit(op.rate_limit)
     pointer = pointer_join("", "paths", op.path, op.method.lower())
     return OpView(
@@ -127,11 +125,11 @@ def _op_view(api: Api, op: Operation, doc: Document, decisions: Sequence[Decisio
         ),
         rate_limit=op_limit,
         base_url=base_url,
-        params=tuple(_param_view(p, doc) for p in op.parameters),
+        params=tuple(_param_view(p, api) for p in op.parameters),
         body=body,
         responses=tuple(r for r in responses if r.kind != "error"),
         errors=tuple(r for r in responses if r.kind == "error"),
-        behaviours=behaviours(op.extensions),
+        behaviours=behaviours(op.extension_rows),
         python=python,
         curl=curl,
         decisions=_under(decisions, pointer),
@@ -191,37 +189,28 @@ def _mock_client(api: Api) -> str:
 
 def vendor_view(api: Api) -> VendorView:
     """Everything one vendor page shows, computed here so the template only lays it out."""
-    doc = Document(Path(api.source), api.source, api.openapi, {}, api.spec_hash)
     op_pointers = {pointer_join("", "paths", op.path, op.method.lower()): op.op_id for op in api.operations}
     decisions = [
         DecisionView(d.pointer, inline(d.text), _decision_href(d.pointer, op_pointers), d.pointer)
         for d in api.decisions
     ]
-    ops = {op.op_id: _op_view(api, op, doc, decisions) for op in api.operations}
+    ops = {op.op_id: _op_view(api, op, decisions) for op in api.operations}
     tags = tuple(
         TagView(t.name, f"tag-{slug(t.name)}", prose(t.description), tuple(ops[o] for o in t.operations if o in ops))
         for t in api.tags
     )
-    schemas = (api.openapi.get("components") or {}).get("schemas") or {}
     components = tuple(
         ComponentView(
             name,
             f"schema-{name}",
-            schema_view(schemas[name], doc),
-            _under(decisions, pointer_join("", "components", "schemas", name)),
+            schema_view(api.components[name], api),
+            _under(decisions, component_pointer(name)),
         )
         for name in api.model_names
     )
     webhooks = tuple(
-        WebhookView(w.name, f"webhook-{slug(w.name)}", w.event, w.summary, schema_view(w.schema, doc))
+        WebhookView(w.name, f"webhook-{slug(w.name)}", w.event, w.summary, schema_view(w.schema, api))
         for w in api.webhooks
-    )
-    info = api.openapi.get("info") or {}
-    source = info.get("x-source")
-    source_document = (
-        " — ".join(str(source[k]) for k in ("document", "version") if source.get(k))
-        if isinstance(source, dict)
-        else None
     )
     shape = api.error_shape
     error_fields = tuple((label, f) for label, f in (("code", shape.code_field), ("message", shape.message_field)) if f)
@@ -234,7 +223,7 @@ def vendor_view(api: Api) -> VendorView:
         description=prose(first_paragraph),
         description_more=prose(rest),
         source=api.source,
-        source_document=source_document,
+        source_document=api.source_document,
         spec_hash=api.spec_hash,
         header=api.header,
         base_url=api.base_url,
@@ -242,7 +231,7 @@ def vendor_view(api: Api) -> VendorView:
         schemes=tuple(_scheme_view(api, s, decisions) for s in api.security_schemes),
         rate_limit=rate_limit(api.rate_limit),
         error_fields=error_fields,
-        behaviours=behaviours(api.openapi),
+        behaviours=behaviours(api.extension_rows),
         tags=tags,
         operation_count=len(api.operations),
         components=components,

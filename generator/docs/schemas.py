@@ -6,31 +6,18 @@ from typing import Any
 
 from markupsafe import Markup
 
-from generator.docs.text import COMPONENT, MAX_DEPTH, inline, to_json
+from generator.docs.text import MAX_DEPTH, inline, to_json
 from generator.docs.views import Note, Row, SchemaView, Seg
-from generator.load import Document
+from generator.ir import Api, component_name, is_reference
 
 
-def _component(ref: str) -> str | None:
-    name = ref[len(COMPONENT) :] if ref.startswith(COMPONENT) else ""
-    return name if name and "/" not in name else None
-
-
-def deref(doc: Document, node: Any) -> Any:
-    try:
-        return doc.deref(node)
-    except (KeyError, RecursionError):
-        return {}
-
-
-def type_segments(schema: Any, doc: Document, depth: int = 0) -> tuple[Seg, ...]:
+def type_segments(schema: Any, api: Api, depth: int = 0) -> tuple[Seg, ...]:
     """A readable JSON-schema type: `string (date) | null`, `array of <Call>`, `Envelope & object`."""
     if not isinstance(schema, dict) or depth > MAX_DEPTH:
         return (Seg("any"),)
-    ref = schema.get("$ref")
-    if isinstance(ref, str):
-        name = _component(ref)
-        return (Seg(name, f"#schema-{name}"),) if name else type_segments(deref(doc, schema), doc, depth + 1)
+    if is_reference(schema):
+        name = component_name(schema)
+        return (Seg(name, f"#schema-{name}"),) if name else type_segments(api.resolve(schema), api, depth + 1)
     for key, joiner in (("oneOf", " | "), ("anyOf", " | "), ("allOf", " & ")):
         members = schema.get(key)
         if isinstance(members, list) and members:
@@ -38,7 +25,7 @@ def type_segments(schema: Any, doc: Document, depth: int = 0) -> tuple[Seg, ...]
             for index, member in enumerate(members):
                 if index:
                     out.append(Seg(joiner))
-                out.extend(type_segments(member, doc, depth + 1))
+                out.extend(type_segments(member, api, depth + 1))
             return tuple(out)
     if "const" in schema:
         return (Seg(f"const {to_json(schema['const'])}"),)
@@ -48,14 +35,14 @@ def type_segments(schema: Any, doc: Document, depth: int = 0) -> tuple[Seg, ...]
         for index, kind in enumerate(kinds):
             if index:
                 joined.append(Seg(" | "))
-            joined.extend(type_segments({**schema, "type": kind}, doc, depth + 1))
+            joined.extend(type_segments({**schema, "type": kind}, api, depth + 1))
         return tuple(joined)
     if kinds == "array" or (kinds is None and "items" in schema):
-        return (Seg("array of "), *type_segments(schema.get("items", {}), doc, depth + 1))
+        return (Seg("array of "), *type_segments(schema.get("items", {}), api, depth + 1))
     if kinds == "object" or (kinds is None and "properties" in schema):
         extra = schema.get("additionalProperties")
         if isinstance(extra, dict) and extra and not schema.get("properties"):
-            return (Seg("map of string → "), *type_segments(extra, doc, depth + 1))
+            return (Seg("map of string → "), *type_segments(extra, api, depth + 1))
         return (Seg("object"),)
     if isinstance(kinds, str):
         fmt = schema.get("format")
@@ -63,10 +50,10 @@ def type_segments(schema: Any, doc: Document, depth: int = 0) -> tuple[Seg, ...]
     return (Seg("any"),)
 
 
-def notes(schema: Any, doc: Document, skip: frozenset[str] = frozenset()) -> tuple[Note, ...]:
+def notes(schema: Any, api: Api, skip: frozenset[str] = frozenset()) -> tuple[Note, ...]:
     """Constraints worth a reader's eye: enum, default, bounds, pattern, example."""
-    if isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and not _component(schema["$ref"]):
-        schema = deref(doc, schema)
+    if is_reference(schema) and not component_name(schema):
+        schema = api.resolve(schema)
     if not isinstance(schema, dict):
         return ()
     notes: list[Note] = []
@@ -104,7 +91,7 @@ def notes(schema: Any, doc: Document, skip: frozenset[str] = frozenset()) -> tup
     return tuple(notes)
 
 
-def merge_all_of(schema: dict[str, Any], doc: Document, depth: int = 0) -> dict[str, Any] | None:
+def merge_all_of(schema: dict[str, Any], api: Api, depth: int = 0) -> dict[str, Any] | None:
     """allOf members flattened into one object (later members win), so a reader sees every field once."""
     members = schema.get("allOf")
     if not isinstance(members, list) or depth > MAX_DEPTH:
@@ -112,10 +99,10 @@ def merge_all_of(schema: dict[str, Any], doc: Document, depth: int = 0) -> dict[
     properties: dict[str, Any] = {}
     required: list[str] = []
     for member in members:
-        target = deref(doc, member)
+        target = api.resolve(member)
         if not isinstance(target, dict):
             continue
-        target = merge_all_of(target, doc, depth + 1) or target
+        target = merge_all_of(target, api, depth + 1) or target
         if isinstance(target.get("properties"), dict):
             properties.update(target["properties"])
         required += [r for r in target.get("required") or [] if r not in required]
@@ -127,57 +114,56 @@ def merge_all_of(schema: dict[str, Any], doc: Document, depth: int = 0) -> dict[
     return {**rest, "type": "object", "properties": properties, "required": required}
 
 
-def _rows(schema: Any, doc: Document, depth: int = 0) -> list[Row]:
+def _rows(schema: Any, api: Api, depth: int = 0) -> list[Row]:
     """The fields inside a schema as nested table rows; component schemas become links, not copies."""
     if not isinstance(schema, dict) or depth > MAX_DEPTH:
         return []
-    ref = schema.get("$ref")
-    if isinstance(ref, str):
-        return [] if _component(ref) else _rows(deref(doc, schema), doc, depth)
-    schema = merge_all_of(schema, doc) or schema
+    if is_reference(schema):
+        return [] if component_name(schema) else _rows(api.resolve(schema), api, depth)
+    schema = merge_all_of(schema, api) or schema
     rows: list[Row] = []
     for key in ("oneOf", "anyOf"):
         for index, member in enumerate(schema.get(key) or []):
-            inner = _rows(member, doc, depth + 1)
+            inner = _rows(member, api, depth + 1)
             if inner:
                 description = inline(member.get("description", "")) if isinstance(member, dict) else Markup("")
-                rows.append(Row(depth, f"option {index + 1}", type_segments(member, doc), False, description, (), True))
+                rows.append(Row(depth, f"option {index + 1}", type_segments(member, api), False, description, (), True))
                 rows += inner
     properties = schema.get("properties")
     if isinstance(properties, dict):
         required = set(schema.get("required") or [])
         for name, prop in properties.items():
-            described = prop if isinstance(prop, dict) and "description" in prop else deref(doc, prop)
+            described = prop if isinstance(prop, dict) and "description" in prop else api.resolve(prop)
             description = inline(described.get("description", "")) if isinstance(described, dict) else Markup("")
             rows.append(
-                Row(depth, str(name), type_segments(prop, doc), name in required, description, notes(prop, doc))
+                Row(depth, str(name), type_segments(prop, api), name in required, description, notes(prop, api))
             )
-            rows += _rows(prop, doc, depth + 1)
+            rows += _rows(prop, api, depth + 1)
     items = schema.get("items")
     if isinstance(items, dict):
-        rows += _rows(items, doc, depth)
+        rows += _rows(items, api, depth)
     extra = schema.get("additionalProperties")
     if isinstance(extra, dict) and not properties:
-        rows += _rows(extra, doc, depth)
+        rows += _rows(extra, api, depth)
     return rows
 
 
-def schema_view(schema: Any, doc: Document) -> SchemaView:
+def schema_view(schema: Any, api: Api) -> SchemaView:
     """A body or component: its type line, and its fields (one component level is opened in place)."""
     target = schema
     component = None
-    if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
-        component = _component(schema["$ref"])
-        target = deref(doc, schema)
+    if is_reference(schema):
+        component = component_name(schema)
+        target = api.resolve(schema)
     target = target if isinstance(target, dict) else {}
     items = target.get("items")
-    if not target.get("properties") and isinstance(items, dict) and isinstance(items.get("$ref"), str):
+    if not target.get("properties") and is_reference(items):
         # A list of one component: its item fields are what the reader is after.
-        target = {**target, "items": deref(doc, items)}
+        target = {**target, "items": api.resolve(items)}
     return SchemaView(
-        type_segments(schema, doc),
+        type_segments(schema, api),
         inline(target.get("description", "")),
-        notes(target, doc),
-        tuple(_rows(target, doc)),
+        notes(target, api),
+        tuple(_rows(target, api)),
         component,
     )

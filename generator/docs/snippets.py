@@ -8,11 +8,10 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from generator.build import py_name
-from generator.docs.schemas import deref, merge_all_of
+from generator.docs.schemas import merge_all_of
 from generator.docs.text import MAX_DEPTH, to_json
-from generator.ir import Api, Operation, SecurityScheme
-from generator.load import Document
+from generator.ir import Api, Operation, SecurityScheme, is_reference
+from generator.names import py_name
 
 
 class _Binary:
@@ -61,12 +60,12 @@ FORMAT_SAMPLES = {
 }
 
 
-def _sample(schema: Any, doc: Document, depth: int = 0) -> Any:
+def _sample(schema: Any, api: Api, depth: int = 0) -> Any:
     """A plausible value for a schema: its example, default or first enum value, else one by type."""
     if not isinstance(schema, dict) or depth > MAX_DEPTH:
         return "string"
-    if "$ref" in schema:
-        return _sample(deref(doc, schema), doc, depth + 1)
+    if is_reference(schema):
+        return _sample(api.resolve(schema), api, depth + 1)
     if "example" in schema:
         return schema["example"]
     if isinstance(schema.get("examples"), list) and schema["examples"]:
@@ -78,18 +77,18 @@ def _sample(schema: Any, doc: Document, depth: int = 0) -> Any:
         return schema["enum"][0]
     for key in ("oneOf", "anyOf"):
         if isinstance(schema.get(key), list) and schema[key]:
-            return _sample(schema[key][0], doc, depth + 1)
-    merged = merge_all_of(schema, doc)
+            return _sample(schema[key][0], api, depth + 1)
+    merged = merge_all_of(schema, api)
     if merged is not None:
-        return _sample(merged, doc, depth + 1)
+        return _sample(merged, api, depth + 1)
     kinds = schema.get("type")
     kind = next((k for k in kinds if k != "null"), "null") if isinstance(kinds, list) else kinds
     if kind == "object" or (kind is None and "properties" in schema):
         required = set(schema.get("required") or [])
         props = schema.get("properties") or {}
-        return {name: _sample(prop, doc, depth + 1) for name, prop in props.items() if name in required}
+        return {name: _sample(prop, api, depth + 1) for name, prop in props.items() if name in required}
     if kind == "array":
-        return [_sample(schema.get("items", {}), doc, depth + 1)]
+        return [_sample(schema.get("items", {}), api, depth + 1)]
     if kind == "integer":
         return int(schema.get("minimum", 1))
     if kind == "number":
@@ -102,46 +101,6 @@ def _sample(schema: Any, doc: Document, depth: int = 0) -> Any:
     if fmt == "binary":
         return _Binary()
     return FORMAT_SAMPLES.get(str(fmt), "string")
-
-
-def _raw_operation(api: Api, op: Operation) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The operation and path item as the spec wrote them: the examples the IR does not carry."""
-    item = (api.openapi.get("paths") or {}).get(op.path) or {}
-    node = item.get(op.method.lower()) if isinstance(item, dict) else None
-    return (node if isinstance(node, dict) else {}), (item if isinstance(item, dict) else {})
-
-
-def _param_examples(doc: Document, node: dict[str, Any], item: dict[str, Any]) -> dict[tuple[str, str], Any]:
-    found: dict[tuple[str, str], Any] = {}
-    for raw in [*(item.get("parameters") or []), *(node.get("parameters") or [])]:
-        param = deref(doc, raw)
-        if not isinstance(param, dict):
-            continue
-        key = (str(param.get("name")), str(param.get("in")))
-        if "example" in param:
-            found[key] = param["example"]
-        elif isinstance(param.get("examples"), dict) and param["examples"]:
-            first = deref(doc, next(iter(param["examples"].values())))
-            if isinstance(first, dict) and "value" in first:
-                found[key] = first["value"]
-    return found
-
-
-def _media_examples(doc: Document, media: Any) -> list[tuple[str, Any]]:
-    if not isinstance(media, dict):
-        return []
-    out: list[tuple[str, Any]] = [("example", media["example"])] if "example" in media else []
-    for name, entry in (media.get("examples") or {}).items():
-        example = deref(doc, entry)
-        if isinstance(example, dict) and "value" in example:
-            out.append((str(name), example["value"]))
-    return out
-
-
-def _body_examples(doc: Document, node: dict[str, Any], content_type: str) -> list[tuple[str, Any]]:
-    body = deref(doc, node.get("requestBody") or {})
-    content = body.get("content") if isinstance(body, dict) else None
-    return _media_examples(doc, content.get(content_type)) if isinstance(content, dict) else []
 
 
 def env_var(api: Api, scheme: SecurityScheme) -> str:
@@ -248,21 +207,18 @@ def _curl_example(api: Api, op: Operation, base_url: str, samples: Mapping[str, 
     return " \\\n  ".join([f'curl -sS {method}"{url}"', *options])
 
 
-def examples(api: Api, op: Operation, doc: Document) -> tuple[str, str, str, list[tuple[str, Any]]]:
-    """(python, curl, base URL, request body examples) for one operation."""
-    node, item = _raw_operation(api, op)
-    examples = _param_examples(doc, node, item)
+def examples(api: Api, op: Operation) -> tuple[str, str, str]:
+    """(python, curl, base URL) for one operation: its parameters' and body's first examples, else samples."""
     samples: dict[str, Any] = {}
     for p in op.parameters:
-        key = (p.name, p.location)
-        samples[p.py_name] = examples[key] if key in examples else _sample(p.schema, doc)
-    body_examples = _body_examples(doc, node, op.body.content_type) if op.body else []
-    body = body_examples[0][1] if body_examples else (_sample(op.body.schema, doc) if op.body else None)
+        samples[p.py_name] = p.examples[0].value if p.examples else _sample(p.schema, api)
+    body_examples = op.body.examples if op.body else ()
+    body = body_examples[0].value if body_examples else (_sample(op.body.schema, api) if op.body else None)
     if op.body:
         for field in op.body.fields:
             given = body.get(field.name) if isinstance(body, dict) else None
             binary = field.py_type == "bytes"  # an example can only show a file part as text; send a file
-            samples[field.py_name] = _Binary() if binary else given if given is not None else _sample(field.schema, doc)
+            samples[field.py_name] = _Binary() if binary else given if given is not None else _sample(field.schema, api)
     samples = {k: _hide_secrets(v, api.vendor, k) for k, v in samples.items()}
     body = _hide_secrets(body, api.vendor)
     base_url = op.server or api.base_url
@@ -270,5 +226,4 @@ def examples(api: Api, op: Operation, doc: Document) -> tuple[str, str, str, lis
         _python_example(api, op, samples, body),
         _curl_example(api, op, base_url, samples, body),
         base_url,
-        body_examples,
     )

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Any
 
 from markupsafe import Markup, escape
 
+from generator import ir
 from generator.docs.views import Behaviour
-from generator.ir import RateLimit
 
-COMPONENT = "#/components/schemas/"
 MAX_DEPTH = 6
 CODE_SPAN = re.compile(r"`([^`]+)`")
 STRONG = re.compile(r"\*\*([^*]+)\*\*")
 WINDOWS = ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second"))
-# Shown elsewhere on the page: decisions on their own, the rate limit and effects as facts and a badge.
-HIDDEN_EXTENSIONS = {"x-voxspec-decision", "x-voxspec-rate-limit", "x-voxspec-effects"}
 
 
 def inline(text: str) -> Markup:
@@ -66,7 +63,7 @@ def slug(text: str) -> str:
     return re.sub(r"[^0-9A-Za-z_-]+", "-", text).strip("-").lower() or "x"
 
 
-def rate_limit(limit: RateLimit | None) -> str | None:
+def rate_limit(limit: ir.RateLimit | None) -> str | None:
     if limit is None:
         return None
     for seconds, unit in WINDOWS:
@@ -77,18 +74,8 @@ def rate_limit(limit: RateLimit | None) -> str | None:
     return f"{limit.requests} requests per {limit.window_seconds} s"
 
 
-def _without_decisions(value: Any) -> Any:
-    """An extension's value without its decision texts, which the page shows on their own."""
-    if isinstance(value, dict):
-        return {k: _without_decisions(v) for k, v in value.items() if k != "x-voxspec-decision"}
-    if isinstance(value, list):
-        return [_without_decisions(v) for v in value]
-    return value
-
-
 def _compact(value: Any) -> str:
     """An extension value on one line: `key: value · key: value` for flat mappings, JSON otherwise."""
-    value = _without_decisions(value)
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and all(not isinstance(v, dict | list) for v in value.values()):
@@ -96,9 +83,6 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
-def behaviours(extensions: Mapping[str, Any]) -> tuple[Behaviour, ...]:
-    return tuple(
-        Behaviour(name.removeprefix("x-voxspec-"), _compact(value))
-        for name, value in extensions.items()
-        if name.startswith("x-voxspec-") and name not in HIDDEN_EXTENSIONS
-    )
+def behaviours(rows: Sequence[ir.ExtensionRow]) -> tuple[Behaviour, ...]:
+    """The behaviours table: each voxspec extension the IR lists for it, with its value on one line."""
+    return tuple(Behaviour(row.name, _compact(row.value)) for row in rows)

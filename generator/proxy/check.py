@@ -1,7 +1,7 @@
 """Both directions of one exchange checked against the IR: operation, auth, parameters, bodies, status, headers.
 
-The mock runtime's Spec (compiled validators, $ref resolution, parameter coercion, credential lookup) does the
-schema work; unlike the mock's pipeline, which refuses a request at its first problem, every problem is kept.
+The mock runtime's Spec (compiled validators, parameter coercion, credential lookup), over the IR's schemas, does
+the schema work; unlike the mock's pipeline, which refuses a request at its first problem, every problem is kept.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from jsonschema import Draft202012Validator
 from starlette.requests import Request
 from starlette.routing import compile_path
 
-from generator.ir import Api, Operation, Response
+from generator.ir import Api, Operation, Response, component_name
 from generator.mock.runtime import Spec, _raw_values, coerce, coerce_part, credential
 from generator.mock.shapes import properties
-from generator.pointer import escape, unescape
+from generator.pointer import escape, pointer_join
 from generator.render import runtime_spec
 
 UNKNOWN = "(unknown operation)"
@@ -102,31 +102,21 @@ def response_for(op: Operation, status: int) -> Response | None:
     return by_status.get(str(status)) or by_status.get(f"{str(status)[0]}XX") or by_status.get("default")
 
 
-class DocumentSpec(Spec):
-    """The mock's Spec over the document's own schemas, `$ref`s and all: the proxy checks exchanges against the
-    IR's raw schemas, which it also walks to point each violation at the spec node a proposal edits, so it
-    resolves references against the document (the mock's runtime data comes resolved and needs none of this)."""
+class IrSpec(Spec):
+    """The mock's Spec over the IR's schemas as the spec writes them, component references and all: the proxy
+    checks exchanges against them and walks them to name the spec node a proposal edits, so it follows their
+    references in the IR's component schemas (the mock's runtime data comes resolved and needs none of this)."""
 
-    def __init__(self, data: Mapping[str, Any], document: Mapping[str, Any]) -> None:
-        super().__init__(data)
-        self.document = document
-        self._root = Draft202012Validator(
-            {"components": document.get("components", {})}, format_checker=Draft202012Validator.FORMAT_CHECKER
-        )
+    def __init__(self, api: Api) -> None:
+        super().__init__(runtime_spec(api))
+        self.api = api
+        self._root = Draft202012Validator(api.schema_document({}), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
     def compile(self, schema: Any) -> Any:
         return self._root.evolve(schema=schema)
 
     def resolve(self, schema: Any) -> Any:
-        for _ in range(16):
-            ref = schema.get("$ref") if isinstance(schema, dict) else None
-            if not (isinstance(ref, str) and ref.startswith("#/")):
-                break
-            node: Any = self.document
-            for token in ref[2:].split("/"):
-                node = node.get(unescape(token), {}) if isinstance(node, dict) else {}
-            schema = node
-        return schema
+        return self.api.resolve(schema)
 
 
 def decode_json(raw: bytes) -> tuple[bool, Any]:
@@ -137,36 +127,38 @@ def decode_json(raw: bytes) -> tuple[bool, Any]:
 
 
 class Checker:
-    """Checks exchanges of one API; `schema_pointer` maps a schema reached from an IR node to the document."""
+    """Checks exchanges of one API. Each violation names the place in the spec a proposal edits: the IR says
+    where each parameter, body, response and header is written, and a schema's own places follow from it."""
 
     def __init__(self, api: Api) -> None:
         self.api = api
-        self.spec = DocumentSpec(runtime_spec(api), api.openapi)
+        self.spec = IrSpec(api)
         self.router = Router(api)
         self.schemes = {s.name: s for s in api.security_schemes}
-        self._fast: dict[int, Any] = {}
-        self._properties: dict[int, dict[str, Any]] = {}
+        # Memos by the identity of a schema of the IR, each entry holding that schema: the IR lives as long as the
+        # checker, and a schema kept in its own entry cannot be freed and its id given to another one.
+        self._fast: dict[int, tuple[Any, Any]] = {}
+        self._properties: dict[int, tuple[Any, dict[str, Any]]] = {}
 
     def fast_valid(self, schema: Any, value: Any) -> bool:
         """Whether value is valid, by the Rust validator: most traffic is, and the Python one that explains
         each error costs ten times as much; it runs only when this says no. Memoized per schema."""
-        key = id(schema)
-        if key not in self._fast:
+        entry = self._fast.get(id(schema))
+        if entry is None:
             try:
-                document = {**schema, "components": self.api.openapi.get("components", {})}
-                self._fast[key] = jsonschema_rs.Draft202012Validator(document, validate_formats=True)
+                document = self.api.schema_document(schema)
+                fast = jsonschema_rs.Draft202012Validator(document, validate_formats=True)
             except Exception:  # a schema the Rust validator cannot compile is checked by the Python one only
-                self._fast[key] = None
-        fast = self._fast[key]
-        return fast is not None and bool(fast.is_valid(value))
+                fast = None
+            entry = self._fast[id(schema)] = (schema, fast)
+        return entry[1] is not None and bool(entry[1].is_valid(value))
 
     def props(self, schema: Any) -> dict[str, Any]:
         """shapes.properties of a schema, memoized: the undeclared-field walk asks for each item of a list."""
-        key = id(schema)
-        found = self._properties.get(key)
-        if found is None:
-            found = self._properties[key] = properties(schema, self.spec.resolve)
-        return found
+        entry = self._properties.get(id(schema))
+        if entry is None:
+            entry = self._properties[id(schema)] = (schema, properties(schema, self.spec.resolve))
+        return entry[1]
 
     # -- request ----------------------------------------------------------------------------------------------
 
@@ -186,7 +178,7 @@ class Checker:
                 continue
             raws = _raw_values(request, query, param.name, param.location)
             where = f"/{param.location}/{param.name}"
-            pointer = self._parameter_pointer(op, param.name, param.location, f"{base}/parameters/{index}")
+            pointer = param.pointer or f"{base}/parameters/{index}"
             if not raws:
                 if param.required:
                     found.append(
@@ -200,24 +192,10 @@ class Checker:
                 value: Any = [coerce(v, items, self.spec) for v in parts]
             else:
                 value = coerce(raws[-1], schema, self.spec)
-            found += self._schema(op, "request", schema, value, where, f"{pointer}/schema")
+            found += self._schema(op, "request", schema, value, where, param.schema_pointer or f"{pointer}/schema")
         if op.body is not None:
             found += self._request_body(op, request, body, f"{base}/requestBody")
         return found
-
-    def _parameter_pointer(self, op: Operation, name: str, where: str, fallback: str) -> str:
-        """Where a parameter is declared: the operation's list, else its path's (the IR merges both)."""
-        item = (self.api.openapi.get("paths") or {}).get(op.path) or {}
-        owners = (
-            (item.get(op.method.lower()) or {}, f"/paths/{escape(op.path)}/{op.method.lower()}"),
-            (item, f"/paths/{escape(op.path)}"),
-        )
-        for owner, pointer in owners:
-            for index, entry in enumerate(owner.get("parameters") or []):
-                declared = self.follow("", entry)[1]
-                if isinstance(declared, dict) and (declared.get("name"), declared.get("in")) == (name, where):
-                    return f"{pointer}/parameters/{index}"
-        return fallback
 
     def credentials(self, scope: Mapping[str, Any]) -> list[str]:
         """Every credential a request carries in a place one of the spec's security schemes names."""
@@ -302,7 +280,8 @@ class Checker:
                 value[key] = coerce_part(text, props.get(key, {}), self.spec)
         else:  # multipart: parts are files and text; only the content type is checked
             return []
-        return self._schema(op, "request", schema, value, "/body", f"{pointer}/content/{escape(sent)}/schema")
+        written = pointer_join(op.body.pointer or pointer, "content", sent, "schema")
+        return self._schema(op, "request", schema, value, "/body", written)
 
     # -- response ---------------------------------------------------------------------------------------------
 
@@ -348,11 +327,11 @@ class Checker:
                         "status": status,
                         "body": value if ok else None,
                         "content_type": headers.get("content-type", ""),
-                        "schema_ref": self._known_shape(op, value) if ok else None,
+                        "schema_component": self._known_shape(op, value) if ok else None,
                     },
                 )
             )
-        found += self._headers(op, headers, pointer)
+        found += self._headers(op, headers, declared)
         sent = headers.get("content-type", "").split(";")[0].strip().lower()
         if declared.content_type is None:
             return found
@@ -380,46 +359,39 @@ class Checker:
                 *found,
                 Violation(op.op_id, "response", "body", "/body", "JSON", "a body that is not JSON", pointer),
             ]
-        schema_pointer = f"{pointer}/content/{escape(declared.content_type)}/schema"
+        schema_pointer = pointer_join(declared.pointer or pointer, "content", declared.content_type, "schema")
         return found + self._schema(op, "response", declared.schema, value, "/body", schema_pointer)
 
-    def _headers(self, op: Operation, headers: Mapping[str, str], pointer: str) -> list[Violation]:
+    def _headers(self, op: Operation, headers: Mapping[str, str], declared: Response) -> list[Violation]:
         """The response headers the spec declares: present when required, of their schema's type when sent."""
-        try:
-            declared = self.follow("", self.node(f"{pointer}/headers"))[1]
-        except KeyError:
-            return []
         found: list[Violation] = []
-        for name, entry in (declared or {}).items() if isinstance(declared, dict) else ():
-            header_pointer, header = self.follow(f"{self.document_pointer(pointer)}/headers/{escape(name)}", entry)
-            if not isinstance(header, dict):
-                continue
-            value = headers.get(name)
-            where = f"/headers/{name.lower()}"
+        for header in declared.declared_headers:
+            value = headers.get(header.name)
+            where = f"/headers/{header.name.lower()}"
             if value is None:
-                if header.get("required"):
+                if header.required:
                     found.append(
-                        Violation(op.op_id, "response", "missing-header", where, "present", "absent", header_pointer)
+                        Violation(op.op_id, "response", "missing-header", where, "present", "absent", header.pointer)
                     )
                 continue
-            schema = header.get("schema")
+            schema = header.schema
             if isinstance(schema, dict):
                 found += self._schema(
-                    op, "response", schema, coerce(value, schema, self.spec), where, f"{header_pointer}/schema"
+                    op, "response", schema, coerce(value, schema, self.spec), where, f"{header.pointer}/schema"
                 )
         return found
 
     def _known_shape(self, op: Operation, value: Any) -> str | None:
         """The component an undeclared answer's body already fits (the vendor's error shape), if any."""
         for r in op.responses:
-            ref = r.schema.get("$ref") if isinstance(r.schema, dict) else None
-            if not (isinstance(ref, str) and r.status[0] in "45d"):
+            name = component_name(r.schema)
+            if not (name and r.status[0] in "45d"):
                 continue
             # A value outside an enum (an error code the docs do not list) still has the shape; that value is
             # reported on its own, with its own proposal.
             errors = self.spec.validator(r.schema).iter_errors(value)
             if all(e.validator in ("enum", "const") for e in errors):
-                return ref
+                return name
         return None
 
     # -- schemas ----------------------------------------------------------------------------------------------
@@ -432,7 +404,7 @@ class Checker:
         for error in () if valid else self.spec.validator(schema).iter_errors(value):
             path = [str(p) for p in error.absolute_path]
             at = where + "".join("/" + escape(p) for p in path)
-            node = self.locate(pointer, list(error.absolute_path))
+            node = self.locate(pointer, schema, list(error.absolute_path))
             kind, expected, actual, detail = _describe(error)
             if kind == "missing-field":
                 at = f"{at}/{escape(str(detail))}"
@@ -458,7 +430,7 @@ class Checker:
     ) -> Iterator[tuple[str, str, str, Any]]:
         """Fields an answer carries that its schema does not name (where it does not already forbid them,
         which the validator reports), walking objects and arrays the schema describes."""
-        pointer, node = self.follow(self.document_pointer(pointer) if depth == 0 else pointer, schema)
+        pointer, node = self.follow(pointer, schema)
         if depth > 12 or not isinstance(node, dict):
             return
         if isinstance(value, dict):
@@ -477,30 +449,9 @@ class Checker:
                 yield from self._undeclared(node["items"], item, f"{where}/{index}", f"{pointer}/items", depth + 1)
 
     def follow(self, pointer: str, schema: Any) -> tuple[str, Any]:
-        """A schema with its local $refs followed, and the document pointer of where it ends."""
-        for _ in range(16):
-            ref = schema.get("$ref") if isinstance(schema, dict) else None
-            if not (isinstance(ref, str) and ref.startswith("#/")):
-                break
-            try:
-                pointer, schema = ref[1:], self.node(ref[1:])
-            except KeyError:
-                break
-        return pointer, schema
-
-    def node(self, pointer: str) -> Any:
-        """The node of the document at pointer, following $refs on the way (a response may be one)."""
-        node: Any = self.api.openapi
-        for raw in pointer.split("/")[1:]:
-            token = unescape(raw)
-            node = self.follow("", node)[1]
-            if isinstance(node, dict) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                raise KeyError(pointer)
-        return node
+        """A schema with its references followed, and the pointer in the spec of where it ends."""
+        at, target = self.api.target(schema)
+        return (pointer, schema) if at is None else (at, target)
 
     def _property_pointer(self, pointer: str, node: Mapping[str, Any], key: str) -> str:
         if key in (node.get("properties") or {}):
@@ -512,13 +463,9 @@ class Checker:
                     return self._property_pointer(inner_pointer, inner, key)
         return f"{pointer}/properties/{escape(key)}"
 
-    def locate(self, pointer: str, path: Sequence[Any]) -> str:
-        """The document pointer of the schema describing the value at path: what a proposal edits."""
-        pointer = self.document_pointer(pointer)
-        try:
-            schema = self.node(pointer)
-        except KeyError:
-            return pointer
+    def locate(self, pointer: str, schema: Any, path: Sequence[Any]) -> str:
+        """The pointer in the spec of the schema describing the value at path: what a proposal edits. pointer
+        is where schema is written."""
         for step in path:
             pointer, schema = self.follow(pointer, schema)
             if not isinstance(schema, dict):
@@ -533,17 +480,6 @@ class Checker:
             else:
                 break
         return self.follow(pointer, schema)[0]
-
-    def document_pointer(self, pointer: str) -> str:
-        """pointer with every $ref on its way replaced by where it leads (a response that is a component)."""
-        out = ""
-        for raw in pointer.split("/")[1:]:
-            try:
-                out = self.follow(out, self.node(out) if out else self.api.openapi)[0]
-            except KeyError:
-                pass
-            out = f"{out}/{raw}"
-        return out
 
 
 def _describe(error: Any) -> tuple[str, str, str, Any]:

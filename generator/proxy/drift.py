@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from generator.ir import reference
 from generator.pointer import escape
 from generator.proxy.check import UNKNOWN, Violation, json_type
 
@@ -78,8 +79,8 @@ def propose(v: Violation) -> dict[str, Any] | None:
         body = detail.get("body")
         media = str(detail.get("content_type") or "application/json").split(";")[0].strip()
         if body is not None:
-            ref = detail.get("schema_ref")
-            entry["content"] = {media: {"schema": {"$ref": ref} if ref else infer(body)}}
+            known = detail.get("schema_component")
+            entry["content"] = {media: {"schema": reference(known) if known else infer(body)}}
         return {"action": "add", "pointer": f"{v.schema}/{status}", "yaml": _dump({str(status): entry})}
     if v.kind == "unknown-operation" and isinstance(detail, dict):
         snippet = {

@@ -89,7 +89,7 @@ class Vendor:
 
 
 def _kwarg(name: str) -> str:
-    from generator.build import py_name
+    from generator.names import py_name
 
     return py_name(name)
 

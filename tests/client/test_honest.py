@@ -12,8 +12,9 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-from generator.build import build, py_name
+from generator.build import build
 from generator.load import parse
+from generator.names import py_name
 from generator.render import _method_doc
 from tests.client.harness import VENDORS, Vendor, has_paging, required_arguments, vendor, with_vendors
 from tests.helpers import package

@@ -113,7 +113,7 @@ def every_credential(v: Vendor) -> tuple[dict[str, Any], list[str]]:
 
 
 def _kwarg(name: str) -> str:
-    from generator.build import py_name
+    from generator.names import py_name
 
     return py_name(name)
 

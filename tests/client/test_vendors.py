@@ -144,7 +144,7 @@ def test_iterator_walks_every_page(name: str, mode: str, make: Make) -> None:
     recorder = Recorder(v.app(), hook=pager(v, op_id, total=5))
     size_arg = {(paging.limit if paging.style == "offset" else paging.size): 2}
     kwargs = {**v.path_args(op_id), **{k.replace("-", "_"): n for k, n in size_arg.items()}}
-    from generator.build import py_name
+    from generator.names import py_name
 
     kwargs = {py_name(k): val for k, val in kwargs.items()}
     items = collect(make(v, recorder, mode, **v.auth()), op_id, False, **kwargs)
@@ -163,7 +163,7 @@ def test_async_iterator_walks_every_page(name: str, make: Make) -> None:
     op_id = v.paginated()
     paging = v.client_module.OPERATIONS[op_id].paging
     recorder = Recorder(v.app(), hook=pager(v, op_id, total=3))
-    from generator.build import py_name
+    from generator.names import py_name
 
     size = py_name(paging.limit if paging.style == "offset" else paging.size)
     items = collect(make(v, recorder, "inprocess", True, **v.auth()), op_id, True, **v.path_args(op_id), **{size: 2})

@@ -1,9 +1,11 @@
 """Stateful schemathesis runs through the OpenAPI links each spec declares (create -> read ->
 update -> delete), against each vendor's mock, with every check.
 
-Each run also proves the links were followed: some linked read answered 2xx with what was created; every read by
-id is the target of a link, and each one the run did not reach is reached by a run over the operations that
-lead to it.
+Each run also proves the links were followed and measures how far they reach: every read by id a link leads to
+(a GET with a path parameter) is listed with the statuses it answered, and the share that answered 2xx at least once
+must stay at or above the vendor's bound (issue 23). Reads no run of this size can reach carry their reason.
+Every read by id is the target of a link, and, where REACH_NOT_CHECKED does not say why not, each linked read the
+run missed is reached by a run over the operations whose links lead to it.
 """
 
 from __future__ import annotations
@@ -21,26 +23,86 @@ from tests.contract.fuzz import STATEFUL_EXAMPLES, STATEFUL_STEPS, load
 from tests.helpers import ROOT, package, vendors
 
 LINKED = [v for v in vendors() if "links:" in (ROOT / "specs" / v / "openapi.yaml").read_text("utf-8")]
+
+# The share of the linked reads by id (less those in UNREACHABLE) that must answer 2xx at least once in a run of
+# STATEFUL_EXAMPLES scenarios of STATEFUL_STEPS steps. Runs are random: each bound sits below the lowest share
+# measured over repeated runs (the figures are in the comment), so a lower share means a link or the mock regressed.
+MIN_SHARE = {
+    "avaya": 0.7,  # 7 to 8 of 8 measured
+    "callcenter": 1.0,  # 3 of 3 in each run (GET /api/cc_queue/{id} answers 2xx 85 times a run)
+    "netsapiens": 0.25,  # 7 to 11 of 19
+    "telphin": 0.6,  # 7 to 9 of 9
+}
+
+_DEEP = (
+    "three links or more from any operation that can start a run (the domain list, then the user list, then the "
+    "user's list of these); 21 other roots compete for 12 steps, so runs of this size do not get there"
+)
+_AUDIO = (
+    "its list answer (AudioFileList) is shared by the five audio lists and names neither domain nor user, so no link "
+    "can say which read an item belongs to; the create answers 202 without the index unless synchronous is yes"
+)
+# Linked reads that runs of this size cannot reach, each with its reason.
+UNREACHABLE: dict[str, dict[str, str]] = {
+    "avaya": {
+        "GET /api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/skills/"
+        "{skillId}": (
+            "a skill is created under a Communication Manager of the account; runs pick random accounts, and the "
+            "seeded managers live in one, so the create mostly answers 404"
+        ),
+        "GET /api/admin/voice/v1/accounts/{accountId}/communication-managers/{communicationManagerId}/voice-plans/"
+        "{voicePlanId}": "as for skills: a voice plan needs a Communication Manager in the same account",
+    },
+    "netsapiens": {
+        "GET /domains/{domain}/moh/{index}": _AUDIO,
+        "GET /domains/{domain}/msg/{index}": _AUDIO,
+        "GET /domains/{domain}/users/{user}/moh/{index}": _AUDIO,
+        "GET /domains/{domain}/users/{user}/msg/{index}": _AUDIO,
+        "GET /domains/{domain}/users/{user}/greetings/{index}": _AUDIO,
+        "GET /domains/{domain}/contacts/{contact_id}": (
+            "its list answer (ContactList) is shared with the user's contacts; the create answers 202 without the id "
+            "unless synchronous is yes"
+        ),
+        "GET /domains/{domain}/users/{user}/contacts/{contact_id}": _DEEP,
+        "GET /domains/{domain}/users/{user}/devices": _DEEP,
+        "GET /domains/{domain}/users/{user}/devices/{device}": _DEEP,
+        "GET /domains/{domain}/users/{user}/answerrules": _DEEP,
+        "GET /domains/{domain}/users/{user}/answerrules/{timeframe}": _DEEP,
+        "GET /domains/{domain}/users/{user}/calls": _DEEP,
+        "GET /domains/{domain}/users/{user}/calls/{callid}": _DEEP,
+        "GET /domains/{domain}/users/{user}/messagesessions": _DEEP,
+        "GET /domains/{domain}/users/{user}/messagesessions/{messagesession}": _DEEP,
+        "GET /domains/{domain}/users/{user}/messagesessions/{messagesession}/messages": _DEEP,
+        "GET /domains/{domain}/users/{user}/timeframes": _DEEP,
+        "GET /domains/{domain}/users/{user}/timeframes/{timeframe}": _DEEP,
+        "GET /domains/{domain}/users/{user}/voicemails/{folder}": _DEEP,
+        "GET /domains/{domain}/users/{user}/voicemails/{folder}/{filename}": _DEEP,
+        "GET /domains/{domain}/users/{user}/autoattendants/{prompt}": _DEEP,
+        "GET /domains/{domain}/dialplans/{dialplan}/dialrules/{dialrule}": (
+            "three links from a root (the dial plan list, its rules, the rule), and the seeded dial plan is named "
+            "after its domain, which runs often delete first"
+        ),
+    },
+    "telphin": {
+        "GET /extension/{extension_id}/ivr/context/{context_id}/options/{option_digits}/rules/{rule_id}": (
+            "four links from a root (context, option, rule, read); the option create also starts runs of its own "
+            "under random contexts that answer 404"
+        ),
+    },
+}
+
+
 REACH_EXAMPLES = 20  # scenarios of a run over one read and the operations whose links lead to it
 # Vendors whose linked reads by id are not each checked for a 2xx, with why.
 REACH_NOT_CHECKED = {
-    "netsapiens": "the main run reaches about 10 of its 80 linked reads (most sit under a domain and a user a run "
-    "must create first), and a focused run for each of the rest takes over ten minutes",
-}
-# Linked reads whose creates live under a parent no link names, so only luck reaches them; each with why.
-UNDER_UNLINKED_PARENT = {
-    "avaya": {
-        op: "created under a communication manager, whose create answers 202 with no id and whose read no link "
-        "leads to (UNLINKED)"
-        for op in ("get_skill", "get_voice_plan")
-    },
+    "netsapiens": "most of its linked reads sit under a domain and a user a run must create first, and a focused "
+    "run for each one the run missed takes over ten minutes; MIN_SHARE holds it instead",
 }
 NOT_YET = "no operation links to it yet"
 # Reads by id no link leads to, each with why. The lists only shrink (issue 23: every read by id is a link
 # target, so a stateful run can reach it).
 UNLINKED: dict[str, dict[str, str]] = {
     "netsapiens": {
-        "list_voicemails": f"{NOT_YET}: its last parameter is a folder (inbox, save) of messages, which no list names",
         "get_user_recording": f"{NOT_YET}: a recording is read by a call id, and no list the spec holds names one",
         "get_domain_recording": f"{NOT_YET}: a recording is read by a call id, and no list the spec holds names one",
     },
@@ -50,7 +112,6 @@ UNLINKED: dict[str, dict[str, str]] = {
             "get_aco_sip_trunk_element",
             "get_msteams_sip_trunk_element",
             "get_avaya_aura_device_service",
-            "get_communication_manager",
             "get_hybrid_cloud_gateway",
             "get_system_manager",
             "get_reason_code",
@@ -129,6 +190,31 @@ class Fresh:
         await self.app(scope, receive, send)
 
 
+def linked_read_targets(raw: dict[str, Any]) -> set[str]:
+    """The labels ("GET /path/{id}") of the reads by id some link of the spec leads to."""
+    by_id = {
+        op["operationId"]: f"{method.upper()} {path}"
+        for path, item in raw["paths"].items()
+        for method, op in item.items()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    shared = raw.get("components", {}).get("responses", {})
+    responses = [
+        response
+        for item in raw["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict)
+        for response in op.get("responses", {}).values()
+    ]
+    targets = {
+        by_id[link["operationId"]]
+        for response in responses
+        for link in shared.get(response.get("$ref", "").rpartition("/")[2], response).get("links", {}).values()
+        if "operationId" in link
+    }
+    return {label for label in targets if label.startswith("GET ") and "{" in label}
+
+
 def run_machine(schema: Any, mock: Fresh, examples: int) -> Counter[tuple[str, int]]:
     """Run schemathesis' state machine over `schema` against `mock`; (operation label, status) -> calls."""
     # Only the links the spec declares: schemathesis' inferred links pair any body field with a path
@@ -176,7 +262,8 @@ def leading_to(vendor: str, target: str) -> set[str]:
 @pytest.mark.parametrize("vendor", LINKED)
 def test_stateful_links(vendor: str) -> None:
     mock = Fresh(vendor)
-    seen = run_machine(load(vendor, mock), mock, STATEFUL_EXAMPLES)
+    schema = load(vendor, mock)
+    seen = run_machine(schema, mock, STATEFUL_EXAMPLES)
     linked_reads = sum(
         n for (label, status), n in seen.items() if label.startswith("GET ") and "{" in label and 200 <= status < 300
     )
@@ -184,22 +271,35 @@ def test_stateful_links(vendor: str) -> None:
         f"\nstateful {vendor}: {STATEFUL_EXAMPLES} scenarios of up to {STATEFUL_STEPS} steps, "
         f"{sum(seen.values())} calls, {linked_reads} GETs by id answered 2xx"
     )
+    targets = linked_read_targets(schema.raw_schema)
+    reached = answered(seen)
+    for label in sorted(targets):
+        answers = sorted((status, n) for (op, status), n in seen.items() if op == label)
+        print(f"  {'2xx ' if label in reached else 'none'} {label} {answers}")
+    print(f"  linked reads by id that answered 2xx: {len(targets & reached)} of {len(targets)}")
     assert linked_reads > 0, f"no linked read succeeded: {sorted(seen.items())[:20]}"
+    unreachable = UNREACHABLE.get(vendor, {})
+    assert set(unreachable) <= targets, f"not linked reads of {vendor}: {sorted(set(unreachable) - targets)}"
+    counted = targets - set(unreachable)
+    missed = sorted(label for label in counted if label not in reached)
+    share = (len(counted) - len(missed)) / len(counted)
+    print(f"  share {share:.2f} of {len(counted)} reachable, bound {MIN_SHARE[vendor]}")
+    assert share >= MIN_SHARE[vendor], f"{vendor}: linked reads never answered 2xx: {missed}"
     if vendor in REACH_NOT_CHECKED:
         return
-    # A read the run above did not reach (many rules compete for its steps) is reached by a run over the
-    # operations whose links lead to it, which then have the steps to themselves.
-    targets = set(link_sources(vendor))
-    reads = {op: label for op, label in reads_by_id(vendor).items() if op in targets}
-    lucky = UNDER_UNLINKED_PARENT.get(vendor, {})
-    missed = sorted(op for op, label in reads.items() if label not in answered(seen) and op not in lucky)
+    # A read the run above missed (many rules compete for its steps) is reached by a run over the operations
+    # whose links lead to it, which then have the steps to themselves.
+    by_label = {
+        f"{method.upper()} {path}": op["operationId"]
+        for path, item in _spec(vendor)["paths"].items()
+        for method, op in item.items()
+        if isinstance(op, dict) and "operationId" in op
+    }
     unreached = []
-    for op in missed:
-        focused = run_machine(
-            load(vendor, mock).include(operation_id=sorted(leading_to(vendor, op))), mock, REACH_EXAMPLES
-        )
-        if reads[op] not in answered(focused):
-            unreached.append((op, sorted(focused.items())))
-    reached = sum(label in answered(seen) for label in reads.values())
-    print(f"stateful {vendor}: {reached} of {len(reads)} linked reads by id reached, {len(missed)} by focused runs")
+    for label in missed:
+        leading = sorted(leading_to(vendor, by_label[label]))
+        focused = run_machine(load(vendor, mock).include(operation_id=leading), mock, REACH_EXAMPLES)
+        if label not in answered(focused):
+            unreached.append((label, sorted(focused.items())))
+    print(f"  {len(missed) - len(unreached)} of {len(missed)} missed reads reached by focused runs")
     assert not unreached, f"reads by id that no chain of links reached with a 2xx: {unreached}"

@@ -19,6 +19,7 @@ import pytest
 
 from generator.contract.credentials import redacted_logging
 from generator.ir import RateLimit
+from generator.load import load
 from generator.proxy.app import REPORT_PATH
 from generator.proxy.guard import Guard
 from generator.proxy.replay import Cassettes, Replay
@@ -318,7 +319,8 @@ def test_a_parameter_violation_points_at_where_the_parameter_is_declared() -> No
     assert finding["kind"] == "type"
     pointer = finding["proposal"]["pointer"]
     assert pointer.endswith("/schema/type")
-    declared = app.checker.node(pointer.rsplit("/", 2)[0])  # the parameter object the proposal edits
+    spec = load(ROOT / "specs" / "telphin" / "openapi.yaml")
+    declared = spec.deref(spec.resolve(pointer.rsplit("/", 2)[0]))  # the parameter object the proposal edits
     assert (declared["name"], declared["in"]) == (param.name, "query")
 
 

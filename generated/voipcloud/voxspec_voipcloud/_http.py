@@ -2,7 +2,7 @@
 """HTTP plumbing of generated clients: request building, sending with retries, envelopes, errors, pages.
 
 Copied verbatim into each generated package as `_http.py`; imports only httpx, pydantic and the
-package's `_auth`, `_errors` and `_policy` modules (copied the same way).
+package's `_auth`, `_errors`, `_policy` and `_shapes` modules (copied the same way).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pydantic import BaseModel, TypeAdapter
 from ._auth import Credentials, TokenSource, redact
 from ._errors import ApiError, EnvelopeError, NetworkError, RateLimitError, RedirectError, error_class
 from ._policy import RateLimiter, Retry, parse_retry_after
+from ._shapes import Envelope, ErrorShape, Paging
 
 logger = logging.getLogger(__name__.rpartition(".")[0] or __name__)
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-amzn-requestid")
@@ -32,28 +33,10 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True)
-class Envelope:
-    """A vendor envelope: `success` (false = failed) or `code` (non-2xx = failed), `message`, and `data`,
-    the field the client returns; `data` is None when the operation's answer has fields beside the envelope."""
-
-    success: str | None
-    code: str | None
-    message: str | None
-    data: str | None
-
-
-@dataclass(frozen=True)
-class Paging:
-    style: str  # offset | page
-    limit: str | None
-    offset: str | None
-    page: str | None
-    size: str | None
-    items: str | None  # the body field holding the list; None when the body is the list
-
-
-@dataclass(frozen=True)
 class Operation:
+    """A row of the client's operation table: what sending one call needs at run time. Not the IR's Operation
+    (generator/ir.py), which describes the operation whole; client.py.j2 writes each row from one of those."""
+
     operation_id: str
     method: str
     path: str
@@ -62,12 +45,6 @@ class Operation:
     server: str | None = None  # replaces the client's base URL for this operation (e.g. a token endpoint)
     envelope: Envelope | None = None
     paging: Paging | None = None
-
-
-@dataclass(frozen=True)
-class ErrorShape:
-    code_field: str | None
-    message_field: str | None
 
 
 def encode(value: Any) -> Any:

@@ -28,8 +28,9 @@ from ._errors import (
     ServerError,
     UnprocessableEntityError,
 )
-from ._http import AsyncBase, Envelope, ErrorShape, Operation, Paging, SyncBase
+from ._http import AsyncBase, Operation, SyncBase
 from ._policy import NO_RETRY, RateLimiter, Retry
+from ._shapes import Envelope, ErrorShape, Paging
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -28,8 +28,9 @@ from ._errors import (
     ServerError,
     UnprocessableEntityError,
 )
-from ._http import AsyncBase, ErrorShape, Operation, SyncBase, segment
+from ._http import AsyncBase, Operation, SyncBase, segment
 from ._policy import NO_RETRY, RateLimiter, Retry
+from ._shapes import ErrorShape
 
 __all__ = [
     "DEFAULT_BASE_URL",
