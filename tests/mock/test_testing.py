@@ -28,6 +28,24 @@ def test_the_readme_example_runs(vendor: str) -> None:
     exec(compile(found.group(1), f"{vendor}/README.md", "exec"), {})
 
 
+@pytest.mark.parametrize("vendor", ["callcenter", "netsapiens"])
+def test_the_readme_webhook_example_parses_the_events_example(vendor: str) -> None:
+    """The package README's webhook handler, run on the body the vendor's spec says it posts."""
+    package(vendor)
+    readme = (GENERATED / vendor / "README.md").read_text("utf-8")
+    found = re.search(r"## Webhook events\n.*?```python\n(.*?)```", readme, re.S)
+    assert found is not None, "the README has no webhook example"
+    code = found.group(1)
+    names: dict[str, Any] = {}
+    exec(compile(code, f"{vendor}/README.md", "exec"), names)
+    event = re.search(r'an? "([^"]+)"', code)
+    assert event is not None, code
+    example = package(vendor, "_spec").RUNTIME["webhooks"][event.group(1)]["example"]
+    parsed = names["on_post"](json.dumps(example).encode())
+    record = parsed[0] if isinstance(parsed, list) else parsed
+    assert f"models.{type(record).__name__}" in code, (code, parsed)
+
+
 def test_a_loopback_server_takes_a_free_port_and_gives_it_back() -> None:
     testing = package("telphin", "testing")
     before = threading.active_count()
