@@ -361,6 +361,12 @@ class Crud:
         if binding.action == "list":
             return self.listing(op_id, binding, scope, path, query)
         key = str(path.get(binding.id_name or "", ""))
+        if binding.action == "read" and not binding.id_in_path and binding.id_name in query:
+            # A read by ids the query names (`queue_ids=1,2`): each must exist; an answer of one record holds the first.
+            keys = [k for k in str(query[str(binding.id_name)]).split(",") if k] or [""]
+            if any(self.store.get(binding.kind, scope, k) is None for k in keys):
+                return Outcome("404", None, {}, found=False)
+            key = keys[0]
         if binding.action == "read" and op_id in self._async_polls:
             with self.store.transaction():  # a poll may move the record on: a write
                 return self._item(op_id, binding, scope, key, body)
@@ -719,4 +725,5 @@ def _typed(schema: Any, text: str) -> Any:
     prop = schema or {}
     kinds = prop.get("type") if isinstance(prop, dict) else None
     integer = kinds == "integer" or (isinstance(kinds, list) and "integer" in kinds)
-    return int(text) if integer and text.lstrip("-").isdigit() else text
+    # ASCII digits only: "²".isdigit() is true, and int("²") raises
+    return int(text) if integer and text.lstrip("-").isascii() and text.lstrip("-").isdigit() else text

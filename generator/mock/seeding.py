@@ -26,8 +26,16 @@ def seed(crud: Crud) -> None:
             return
         samples: dict[str, str] = {}  # a value seen for each path parameter, by its letters
         # Parents first; among equals, resources whose records name their own id before those that take
-        # their id from the parent (one per parent), which reuse the parents' ids the others showed.
-        for kind in sorted(crud.by_kind, key=lambda k: (len(crud.scope_names(k)), crud.id_field(k) is None)):
+        # their id from the parent (one per parent), which reuse the parents' ids the others showed; then in
+        # the order the spec reads them, so a list elsewhere in the spec does not move a resource ahead.
+        order = {op_id: i for i, op_id in enumerate(crud.spec.operations)}
+
+        def place(kind: str) -> tuple[int, bool, int]:
+            actions = crud.by_kind[kind]
+            first = actions.get("read") or min(actions.values(), key=order.__getitem__)
+            return len(crud.scope_names(kind)), crud.id_field(kind) is None, order[first]
+
+        for kind in sorted(crud.by_kind, key=place):
             _seed(crud, kind, samples)
         crud.store.mark_seeded()
 
@@ -116,7 +124,7 @@ def _path_value(
         return None
     samples.setdefault(letters(name), value)
     if field is not None and not isinstance(record[field], dict | list) and str(record[field]) != value:
-        record[field] = int(value) if isinstance(record[field], int) and value.isdigit() else value
+        record[field] = int(value) if isinstance(record[field], int) and value.isascii() and value.isdigit() else value
     return value
 
 

@@ -259,3 +259,57 @@ def test_a_cascading_delete_removes_the_records_that_name_the_deleted_one() -> N
     assert crud.act("delete_reseller", {"reseller": "acme-telecom"}, {}, None).conflict is None
     assert not crud.act("get_domain", {"domain": "example.com"}, {}, None).found
     assert not crud.store.list("user", "example.com"), "the domain's users went with it"
+
+
+@pytest.mark.parametrize("extension", ["²", "-٣", "1001"])
+def test_a_path_value_of_unicode_digits_is_text_not_a_number(extension: str) -> None:
+    """`"²".isdigit()` is true but `int("²")` raises: such a value stays the text it is, never a 500."""
+    api = client("telphin")
+    made = api.post(f"{TELPHIN}/{extension}/agent/", headers=BEARER, json={"name": "Ada", "call_timeout": 20})
+    assert made.status_code == 201, made.text
+    listed = api.get(f"{TELPHIN}/{extension}/agent/", headers=BEARER)
+    assert listed.status_code == 200 and made.json() in listed.json()
+
+
+def test_an_invalid_query_gets_a_violation_for_each_parameter_at_fault() -> None:
+    """Avaya lists every violation of a request: which parameter, what is wrong, by which rule."""
+    api = client("avaya")
+    one = api.get(f"{AVAYA}/agent-locations?pageSize=0", headers=AVAYA_AUTH)
+    assert one.status_code == 400
+    assert one.json()["violations"] == [
+        {"field": "pageSize", "message": "0 is less than the minimum of 1", "code": "minimum"}
+    ]
+    two = api.get(f"{AVAYA}/agent-locations?pageNumber=-1&pageSize=abc", headers=AVAYA_AUTH)
+    assert two.status_code == 400
+    found = {(v["field"], v["code"]) for v in two.json()["violations"]}
+    assert found == {("pageNumber", "minimum"), ("pageSize", "type")}, two.json()
+    # the same bad value again (the mock memoizes verdicts per parameter) still names its violation
+    again = api.get(f"{AVAYA}/agent-locations?pageSize=0", headers=AVAYA_AUTH)
+    assert again.json()["violations"] == one.json()["violations"]
+
+
+def test_set_queues_answers_the_queue_asked_for_from_the_state() -> None:
+    """setQueues answers the queue the request names, as stored, not the example's "Training Queue"."""
+    api = client("callcenter")
+    key = {"api_key": MOCK_KEY}
+    body = {"name": "Support EN", "strategy": "round-robin", "time_base_score": "system"}
+    made = api.post("/api/cc_queue", params=key, json=body)
+    assert made.status_code == 200, made.text
+    queue = made.json()["data"]
+    answer = api.get("/api/cc_agent/setQueues", params={**key, "queue_ids": str(queue["id"]), "user_id": 17798})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"] == queue
+    several = api.get("/api/cc_agent/setQueues", params={**key, "queue_ids": f"{queue['id']},101"})
+    assert several.status_code == 200 and several.json()["data"]["id"] == queue["id"]
+    unknown = api.get("/api/cc_agent/setQueues", params={**key, "queue_ids": "424242"})
+    assert unknown.status_code == 404 and unknown.json()["success"] is False and "data" not in unknown.json()
+
+
+def test_a_path_ending_in_a_newline_is_not_the_collection_it_follows() -> None:
+    """Starlette's route patterns end in `$`, which also matches before a final newline: `/agent/%0A` reached the
+    agent list. An id of "\\n" names no agent, so the answer is the vendor's 404."""
+    api = client("telphin")
+    assert api.get(f"{TELPHIN}/17/agent/", headers=BEARER).status_code == 200
+    for path in ("17/agent/%0A", "17/record/%0A"):
+        answer = api.get(f"{TELPHIN}/{path}", headers=BEARER)
+        assert answer.status_code == 404 and answer.json() == {"message": "no such resource"}, (path, answer.text)

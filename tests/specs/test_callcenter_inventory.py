@@ -758,11 +758,12 @@ def test_unauthorized_on_every_operation() -> None:
 
 
 def test_error_responses_for_input_and_path_ids() -> None:
-    """400 on operations with input, 404 on operations with path parameters, in the envelope shape."""
+    """400 on operations with input, 404 on operations with path parameters or reading a record by a query id
+    (D43), in the envelope shape."""
     success = doc().envelope_fields[0]
     for path, method, op in operations():
         has_input = bool(op.get("parameters")) or "requestBody" in op
-        has_path = "{" in path
+        has_path = "{" in path or bool((op.get("x-voxspec-crud") or {}).get("id"))
         for code, wanted in (("400", has_input), ("404", has_path)):
             assert (code in op["responses"]) == wanted, f"{method} {path}: {code} expected={wanted}"
             if wanted:

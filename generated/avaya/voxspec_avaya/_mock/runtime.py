@@ -175,13 +175,19 @@ class Problem(Exception):
     """A request the pipeline refuses; `kind` picks the operation's declared error response."""
 
     def __init__(
-        self, kind: str, message: str, headers: dict[str, str] | None = None, violation: dict[str, str] | None = None
+        self,
+        kind: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        violation: dict[str, str] | None = None,
+        violations: list[dict[str, str]] | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.headers = headers or {}
-        self.violation = violation  # {field, message, rule} of invalid input, for vendors that list violations
+        # {field, message, rule} of each fault of invalid input, for vendors that list violations
+        self.violations = violations if violations is not None else ([violation] if violation else [])
 
 
 Handler = Callable[[ApiRequest], Awaitable[ApiResponse]]
@@ -222,12 +228,13 @@ class Spec:
         error = next(iter(self.validator(schema).iter_errors(value)), None)
         if error is not None:
             at = "/".join(str(p) for p in error.absolute_path)
-            field_name = at or (where.split("'")[1] if "'" in where else where)
+            named = where.split("'")[1] if "'" in where else None  # a parameter: the field is its name
+            field_name = (f"{named}/{at}" if at else named) if named else (at or where)
             violation = {"field": field_name, "message": error.message, "rule": str(error.validator)}
             raise Problem("invalid", f"{where}{'/' + at if at else ''}: {error.message}", violation=violation)
 
     def error_response(
-        self, operation_id: str | None, kind: str, message: str, violation: dict[str, str] | None = None
+        self, operation_id: str | None, kind: str, message: str, violations: list[dict[str, str]] | None = None
     ) -> ApiResponse:
         """The operation's own declared response for this kind of error, with our message in it."""
         responses: dict[str, Any] = self.operations[operation_id]["responses"] if operation_id else {}
@@ -246,21 +253,22 @@ class Spec:
         content_type = "application/json"
         if declared:
             examples = declared.get("examples") or []
-            body = self._with_message(_pick_example(examples, kind), message, declared.get("schema"), status, violation)
+            example = _pick_example(examples, kind)
+            body = self._with_message(example, message, declared.get("schema"), status, violations or [])
             content_type = declared.get("content_type") or content_type
         if kind in ("rate_limited", "unavailable"):
             headers["Retry-After"] = "1"
         return ApiResponse(status, body, headers, content_type)
 
     def _with_message(
-        self, example: Any, message: str, schema: Any, status: int, violation: dict[str, str] | None = None
+        self, example: Any, message: str, schema: Any, status: int, violations: list[dict[str, str]]
     ) -> Any:
         if not isinstance(example, dict):
             return example
         shaped = dict(example)
         for name, value in shaped.items():  # an example's list of violations is replaced by the request's own
             if isinstance(value, list) and value and isinstance(value[0], dict):
-                shaped[name] = [_violation(value[0], violation)] if violation else []
+                shaped[name] = [_violation(value[0], v) for v in violations]
         field_name = self.error_shape.get("message_field")
         if field_name and isinstance(shaped.get(field_name), str):
             shaped[field_name] = message
@@ -485,6 +493,10 @@ class Pipeline:
             raw_query: bytes = request.scope.get("query_string", b"")
             if len(raw_query) + len(request.scope["path"]) > self.max_url:
                 raise Problem("uri_too_long", f"the URL is longer than {self.max_url} bytes")
+            if request.scope["path"].endswith("\n") and not str(op["path"]).endswith("}"):
+                # Starlette's route patterns end in `$`, which also matches before a final newline: `/agent/%0A`
+                # lands on the agent list, where it names an agent "\n" that no list holds.
+                raise Problem("not_found", "no such resource")
             query = self._queries.get(raw_query)
             known = query is not None
             if query is None:
@@ -500,7 +512,7 @@ class Pipeline:
             handler: Handler = getattr(self.handlers, operation_id)
             result = await handler(api_request)
         except Problem as problem:
-            result = self.spec.error_response(operation_id, problem.kind, problem.message, problem.violation)
+            result = self.spec.error_response(operation_id, problem.kind, problem.message, problem.violations)
             result.headers.update(problem.headers)
         except ClientDisconnect:  # the caller hung up mid-request: nobody to answer, nothing wrong with the mock
             log.info("%s %s: the client disconnected before sending its request", request.method, request.url.path)
@@ -547,14 +559,22 @@ class Pipeline:
         values: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}, "cookie": {}}
         if query is None:
             query = self.query(request)
+        faults: list[Problem] = []  # every parameter at fault, so the answer can list them all
         for param in op["parameters"]:
             name, where = param["name"], param["in"]
             raw_values = _raw_values(request, query, name, where)
             if not raw_values:
                 if param["required"]:
-                    raise Problem("invalid", f"{where} parameter {name!r} is required")
+                    fault = {"field": name, "message": "is required", "rule": "required"}
+                    faults.append(Problem("invalid", f"{where} parameter {name!r} is required", violation=fault))
                 continue
-            values[where][name] = self._parameter(operation_id, param, raw_values)
+            try:
+                values[where][name] = self._parameter(operation_id, param, raw_values)
+            except Problem as problem:
+                faults.append(problem)
+        if faults:
+            message = "; ".join(p.message for p in faults)
+            raise Problem("invalid", message, violations=[v for p in faults for v in p.violations])
         body = await self.parse_body(op, request)
         return ApiRequest(
             operation_id,
@@ -582,24 +602,26 @@ class Pipeline:
                     parts = raw_values if param.get("explode", True) else raw_values[0].split(",")
                     value: Any = [coerce(v, items, self.spec) for v in parts]
                 elif len(raw_values) > 1 and where == "query":
-                    raise Problem("invalid", f"query parameter {name!r} takes one value, got {len(raw_values)}")
+                    fault = {"field": name, "message": f"takes one value, got {len(raw_values)}", "rule": "maxItems"}
+                    message = f"query parameter {name!r} takes one value, got {len(raw_values)}"
+                    raise Problem("invalid", message, violation=fault)
                 else:
                     value = coerce(raw_values[-1], schema, self.spec)
                 self.spec.check(schema, value, f"{where} parameter {name!r}")
                 verdict = (True, value)
             except Problem as problem:
-                verdict = (False, problem.message)
+                verdict = (False, problem)
             self._parameters.put(key, verdict, 2 * sum(len(v) for v in raw_values))
         accepted, value = verdict
         if not accepted:
-            raise Problem("invalid", value)
+            raise Problem("invalid", value.message, violations=value.violations)
         return list(value) if isinstance(value, list) else value
 
     async def read_body(self, request: Request) -> bytes:
         """The body, refused (413) past max_body without reading the rest: by its Content-Length when it
         declares one (uvicorn holds a body to its declared length), else as the chunks arrive."""
         declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit():
+        if declared is not None and declared.isascii() and declared.isdigit():
             if int(declared) > self.max_body:
                 raise Problem("too_large", f"the body is larger than {self.max_body} bytes")
             return await request.body()

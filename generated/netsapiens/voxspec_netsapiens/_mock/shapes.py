@@ -156,7 +156,7 @@ def swap(value: Any, swaps: Mapping[str, str]) -> Any:
         return value
     if isinstance(value, int) and not isinstance(value, bool) and str(value) in swaps:
         new = swaps[str(value)]
-        return int(new) if new.lstrip("-").isdigit() else value
+        return int(new) if new.lstrip("-").isascii() and new.lstrip("-").isdigit() else value
     return value
 
 
