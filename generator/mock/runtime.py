@@ -384,11 +384,31 @@ def coerce_part(raw: str, schema: Any, spec: Spec) -> Any:
         except ValueError:
             pass
     readings += [coerce(raw, schema, spec), raw]
-    if len(_types(spec.resolve(schema), spec)) > 1:
+    kinds = _types(spec.resolve(schema), spec)
+    if len(kinds) > 1:
         for value in readings:
             if spec.validator(schema).is_valid(value):
                 return value
+    # A JSON reading of a type the schema does not take is the part's text after all: a string field whose
+    # value is the word `null` or `true` (a password, a name) is that word, not a null.
+    if (
+        kinds
+        and _json_kind(readings[0]) not in kinds
+        and not (_json_kind(readings[0]) == "integer" and "number" in kinds)
+    ):
+        return readings[1]
     return readings[0]
+
+
+def _json_kind(value: Any) -> str:
+    """The JSON Schema type of a parsed JSON value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    return {float: "number", str: "string", list: "array", dict: "object"}.get(type(value), "string")
 
 
 def _types(schema: Any, spec: Spec) -> set[str]:

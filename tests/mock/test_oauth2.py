@@ -77,6 +77,26 @@ def test_netsapiens_form_encoded_v1_token_endpoint_signs_in_too() -> None:
     assert api.get(f"{NS}/resellers", headers=bearer(token["access_token"] + "x")).status_code == 401
 
 
+@pytest.mark.parametrize("word", ["null", "true", "12.5", "[1]"])
+def test_a_form_secret_that_reads_as_json_is_still_the_secret_text(word: str) -> None:
+    # A form field carries text: a secret that happens to be `null` is that word, checked against the keys (here a
+    # wrong secret, the vendor's 401), not a null refused with a 400 about its type.
+    app, _clock = mock("netsapiens")
+    answer = http(app).post(
+        "/ns-api/oauth2/token/", data={"grant_type": "password", **CLIENT, **USER, "client_secret": word}
+    )
+    assert answer.status_code == 401, answer.text
+    server = package("netsapiens", "server")
+    settings = package("netsapiens", "_mock").MockConfig(
+        clients={CLIENT["client_id"]: word}, users={USER["username"]: USER["password"]}
+    )
+    app = server.create_app(server.DefaultHandlers(server.Spec(package("netsapiens", "_spec").RUNTIME), settings))
+    answer = http(app).post(
+        "/ns-api/oauth2/token/", data={"grant_type": "password", **CLIENT, **USER, "client_secret": word}
+    )
+    assert answer.status_code == 200, answer.text
+
+
 def test_a_token_is_accepted_until_it_expires_and_the_refresh_token_gets_a_new_one() -> None:
     app, clock = mock("netsapiens")
     api = http(app)
