@@ -163,3 +163,29 @@ def test_deeply_nested_json_is_one_400_and_one_log_line() -> None:
         time.sleep(0.2)
         logged = log.read_text()
     assert "Traceback" not in logged and "RecursionError" not in logged, logged
+
+
+def test_pipelined_requests_and_head_are_answered_whole_and_in_order() -> None:
+    # The protocol joins each answer's head and body into one write; answers to requests sent together must
+    # still arrive whole, in order, and a HEAD answer (head only) must not wait for a body.
+    with served("telphin") as (base, _process, _log):
+        host, port = base.removeprefix("http://").split(":")
+        auth = f"Authorization: Bearer {MOCK_KEY}\r\n"
+        with socket.create_connection((host, int(port)), timeout=10) as raw:
+            raw.sendall(
+                f"GET {TELPHIN}/agent/ HTTP/1.1\r\nHost: x\r\n{auth}\r\n"
+                f"HEAD {TELPHIN}/agent/ HTTP/1.1\r\nHost: x\r\n{auth}\r\n"
+                f"GET {TELPHIN}/nothing-here HTTP/1.1\r\nHost: x\r\n{auth}\r\n".encode()
+            )
+            first = read_response(raw)
+            data = b""
+            while data.count(b"\r\n\r\n") < 2 or not data.endswith(b"}"):
+                chunk = raw.recv(65536)
+                assert chunk, data
+                data += chunk
+        assert first.startswith(b"HTTP/1.1 200") and json.loads(first.split(b"\r\n\r\n", 1)[1]) is not None
+        head, _, rest = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200"), data
+        assert rest.startswith(b"HTTP/1.1 404") and json.loads(rest.split(b"\r\n\r\n", 1)[1]) == {
+            "message": "no such resource"
+        }, data
