@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 # Field names whose values are credentials wherever they appear (body, query or path): the journal is for
@@ -17,13 +18,19 @@ REDACTED = "<redacted>"
 MAX_ENTRIES = 10_000  # a long test run keeps its most recent calls, not every call since the start
 
 
+@lru_cache(maxsize=1024)
+def is_secret(name: str) -> bool:
+    """Whether a field name names a credential (memoized: callers repeat the same few names on every call)."""
+    return SECRET.search(name) is not None
+
+
 def redact(value: Any) -> Any:
     """value with every secret-named field's value replaced, as a fresh copy (the pipeline refused bodies nested
     deeper than MAX_DEPTH before this sees them)."""
     if not value:  # the usual GET: nothing in the body, query or path to walk
         return {} if isinstance(value, Mapping) else value
     if isinstance(value, Mapping):
-        return {k: REDACTED if isinstance(k, str) and SECRET.search(k) else redact(v) for k, v in value.items()}
+        return {k: REDACTED if isinstance(k, str) and is_secret(k) else redact(v) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value
