@@ -225,6 +225,15 @@ def test_an_invalid_request_gets_its_own_violations() -> None:
     assert unknown.status_code == 404 and unknown.json().get("violations", []) == []
 
 
+def test_an_invalid_body_gets_a_violation_for_each_fault_naming_the_field() -> None:
+    """Every fault of a body is listed, a missing property under its own name, not only the first as `body`."""
+    api = client("avaya")
+    refused = api.post(f"{AVAYA}/agent-locations", headers=AVAYA_AUTH, json={"description": 5})
+    assert refused.status_code == 400
+    found = {(v["field"], v["code"]) for v in refused.json()["violations"]}
+    assert found == {("name", "required"), ("isDialingRestrictionEnabled", "required"), ("description", "type")}
+
+
 def test_no_template_placeholder_reaches_an_answer() -> None:
     api = client("avaya")
     other = "/api/admin/voice/v1/accounts/SQVYVE/avaya-aura-device-services:discoveryUrl"

@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -61,6 +62,7 @@ DEFAULT_MAX_URL = 8192  # bytes of path and query string, as nginx's default req
 # JSON deeper than this is refused before validation, whose recursion would otherwise exhaust the stack;
 # the vendors' deepest documented bodies nest a handful of levels.
 MAX_DEPTH = 64
+MAX_VIOLATIONS = 20  # violations listed in one 400; a fuzzed body can break hundreds of rules at once
 
 
 def _env_float(name: str) -> float:
@@ -225,13 +227,26 @@ class Spec:
         return schema
 
     def check(self, schema: Any, value: Any, where: str) -> None:
-        error = next(iter(self.validator(schema).iter_errors(value)), None)
-        if error is not None:
+        """Raise Problem("invalid") listing every violation of value (up to MAX_VIOLATIONS), in document order:
+        vendors that list violations name each field at fault, a missing one by its own name."""
+        errors = list(islice(self.validator(schema).iter_errors(value), MAX_VIOLATIONS))
+        if not errors:
+            return
+        named = where.split("'")[1] if "'" in where else None  # a parameter: the field is its name
+        violations: list[dict[str, str]] = []
+        messages: list[str] = []
+        for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
             at = "/".join(str(p) for p in error.absolute_path)
-            named = where.split("'")[1] if "'" in where else None  # a parameter: the field is its name
+            messages.append(f"{where}{'/' + at if at else ''}: {error.message}")
+            if error.validator == "required" and isinstance(error.instance, dict):
+                # the missing property is the field at fault, not the object that lacks it
+                missing = next(
+                    (p for p in error.validator_value if error.message == f"{p!r} is a required property"), None
+                )
+                at = f"{at}/{missing}" if at and missing else missing or at
             field_name = (f"{named}/{at}" if at else named) if named else (at or where)
-            violation = {"field": field_name, "message": error.message, "rule": str(error.validator)}
-            raise Problem("invalid", f"{where}{'/' + at if at else ''}: {error.message}", violation=violation)
+            violations.append({"field": field_name, "message": error.message, "rule": str(error.validator)})
+        raise Problem("invalid", "; ".join(messages), violations=violations)
 
     def error_response(
         self, operation_id: str | None, kind: str, message: str, violations: list[dict[str, str]] | None = None
