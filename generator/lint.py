@@ -295,6 +295,30 @@ def _decisions(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
             yield doc.finding(pointer, "x-voxspec-decision must be non-empty text or a list of it", "decision-text")
 
 
+DECISION_LABEL = re.compile(r"^(D\d+):")
+
+
+@rule("decision-label", "a decision label (`D12:`) names one decision: every text under one label is the same")
+def _decision_labels(doc: Document, index: DocumentIndex) -> Iterator[Finding]:
+    first: dict[str, tuple[str, str]] = {}  # label -> (text, pointer) where it was first seen
+    for pointer, node in index.nodes:
+        if not pointer.endswith("/x-voxspec-decision"):
+            continue
+        for value in node if isinstance(node, list) else [node]:
+            text = value.strip() if isinstance(value, str) else ""
+            found = DECISION_LABEL.match(text)
+            if found is None:
+                continue
+            label = found.group(1)
+            seen = first.setdefault(label, (text, pointer))
+            if seen[0] != text:
+                yield doc.finding(
+                    pointer,
+                    f"{label} here is another decision than {label} at {seen[1]}: give it its own label",
+                    "decision-label",
+                )
+
+
 _OBJECT: dict[str, Any] = {"type": "object"}
 _NAMES = ("limit", "offset", "page", "size", "items")
 # The shapes of specs/CONVENTIONS.md's extensions, for those the generator, mock or docs read by key.

@@ -759,7 +759,7 @@ def test_unauthorized_on_every_operation() -> None:
 
 def test_error_responses_for_input_and_path_ids() -> None:
     """400 on operations with input, 404 on operations with path parameters or reading a record by a query id
-    (D43), in the envelope shape."""
+    (D44), in the envelope shape."""
     success = doc().envelope_fields[0]
     for path, method, op in operations():
         has_input = bool(op.get("parameters")) or "requestBody" in op

@@ -73,6 +73,12 @@ def _empty_decision(doc: dict[str, Any]) -> None:
     op(doc)["x-voxspec-decision"] = ""
 
 
+def _reused_decision_label(doc: dict[str, Any]) -> None:
+    op(doc)["x-voxspec-decision"] = ["D1: the doc names no page size; we chose 20.", "D2: ids are strings."]
+    op(doc)["parameters"][0]["x-voxspec-decision"] = "D1: the doc types the id as int; we chose a string."
+    doc["info"]["x-voxspec-decision"] = "D2: ids are strings."  # the same decision again is fine
+
+
 def _undeclared_scheme(doc: dict[str, Any]) -> None:
     op(doc)["security"] = [{"nope": []}]
 
@@ -145,6 +151,7 @@ BREAKERS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "unused-component": (_unused_component, "Unused is never referenced"),
     "component-name": (_bad_component_name, "not PascalCase"),
     "decision-text": (_empty_decision, "non-empty text"),
+    "decision-label": (_reused_decision_label, "D1 here is another decision than D1 at /paths/"),
     "security-declared": (_undeclared_scheme, "not declared"),
     "effects-text": (_empty_effects, "must be a non-empty string"),
     "effects-marked": (_unmarked_action, "reads like an action ('originate')"),
