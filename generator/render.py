@@ -8,9 +8,11 @@ from __future__ import annotations
 import ast
 import functools
 import json
+import math
 import re
 import subprocess
 import tempfile
+from json.encoder import encode_basestring as _encode_string  # json.dumps' own (C) string encoder
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -346,7 +348,7 @@ def render(api: Api, env: Environment | None = None, formatted: bool = True) -> 
     texts[f"{pkg}/pytest_plugin.py"] = env.get_template("package/pytest_plugin.py.j2").render(context)
     # The mock's runtime data as package data a reader can open: pretty-printed JSON, one key a line.
     runtime = {"generated": api.header, **runtime_spec(api)}
-    runtime_json = json.dumps(runtime, ensure_ascii=False, indent=1) + "\n"
+    runtime_json = pretty_json(runtime) + "\n"
     if api.webhooks:
         texts[f"{pkg}/webhooks.py"] = env.get_template("package/webhooks.py.j2").render(context)
     models = models_source(api)
@@ -359,6 +361,50 @@ def render(api: Api, env: Environment | None = None, formatted: bool = True) -> 
         texts[f"{pkg}/{target}"] = f"# {api.header}\n" + source
     texts[f"{pkg}/_spec.json"] = runtime_json
     return {name: text.encode("utf-8") for name, text in sorted(texts.items())}
+
+
+def pretty_json(value: Any) -> str:
+    """`json.dumps(value, ensure_ascii=False, indent=1)`, byte for byte, in about half the time: with an indent
+    the standard library encodes in Python generator by generator, and a 1.5 MB runtime file took 0.1 s.
+    Anything outside plain JSON data (a non-string key, NaN) goes to json.dumps itself."""
+    try:
+        return _pretty(value, "\n")
+    except _NotPlain:
+        return json.dumps(value, ensure_ascii=False, indent=1)
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _pretty(value: Any, pad: str) -> str:
+    if isinstance(value, str):
+        return _encode_string(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = pad + " "
+        for key in value:
+            if not isinstance(key, str):
+                raise _NotPlain
+        items = [_encode_string(k) + ": " + _pretty(v, inner) for k, v in value.items()]
+        return "{" + inner + ("," + inner).join(items) + pad + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        inner = pad + " "
+        return "[" + inner + ("," + inner).join([_pretty(v, inner) for v in value]) + pad + "]"
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return int.__repr__(value)
+    if type(value) is float and math.isfinite(value):
+        return float.__repr__(value)
+    raise _NotPlain
 
 
 @functools.cache

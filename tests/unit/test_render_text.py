@@ -10,7 +10,8 @@ import pytest
 
 from generator.build import build
 from generator.load import parse
-from generator.render import render
+from generator.render import pretty_json, render
+from tests.helpers import ROOT
 from tests.unit.specs import valid
 
 HOSTILE = [
@@ -39,3 +40,27 @@ def test_any_title_and_version_leave_valid_python_and_toml(title: str) -> None:
                 assert title.strip() in doc, (name, doc)
     pyproject = tomllib.loads(files["pyproject.toml"].decode())
     assert " ".join(title.split()) in pyproject["project"]["description"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        [],
+        {"a": [], "b": {}, "c": [1, 2.5, -0.0, 1e300, True, False, None, "x"]},
+        {"é": 'ü\u2028"\\\n\t\x00', "n": [[{"deep": [{}]}]]},
+        {"nan": float("nan")},  # not plain JSON: json.dumps decides
+        {1: "an int key"},
+        {"t": (1, 2)},
+        "just text",
+        12,
+    ],
+)
+def test_pretty_json_is_json_dumps_with_indent_1(value: object) -> None:
+    assert pretty_json(value) == json.dumps(value, ensure_ascii=False, indent=1)
+
+
+def test_every_runtime_file_is_pretty_json_of_its_data() -> None:
+    for path in sorted((ROOT / "generated").glob("*/voxspec_*/_spec.json")):
+        text = path.read_text("utf-8")
+        assert pretty_json(json.loads(text)) + "\n" == text, path
