@@ -24,6 +24,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .patterns import EcmaValidator
+
 log = logging.getLogger("voxspec.mock")
 
 DEFAULT_KEY = "voxspec-mock-key"
@@ -219,7 +221,7 @@ class Spec:
         return found
 
     def compile(self, schema: Any) -> Any:
-        return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        return EcmaValidator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
     def resolve(self, schema: Any) -> Any:
         """The schema with its reference followed: the runtime data's are resolved already."""

@@ -1,0 +1,52 @@
+"""Schema patterns are ECMA-262 regular expressions (JSON Schema says so); the mock reads them that way, not as
+Python's `re` would, so a value the spec allows is never refused and one it refuses is never taken."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.mock.patterns import compiled
+from tests.helpers import MOCK_KEY
+from tests.mock.test_behaviour import client
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "matches"),
+    [
+        # \S: U+001C-U+001F are not space in ECMA (Python's str.isspace says they are); U+00A0 and U+FEFF are
+        (r"^\S+:[0-9]{1,5}$", "\u0104\u00d3\x1e\U0001f60d\x92\u00dc<\x12:4", True),
+        (r"^\S+:[0-9]{1,5}$", "a\u00a0b:5060", False),
+        (r"^\S+:[0-9]{1,5}$", "\ufeffhost:5060", False),
+        (r"^[^\s]+$", "a\u2028b", False),
+        (r"^[^\s]+$", "a\x1fb", True),
+        # $ is the end of the string, not "before a final newline"
+        (r"^[0-9]{4,16}$", "1234\n", False),
+        (r"^[0-9]{4,16}$", "1234", True),
+        # \d and \w are ASCII
+        (r"^[0-9]+(,[0-9]+)*$", "1,2", True),
+        (r"^\d+$", "\u0663", False),
+        (r"^\w+$", "\u00e9", False),
+        # . is anything but a line terminator
+        (r"^(?=.*[0-9])(?=.*[a-z])(?=.*[A-Z]).{8,}$", "Abcdefg1", True),
+        (r"^(?=.*[0-9])(?=.*[a-z])(?=.*[A-Z]).{8,}$", "Abc\rdefg1", False),
+        (r"^(?=.*[0-9])(?=.*[a-z])(?=.*[A-Z]).{8,}$", "Abc\u00e9defg1", True),
+        # escaped and in-class characters keep their literal meaning
+        (r"^a\.b\$$", "a.b$", True),
+        (r"^a\.b\$$", "axb$", False),
+        (r"^[.$]+$", ".$", True),
+        (r"^https?://[^ ]+$", "https://example.com/x", True),
+    ],
+)
+def test_a_pattern_means_what_ecma_262_says(pattern: str, value: str, matches: bool) -> None:
+    assert bool(compiled(pattern).search(value)) is matches
+
+
+def test_a_value_the_pattern_allows_in_ecma_is_accepted_by_the_mock() -> None:
+    """Found by schemathesis: `^\\S+:[0-9]{1,5}$` with a U+001E in the address was answered 400."""
+    api = client("telphin")
+    headers = {"Authorization": f"Bearer {MOCK_KEY}"}
+    body = {"static_reg_address": "\u0104\u00d3\x1e\U0001f60d\x92\u00dc<\x12:4"}
+    answer = api.put("/api/ver1.0/extension/17/phone/", headers=headers, json=body)
+    assert answer.status_code == 200, answer.text
+    refused = api.put("/api/ver1.0/extension/17/phone/", headers=headers, json={"static_reg_address": "pbx:5060\n"})
+    assert refused.status_code == 400 and "static_reg_address" in refused.text
