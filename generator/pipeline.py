@@ -38,6 +38,12 @@ def render_vendor(root: Path, path: Path) -> Rendered | Failed:
         api = build(doc, path.parent.name)
         files = render(api, package_environment(), formatted=False)
         files["CHANGELOG.md"] = render_changelog(root, api.vendor, doc, api.header).encode("utf-8")
+        # Each worker formats its own vendor: the ruff pass then runs beside the other vendors' work instead of
+        # after all of it, on the one core the parent would keep busy while the other idles.
+        files = format_packages({api.vendor: files})[api.vendor]
+    except FormatFailed as failure:
+        located = _located(root, [path], failure)
+        return (type(located), str(located), located.findings)
     except VoxspecError as exc:
         return (type(exc), str(exc), exc.findings)
     return (time.perf_counter() - started, files)
@@ -74,10 +80,7 @@ def render_all(root: Path, spec_paths: list[Path]) -> dict[str, dict[str, bytes]
         vendor = path.parent.name
         rendered[vendor] = files
         print(f"voxspec: rendered {vendor} ({len(files)} files, {seconds:.2f}s)", file=sys.stderr)
-    try:
-        return format_packages(rendered)
-    except FormatFailed as failure:
-        raise _located(root, spec_paths, failure) from None
+    return rendered
 
 
 def _located(root: Path, spec_paths: list[Path], failure: FormatFailed) -> VoxspecError:

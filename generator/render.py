@@ -425,8 +425,9 @@ def _runtime_copy(name: str) -> bool:
 
 
 def format_packages(packages: dict[str, dict[str, bytes]]) -> dict[str, dict[str, bytes]]:
-    """Several vendors' files (as render(formatted=False) gives them) through one ruff pass, which costs two
-    ruff processes in all instead of two per vendor."""
+    """Vendors' files (as render(formatted=False) gives them) through one ruff pass: two ruff processes for all
+    of them, skipping the runtime copies. The pipeline calls it per vendor inside each worker process, where the
+    pass runs beside the other vendors' work."""
     merged = {
         f"{vendor}/{name}": data.decode("utf-8")
         for vendor, files in packages.items()
