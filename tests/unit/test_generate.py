@@ -95,3 +95,25 @@ def test_committed_generated_is_up_to_date() -> None:
     if shutil.which("git") is None:
         pytest.skip("git not available")
     assert main(["--root", str(root), "generate", "--check"]) == 0, "generated/ is stale: run `make generate`"
+
+
+def test_a_formatting_failure_in_a_worker_is_a_finding_at_the_spec_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ruff runs inside each vendor's worker; a file it cannot format is reported at the operation it came from."""
+    from generator import pipeline
+    from generator.errors import VoxspecError
+    from generator.render import FormatFailed
+    from tests.helpers import ROOT
+
+    def refuse(packages: dict[str, dict[str, bytes]]) -> dict[str, dict[str, bytes]]:
+        reason = "error: Failed to parse: unexpected indent"
+        raise FormatFailed(reason, "voipcloud/voxspec_voipcloud/client.py", 12, "get_system_status")
+
+    monkeypatch.setattr(pipeline, "format_packages", refuse)
+    outcome = pipeline.render_vendor(ROOT, ROOT / "specs/voipcloud/openapi.yaml")
+    assert len(outcome) == 3, "rendered although formatting failed"
+    error_class, message, findings = outcome
+    assert issubclass(error_class, VoxspecError)
+    assert "generated/voipcloud/voxspec_voipcloud/client.py could not be formatted" in str(message)
+    (finding,) = findings
+    assert finding.pointer == "/paths/~1api~1integration~1v1~1get-system-status/get", finding
+    assert finding.line > 1 and finding.rule == "render"
