@@ -270,7 +270,14 @@ async def _race(base: str, seconds: int, racers: int) -> tuple[int, int, int, li
         while time.perf_counter() < deadline:
             i += 1
             user, users = f"race-{n}-{i}", "/domains/example.com/users"
-            body = {"synchronous": "yes", "user": user, "name-first-name": "A", "name-last-name": "B"}
+            body = {
+                "synchronous": "yes",
+                "user": user,
+                "name-first-name": "A",
+                "name-last-name": "B",
+                "email-address": f"{user}@example.com",
+                "user-scope": "Basic User",
+            }
             made = await client.post(users, json=body)
             if made.status_code != 200:
                 problems.append(f"POST {made.status_code} {made.text[:200]}")
