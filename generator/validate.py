@@ -5,6 +5,7 @@ jsonschema's raw messages are reduced to one plain sentence at the deepest relev
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -89,13 +90,11 @@ def _compiled_metaschema(validator_cls: Any) -> Any:
     key = str(validator_cls.META_SCHEMA.get("$id") or validator_cls.META_SCHEMA.get("$schema"))
     if key not in _COMPILED:
         try:
-            # The metaschemas the library itself checks with. A private module, as is the `_get_schema_checker`
-            # hook above: no public API offers either, and without them validation takes 2.7 times the CPU
-            # (bench/README.md). If they move, the library's own checker answers everything, still correct, and
-            # tests/unit/test_validate.py::test_the_private_layout_the_fast_path_relies_on fails loudly.
-            from openapi_schema_validator._specifications import REGISTRY as DIALECTS
-
-            registry = jsonschema_rs.Registry([(uri, DIALECTS[uri].contents) for uri in DIALECTS])
+            # The metaschemas the library itself checks with (metaschemas() below). The `_get_schema_checker`
+            # hook above is a private method: no public API offers one, and without it validation takes 2.7 times
+            # the CPU (bench/README.md). If either moves, the library's own checker answers everything, still
+            # correct, and tests/unit/test_validate.py::test_the_private_layout_the_fast_path_relies_on fails.
+            registry = jsonschema_rs.Registry(metaschemas())
             formats = {name: _conforms(name) for name in oas31_format_checker.checkers}
             _COMPILED[key] = jsonschema_rs.validator_for(
                 validator_cls.META_SCHEMA, registry=registry, validate_formats=True, formats=formats
@@ -103,6 +102,27 @@ def _compiled_metaschema(validator_cls: Any) -> Any:
         except Exception:  # an unknown dialect or metaschema: the library checks alone
             _COMPILED[key] = None
     return _COMPILED[key]
+
+
+def metaschemas() -> list[tuple[str, Any]]:
+    """Every metaschema openapi-schema-validator checks with, by URI: JSON Schema's own drafts (the public
+    registry of jsonschema-specifications) and the OpenAPI dialects and vocabularies the library ships as
+    package data in its `schemas/` folder."""
+    from importlib.resources import files
+
+    from jsonschema_specifications import REGISTRY
+
+    found = [(uri, REGISTRY[uri].contents) for uri in REGISTRY]
+    folders = [files("openapi_schema_validator").joinpath("schemas")]
+    while folders:
+        for child in sorted(folders.pop().iterdir(), key=lambda c: c.name):
+            if child.is_dir():
+                folders.append(child)
+            elif not child.name.startswith("."):  # every file is a JSON schema (vocabularies/base has no suffix)
+                contents = json.loads(child.read_text(encoding="utf-8"))
+                if isinstance(contents, dict) and isinstance(contents.get("$id"), str):
+                    found.append((contents["$id"], contents))
+    return found
 
 
 def _conforms(name: str) -> Callable[[Any], bool]:

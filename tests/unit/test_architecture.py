@@ -95,13 +95,7 @@ FOLDER_LAYER = {
 LAYER_DEBT: dict[tuple[str, str], str] = {}
 
 # A third party's private module, imported on purpose; see bench/README.md, "Private APIs of dependencies".
-PRIVATE_ALLOWED: dict[tuple[str, str], str] = {
-    ("generator.validate", "openapi_schema_validator._specifications"): (
-        "the metaschemas for the jsonschema-rs fast path (validation at 0.36 s instead of 0.97 s CPU); pinned, "
-        "and tests/unit/test_validate.py::test_the_private_layout_the_fast_path_relies_on fails when it moves"
-    ),
-    ("tests.unit.test_validate", "openapi_schema_validator._specifications"): "the test pinning that layout",
-}
+PRIVATE_ALLOWED: dict[tuple[str, str], str] = {}
 
 # Consumers of the IR that still read raw OpenAPI, with why.
 RAW_DEBT: dict[tuple[str, str], str] = {}

@@ -67,16 +67,21 @@ def test_a_valid_document_has_no_findings() -> None:
 
 
 def test_the_private_layout_the_fast_path_relies_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The fast metaschema check hooks openapi-spec-validator's private `_get_schema_checker` and reads
-    openapi-schema-validator's private metaschema registry; no public API offers either. A release that moves
-    them would silently take the slow path, so this fails loudly instead."""
-    from openapi_schema_validator import _specifications  # the one allowed private import (ARCHITECTURE.md)
+    """The fast metaschema check hooks openapi-spec-validator's private `_get_schema_checker` method (no public
+    API offers one) and reads the metaschemas openapi-schema-validator ships as package data. A release that
+    moves either would silently take the slow path, so this fails loudly instead."""
+    from openapi_schema_validator import OAS31Validator
     from openapi_spec_validator.validation import keywords
+
+    from generator.validate import _compiled_metaschema, metaschemas
 
     base = keywords.OpenAPIV31SchemaValidator
     for name in ("_get_schema_checker", "_get_validator_class_for_dialect", "_get_schema_dialect_id"):
         assert callable(getattr(base, name, None)), f"openapi-spec-validator no longer has {name}"
-    assert "https://spec.openapis.org/oas/3.1/dialect/base" in list(_specifications.REGISTRY)
+    found = dict(metaschemas())
+    for uri in ("https://spec.openapis.org/oas/3.1/dialect/base", "https://spec.openapis.org/oas/3.1/meta/base"):
+        assert uri in found, f"openapi-schema-validator no longer ships {uri} in its schemas/ folder"
+    assert _compiled_metaschema(OAS31Validator) is not None, "jsonschema-rs cannot build the OAS 3.1 metaschema"
     # and the hook is really taken: the fast checker answers a schema the metaschema accepts
     calls: list[Any] = []
     schema_check: Any = _Validator.keyword_validators["schema"]
