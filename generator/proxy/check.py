@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.routing import compile_path
 
 from generator.ir import Api, Operation, Response, component_name
+from generator.mock.patterns import EcmaValidator
 from generator.mock.runtime import Spec, _raw_values, coerce, coerce_part, credential
 from generator.mock.shapes import properties
 from generator.pointer import escape, pointer_join
@@ -110,7 +111,8 @@ class IrSpec(Spec):
     def __init__(self, api: Api) -> None:
         super().__init__(runtime_spec(api))
         self.api = api
-        self._root = Draft202012Validator(api.schema_document({}), format_checker=Draft202012Validator.FORMAT_CHECKER)
+        # patterns read as ECMA-262, as the mock and the Rust validator of fast_valid read them
+        self._root = EcmaValidator(api.schema_document({}), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
     def compile(self, schema: Any) -> Any:
         return self._root.evolve(schema=schema)

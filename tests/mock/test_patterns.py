@@ -50,3 +50,15 @@ def test_a_value_the_pattern_allows_in_ecma_is_accepted_by_the_mock() -> None:
     assert answer.status_code == 200, answer.text
     refused = api.put("/api/ver1.0/extension/17/phone/", headers=headers, json={"static_reg_address": "pbx:5060\n"})
     assert refused.status_code == 400 and "static_reg_address" in refused.text
+
+
+def test_the_proxy_reads_patterns_as_the_mock_does() -> None:
+    from generator.build import build
+    from generator.load import load
+    from generator.proxy.check import IrSpec
+    from tests.helpers import ROOT
+
+    spec = IrSpec(build(load(ROOT / "specs/telphin/openapi.yaml", ROOT), "telphin"))
+    schema = {"type": "string", "pattern": r"^\S+:[0-9]{1,5}$"}
+    assert spec.validator(schema).is_valid("pbx\x1e:5060")
+    assert not spec.validator(schema).is_valid("pbx:5060\n")
