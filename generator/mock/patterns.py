@@ -1,11 +1,13 @@
-"""JSON Schema `pattern`s read as the ECMA-262 regular expressions the specification says they are.
+"""JSON Schema `pattern`s read as the ECMA-262 regular expressions the specification says they are, in the
+reading of jsonschema-rs, which schemathesis and the proxy check values with.
 
 jsonschema hands a pattern to Python's `re`, whose reading differs where it matters to a mock: `\\d`, `\\w` and
 `\\b` span all of Unicode (ECMA: ASCII), `\\s` counts the separators U+001C-U+001F as space (ECMA does not, and
-has U+FEFF), `.` matches a carriage return and U+2028/U+2029 (ECMA: no line terminator), and `$` matches before
-a final newline (ECMA: only at the end). A client or a fuzzer that reads the spec as written would see the mock
-refuse values the schema allows, or take values it refuses. The pattern is translated into a Python pattern
-with the ECMA meaning and compiled with re.ASCII.
+has U+FEFF), and `$` matches before a final newline (ECMA: only at the end). A client or a fuzzer that reads the
+spec as written would see the mock refuse values the schema allows, or take values it refuses. The pattern is
+translated into a Python pattern with the ECMA meaning and compiled with re.ASCII. `.` keeps the reading
+jsonschema-rs gives it, anything but a newline (strict ECMA also leaves out a carriage return and U+2028/U+2029):
+a value schemathesis draws for `.` must not be refused.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from jsonschema.exceptions import ValidationError
 
 # ECMA-262 WhiteSpace and LineTerminator: what `\s` means there.
 SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-ANY = "[^\n\r\u2028\u2029]"  # `.` without the s flag: anything but a line terminator
 
 
 def ecma_to_python(pattern: str) -> str:
@@ -51,8 +52,6 @@ def ecma_to_python(pattern: str) -> str:
                 i += 1
         elif char == "$":
             out.append(r"\Z")
-        elif char == ".":
-            out.append(ANY)
         else:
             out.append(char)
         i += 1

@@ -3,6 +3,7 @@ Python's `re` would, so a value the spec allows is never refused and one it refu
 
 from __future__ import annotations
 
+import jsonschema_rs
 import pytest
 
 from generator.mock.patterns import compiled
@@ -26,9 +27,10 @@ from tests.mock.test_behaviour import client
         (r"^[0-9]+(,[0-9]+)*$", "1,2", True),
         (r"^\d+$", "\u0663", False),
         (r"^\w+$", "\u00e9", False),
-        # . is anything but a line terminator
+        # . is anything but a newline, as jsonschema-rs (and so schemathesis) reads it
         (r"^(?=.*[0-9])(?=.*[a-z])(?=.*[A-Z]).{8,}$", "Abcdefg1", True),
-        (r"^(?=.*[0-9])(?=.*[a-z])(?=.*[A-Z]).{8,}$", "Abc\rdefg1", False),
+        (r"^(?=.*[0-9])(?=.*[a-z])(?=.*[A-Z]).{8,}$", "Abc\rdefg1", True),
+        (r"^(?=.*[0-9])(?=.*[a-z])(?=.*[A-Z]).{8,}$", "Abc\ndefg1", False),
         (r"^(?=.*[0-9])(?=.*[a-z])(?=.*[A-Z]).{8,}$", "Abc\u00e9defg1", True),
         # escaped and in-class characters keep their literal meaning
         (r"^a\.b\$$", "a.b$", True),
@@ -39,6 +41,18 @@ from tests.mock.test_behaviour import client
 )
 def test_a_pattern_means_what_ecma_262_says(pattern: str, value: str, matches: bool) -> None:
     assert bool(compiled(pattern).search(value)) is matches
+    # and what jsonschema-rs, the validator schemathesis and the proxy check values with, says
+    assert jsonschema_rs.validator_for({"type": "string", "pattern": pattern}).is_valid(value) is matches
+
+
+@pytest.mark.parametrize(
+    "char", ["\x1c", "\x1e", "\x85", "\xa0", "\u1680", "\u2028", "\u2029", "\ufeff", "\r", "\n", "\t"]
+)
+@pytest.mark.parametrize("pattern", [r"^\s$", r"^\S$", r"^.$", r"^[^\s]$", r"^a\sb$"])
+def test_each_white_space_and_line_break_reads_as_jsonschema_rs_reads_it(pattern: str, char: str) -> None:
+    value = f"a{char}b" if pattern.startswith("^a") else char
+    expected = jsonschema_rs.validator_for({"type": "string", "pattern": pattern}).is_valid(value)
+    assert bool(compiled(pattern).search(value)) is expected
 
 
 def test_a_value_the_pattern_allows_in_ecma_is_accepted_by_the_mock() -> None:
