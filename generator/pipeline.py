@@ -18,7 +18,7 @@ from generator.errors import Exit, Finding, SpecInvalid, VoxspecError
 from generator.load import load
 from generator.openapi import operations
 from generator.pointer import pointer_join
-from generator.render import FormatFailed, format_packages, package_environment, render, runtime_sources
+from generator.render import FormatFailed, package_environment, render, runtime_sources
 from generator.validate import check
 from generator.write import Step, recover, stale, swap_folders
 
@@ -36,13 +36,12 @@ def render_vendor(root: Path, path: Path) -> Rendered | Failed:
         if findings:
             raise SpecInvalid(f"{doc.display}: {len(findings)} finding(s); nothing was generated", tuple(findings))
         api = build(doc, path.parent.name)
-        files = render(api, package_environment(), formatted=False)
+        # render formats the package with ruff here, in the vendor's worker: the pass runs beside the other
+        # vendors' work instead of after all of it, on the one core the parent would keep busy while the other idles.
+        files = render(api, package_environment())
         files["CHANGELOG.md"] = render_changelog(root, api.vendor, doc, api.header).encode("utf-8")
-        # Each worker formats its own vendor: the ruff pass then runs beside the other vendors' work instead of
-        # after all of it, on the one core the parent would keep busy while the other idles.
-        files = format_packages({api.vendor: files})[api.vendor]
     except FormatFailed as failure:
-        located = _located(root, [path], failure)
+        located = _located(root, path, failure)
         return (type(located), str(located), located.findings)
     except VoxspecError as exc:
         return (type(exc), str(exc), exc.findings)
@@ -83,15 +82,13 @@ def render_all(root: Path, spec_paths: list[Path]) -> dict[str, dict[str, bytes]
     return rendered
 
 
-def _located(root: Path, spec_paths: list[Path], failure: FormatFailed) -> VoxspecError:
-    """A formatting failure as a finding at the spec node the broken text came from: the operation whose method
-    or handler it is, the schema whose model it is, else the spec's info (titles make the module docstrings)."""
+def _located(root: Path, path: Path, failure: FormatFailed) -> VoxspecError:
+    """A formatting failure of the package rendered from the spec at path, as a finding at the spec node the broken
+    text came from: the operation whose method or handler it is, the schema whose model it is, else the spec's info
+    (titles make the module docstrings)."""
     if failure.file is None:
         return failure
-    vendor, name = failure.file.split("/", 1)
-    path = next((p for p in spec_paths if p.parent.name == vendor), None)
-    if path is None:
-        return failure
+    vendor, name = path.parent.name, failure.file
     doc = load(path, root)
     definition = failure.definition or ""
     pointer = "/info"

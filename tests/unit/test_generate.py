@@ -99,16 +99,16 @@ def test_committed_generated_is_up_to_date() -> None:
 
 def test_a_formatting_failure_in_a_worker_is_a_finding_at_the_spec_node(monkeypatch: pytest.MonkeyPatch) -> None:
     """ruff runs inside each vendor's worker; a file it cannot format is reported at the operation it came from."""
-    from generator import pipeline
+    from generator import pipeline, render
     from generator.errors import VoxspecError
     from generator.render import FormatFailed
     from tests.helpers import ROOT
 
-    def refuse(packages: dict[str, dict[str, bytes]]) -> dict[str, dict[str, bytes]]:
+    def refuse(texts: dict[str, str]) -> dict[str, str]:
         reason = "error: Failed to parse: unexpected indent"
-        raise FormatFailed(reason, "voipcloud/voxspec_voipcloud/client.py", 12, "get_system_status")
+        raise FormatFailed(reason, "voxspec_voipcloud/client.py", 12, "get_system_status")
 
-    monkeypatch.setattr(pipeline, "format_packages", refuse)
+    monkeypatch.setattr(render, "format_python", refuse)
     outcome = pipeline.render_vendor(ROOT, ROOT / "specs/voipcloud/openapi.yaml")
     assert len(outcome) == 3, "rendered although formatting failed"
     error_class, message, findings = outcome
