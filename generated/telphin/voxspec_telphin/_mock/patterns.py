@@ -48,9 +48,6 @@ def ecma_to_python(pattern: str) -> str:
         elif char == "[":
             in_class = True
             out.append(char)
-            if pattern[i + 1 : i + 2] == "^":  # `[^]...` and `[]...`: a leading `]` is literal in Python only
-                out.append("^")
-                i += 1
         elif char == "$":
             out.append(r"\Z")
         else:
