@@ -231,8 +231,8 @@ def yaml_syntax() -> Iterator[Case]:
         change(
             "undefined_alias",
             v,
-            "        callerid: *callerid\n",
-            "        callerid: *caller_id\n",
+            "          description: Name of the Ring Group object.\n",
+            "          description: *caller_id\n",
             UNUSABLE,
             "undefined alias",
             "an alias to an anchor that does not exist",
@@ -277,8 +277,8 @@ def yaml_syntax() -> Iterator[Case]:
         change(
             "merge_key_not_mapping",
             v,
-            "        status: *status\n",
-            "        <<: *status\n        status: *callerid\n        <<: 5\n",
+            "          description: Status of the call.\n    RingGroupCall:",
+            "          description: Status of the call.\n        <<: 5\n    RingGroupCall:",
             UNUSABLE,
             "[yaml-syntax]",
             "a merge key whose value is a number",
