@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.voxspec-installed
+# An editable install compiles no bytecode (pip compiles an installed package's), and where PYTHONDONTWRITEBYTECODE
+# is set nothing ever does: every run would compile generator/ from source again, 0.13 s of start-up. This writes
+# the .pyc files once; it checks and skips up-to-date ones in about 0.05 s.
+BYTECODE := $(BIN)/python -m compileall -q generator
 
 .PHONY: generate test gates check fmt lint typecheck clean docs browser bench bench-generate bench-peers bench-client bench-docs bench-mock bench-diff bench-proxy release soak-mock
 
@@ -13,6 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 generate: $(STAMP)
+	@$(BYTECODE)
 	$(BIN)/voxspec generate
 
 docs: $(STAMP)
@@ -101,6 +106,7 @@ bench: $(STAMP)
 	@status=0; for b in $(BENCHES); do $(MAKE) --no-print-directory $$b || status=1; done; exit $$status
 
 bench-generate: $(STAMP) bench-peers
+	@$(BYTECODE)
 	$(BIN)/python bench/bench_generate.py
 
 # The openapi-python-client package the client benchmark calls, generated from the same VoIPcloud spec.
