@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import MOCK_KEY
+from tests.helpers import MOCK_KEY, package
 from tests.mock.test_behaviour import AVAYA_AUTH, BEARER, NS, SYNC, client
 
 TELPHIN = "/api/ver1.0/extension"
@@ -232,6 +232,30 @@ def test_an_invalid_body_gets_a_violation_for_each_fault_naming_the_field() -> N
     assert refused.status_code == 400
     found = {(v["field"], v["code"]) for v in refused.json()["violations"]}
     assert found == {("name", "required"), ("isDialingRestrictionEnabled", "required"), ("description", "type")}
+
+
+def test_missing_properties_keep_their_names_when_the_validator_words_them_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The missing property is named from the schema and the body, not only from jsonschema's wording."""
+    from jsonschema import Draft202012Validator, validators
+    from jsonschema.exceptions import ValidationError
+
+    runtime = package("avaya", "_mock.runtime")
+
+    def required(validator: Any, wanted: Any, instance: Any, schema: Any) -> Any:
+        if validator.is_type(instance, "object"):
+            for name in wanted:
+                if name not in instance:
+                    yield ValidationError("a property this object needs is absent")
+
+    reworded = validators.extend(Draft202012Validator, {"required": required})  # type: ignore[no-untyped-call]
+    monkeypatch.setattr(runtime.Spec, "compile", lambda self, schema: reworded(schema))
+    api = client("avaya")
+    refused = api.post(f"{AVAYA}/agent-locations", headers=AVAYA_AUTH, json={"description": "x"})
+    assert refused.status_code == 400
+    found = sorted(v["field"] for v in refused.json()["violations"])
+    assert found == ["isDialingRestrictionEnabled", "name"], refused.json()
 
 
 def test_no_template_placeholder_reaches_an_answer() -> None:

@@ -197,6 +197,17 @@ class Problem(Exception):
 Handler = Callable[[ApiRequest], Awaitable[ApiResponse]]
 
 
+def _missing_property(error: Any, earlier: int) -> str | None:
+    """The property a `required` error is about. jsonschema names it in the message ("'name' is a required
+    property"); should a release word it otherwise, the errors still come one for each missing property, in the
+    order the schema's `required` list gives them, so this is the one after the `earlier` ones at its place."""
+    missing = [p for p in error.validator_value if isinstance(p, str) and p not in error.instance]
+    named = next((p for p in missing if error.message == f"{p!r} is a required property"), None)
+    if named is not None:
+        return named
+    return missing[earlier] if earlier < len(missing) else None
+
+
 class Spec:
     """The runtime view of one API: operations, schemas and error shape, with compiled validators.
 
@@ -237,14 +248,14 @@ class Spec:
         named = where.split("'")[1] if "'" in where else None  # a parameter: the field is its name
         violations: list[dict[str, str]] = []
         messages: list[str] = []
+        named_missing: dict[str, int] = {}  # required errors seen so far at each place
         for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
             at = "/".join(str(p) for p in error.absolute_path)
             messages.append(f"{where}{'/' + at if at else ''}: {error.message}")
             if error.validator == "required" and isinstance(error.instance, dict):
                 # the missing property is the field at fault, not the object that lacks it
-                missing = next(
-                    (p for p in error.validator_value if error.message == f"{p!r} is a required property"), None
-                )
+                missing = _missing_property(error, named_missing.get(at, 0))
+                named_missing[at] = named_missing.get(at, 0) + 1
                 at = f"{at}/{missing}" if at and missing else missing or at
             field_name = (f"{named}/{at}" if at else named) if named else (at or where)
             violations.append({"field": field_name, "message": error.message, "rule": str(error.validator)})
