@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from generator.load import Document, Json, walk
+from generator.mock.patterns import EcmaValidator
 from generator.pointer import pointer_join, unescape
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -86,7 +87,9 @@ class SchemaChecker:
         self._doc = doc
         # True when openapi-spec-validator has already found every schema of doc valid: then only refs are checked.
         self._meta_checked = meta_checked
-        self._root = Draft202012Validator(doc.data, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        # `pattern` read as ECMA-262, as the mock, the proxy and schemathesis read it: an example lint accepts is
+        # one the mock serves and accepts
+        self._root = EcmaValidator(doc.data, format_checker=Draft202012Validator.FORMAT_CHECKER)
         self._meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
         self._broken_refs = broken_refs
         self._sound: dict[str, bool] = {}

@@ -26,18 +26,21 @@ LAYERS: dict[str, set[str]] = {
     "shapes": set(),
     "base": {"shapes"},  # errors, ir, write, fastyaml, pointer, names: no voxspec imports but each other's
     "load": {"base"},
-    "index": {"base", "load"},
+    # index reads examples with the mock's ECMA-262 reading of `pattern` (mock/patterns.py, which imports nothing
+    # of the mock but jsonschema): lint then accepts exactly the examples the mock serves and accepts
+    "index": {"base", "load", "patterns"},
     "check": {"base", "load", "index"},  # validate, lint
     "build": {"base", "load", "index"},
     "render": {"base"},  # models, render: from the IR to files
     "runtime": {"shapes"},  # copied verbatim into every package: imports nothing from generator but itself
-    "mock": set(),  # likewise
+    "mock": {"patterns"},  # likewise
+    "patterns": set(),  # mock/patterns.py: the mock's module that the index layer reads examples with
     "docs": {"base", "render", "runtime"},
     "contract": {"base", "runtime", "mock", "serve"},
     "serve": {"base", "mock"},
     # diff compares any two OpenAPI documents as loaded (with their line numbers), not voxspec's IR of one
     "diff": {"base", "load"},
-    "proxy": {"base", "render", "mock", "contract", "serve"},
+    "proxy": {"base", "render", "mock", "patterns", "contract", "serve"},
     "command": {
         "shapes",
         "base",
@@ -48,6 +51,7 @@ LAYERS: dict[str, set[str]] = {
         "render",
         "runtime",
         "mock",
+        "patterns",
         "docs",
         "contract",
         "serve",
@@ -66,6 +70,7 @@ MODULE_LAYER = {
     "generator.load": "load",
     "generator.runtime._shapes": "shapes",
     "generator.openapi": "index",
+    "generator.mock.patterns": "patterns",
     "generator.validate": "check",
     "generator.lint": "check",
     "generator.build": "build",

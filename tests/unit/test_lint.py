@@ -351,3 +351,22 @@ def test_omitted_operations_need_a_method_path_key_and_a_decision() -> None:
     assert len(messages) == 2, messages
     assert any("'/things/{id}/count' does not match" in m for m in messages), messages
     assert any("' ' does not match" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    ("pattern", "example", "matches"),
+    [
+        (r"^\d+$", "١٢٣", False),  # Arabic-Indic digits: Python's \d takes them, ECMA-262's is ASCII only
+        ("^one$", "one\n", False),  # Python's $ matches before a final newline, ECMA-262's only at the end
+        (r"^\S+$", "one\x1ftwo", True),  # U+001F is white space to Python's \s, not to ECMA-262's
+    ],
+)
+def test_examples_are_read_with_ecma_patterns_as_the_mock_reads_them(pattern: str, example: str, matches: bool) -> None:
+    """An example lint accepts is one the mock (and schemathesis) accept, and the other way round: patterns are
+    ECMA-262 to both."""
+    data = valid()
+    data["components"]["schemas"]["Thing"]["properties"]["name"]["pattern"] = pattern
+    op(data)["responses"]["200"]["content"]["application/json"]["example"] = {"id": 1, "name": example}
+    findings = lint(_doc(data), only={"example-valid"})
+    at_fault = "/paths/~1things~1{id}/get/responses/200/content/application~1json/example/name"
+    assert [f.pointer for f in findings] == ([] if matches else [at_fault]), findings

@@ -2,22 +2,49 @@
 """The mock runtime of generated servers: request pipeline, state store, CRUD and vendor behaviours.
 
 This package is copied into every generated package as `_mock/`, so it imports only runtime deps.
+
+Its names load with the module that defines them, on first use: a reader of one light module (`patterns`, which
+lint reads examples with) does not pay for the request pipeline's imports.
 """
 
-from .handlers import MockHandlers
-from .runtime import (
-    ApiRequest,
-    ApiResponse,
-    EmptyParameterPaths,
-    LiteralRoutes,
-    MockConfig,
-    Pipeline,
-    Problem,
-    Spec,
-    reads_as_json,
-    render,
-)
-from .state import MemoryStore, SqliteStore, Store, open_store
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .handlers import MockHandlers
+    from .runtime import (
+        ApiRequest,
+        ApiResponse,
+        EmptyParameterPaths,
+        LiteralRoutes,
+        MockConfig,
+        Pipeline,
+        Problem,
+        Spec,
+        reads_as_json,
+        render,
+    )
+    from .state import MemoryStore, SqliteStore, Store, open_store
+
+_DEFINED_IN = {
+    "MockHandlers": "handlers",
+    "ApiRequest": "runtime",
+    "ApiResponse": "runtime",
+    "EmptyParameterPaths": "runtime",
+    "LiteralRoutes": "runtime",
+    "MockConfig": "runtime",
+    "Pipeline": "runtime",
+    "Problem": "runtime",
+    "Spec": "runtime",
+    "reads_as_json": "runtime",
+    "render": "runtime",
+    "MemoryStore": "state",
+    "SqliteStore": "state",
+    "Store": "state",
+    "open_store": "state",
+}
 
 __all__ = [
     "ApiRequest",
@@ -36,3 +63,12 @@ __all__ = [
     "reads_as_json",
     "render",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _DEFINED_IN.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
