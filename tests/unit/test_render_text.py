@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +65,23 @@ def test_every_runtime_file_is_pretty_json_of_its_data() -> None:
     for path in sorted((ROOT / "generated").glob("*/voxspec_*/_spec.json")):
         text = path.read_text("utf-8")
         assert pretty_json(json.loads(text)) + "\n" == text, path
+
+
+def test_templates_render_whatever_becomes_of_their_compiled_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compiled-template cache only saves time: a folder it cannot write to, or none to be had, changes no
+    output and raises nothing."""
+    import tempfile
+
+    from generator import render as render_module
+
+    api = build(parse(json.dumps(valid()), "spec.json", ROOT / "spec.json"), "tiny")
+    expected = render(api, render_module.environment())
+    unwritable = render_module.environment()
+    unwritable.bytecode_cache = render_module._TemplateCache(str(tmp_path / "no-such-folder"))
+    assert render(api, unwritable) == expected
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(not_a_folder))
+    assert render_module._template_cache.__wrapped__() is None
