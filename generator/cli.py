@@ -585,7 +585,33 @@ def _contract_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    return _run(parser().parse_args(argv))
+
+
+# Commands that end with every file they wrote closed and nothing left running: `voxspec` leaves them without
+# tearing the interpreter down (see run).
+_QUICK_EXIT = {"generate", "validate", "lint", "check"}
+
+
+def run() -> None:
+    """The `voxspec` command. A generation run then exits without the interpreter's teardown, which frees the
+    imported modules, the IR and every rendered file one object at a time: about 0.1 s of a 3 s run of all five
+    specs, spent after the work is done (mypy's command does the same). Its files are written and closed before,
+    and the output streams are flushed here; every other command exits the ordinary way."""
+    args = parser().parse_args()
+    status = _run(args)
+    if args.command in _QUICK_EXIT:
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a reader that has gone (`voxspec validate | head`) misses nothing
+                pass
+        os._exit(status)
+    sys.exit(status)
+
+
+def _run(args: argparse.Namespace) -> int:
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     project = Project(args.root.resolve())
@@ -608,4 +634,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

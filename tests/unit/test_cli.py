@@ -149,3 +149,28 @@ def test_lint_help_lists_every_rule_with_one_line(capsys: pytest.CaptureFixture[
     lines = capsys.readouterr().out.splitlines()
     for rule_id, entry in RULES.items():
         assert [line for line in lines if line.split()[:1] == [rule_id]] == [f"  {rule_id:<27}  {entry.summary}"]
+
+
+def test_the_command_ends_a_generation_with_every_file_whole_and_every_line_out(tmp_path: Path) -> None:
+    """`voxspec generate` exits without the interpreter's teardown: what it wrote and printed is all there."""
+    root = Path(__file__).resolve().parents[2]
+    (tmp_path / "specs" / "voipcloud").mkdir(parents=True)
+    (tmp_path / "specs" / "voipcloud" / "openapi.yaml").write_bytes(
+        (root / "specs" / "voipcloud" / "openapi.yaml").read_bytes()
+    )
+    done = run(["--root", str(tmp_path), "generate"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.rstrip().endswith("voxspec generate: 1 vendor(s), 32 file(s) updated"), done.stderr
+    committed = root / "generated" / "voipcloud"
+    written = tmp_path / "generated" / "voipcloud"
+    names = [
+        p.relative_to(committed)
+        for p in sorted(committed.rglob("*"))
+        if p.is_file()
+        and not any(
+            part.startswith((".", "__pycache__")) or part.endswith(".egg-info")
+            for part in p.relative_to(committed).parts
+        )
+    ]
+    assert names and all((written / n).read_bytes() == (committed / n).read_bytes() for n in names)
+    assert (tmp_path / ".voxspec" / "generate.stamp").read_text().strip()
