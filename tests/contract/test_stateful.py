@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from schemathesis.config import ProjectConfig
 
 from generator.pointer import unescape
-from tests.contract.fuzz import STATEFUL_EXAMPLES, STATEFUL_STEPS, load
-from tests.helpers import ROOT, package, vendors
+from tests.contract.fuzz import STATEFUL_EXAMPLES, STATEFUL_STEPS, contract_app, load
+from tests.helpers import ROOT, vendors
 
 LINKED = [v for v in vendors() if "links:" in (ROOT / "specs" / v / "openapi.yaml").read_text("utf-8")]
 
@@ -84,7 +84,10 @@ UNREACHABLE: dict[str, dict[str, str]] = {
 }
 
 
-REACH_EXAMPLES = 20  # scenarios of a run over one read and the operations whose links lead to it
+# Scenarios of a run over one read and the operations whose links lead to it. 20 left the Avaya reason-code read
+# unreached in one CI run: its list answers items only under a listed manager and for codeType NOT_READY (one of
+# three), so few of a run's scenarios form the chain to it.
+REACH_EXAMPLES = 40
 # Vendors whose linked reads by id are not each checked for a 2xx, with why.
 REACH_NOT_CHECKED = {
     "netsapiens": "most of its linked reads sit under a domain and a user a run must create first, and a focused "
@@ -167,7 +170,7 @@ class Fresh:
         self.restart()
 
     def restart(self) -> None:
-        self.app = package(self.vendor, "server").create_app()
+        self.app = contract_app(self.vendor)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self.app(scope, receive, send)
