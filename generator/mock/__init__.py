@@ -27,23 +27,7 @@ if TYPE_CHECKING:
     )
     from .state import MemoryStore, SqliteStore, Store, open_store
 
-_DEFINED_IN = {
-    "MockHandlers": "handlers",
-    "ApiRequest": "runtime",
-    "ApiResponse": "runtime",
-    "EmptyParameterPaths": "runtime",
-    "LiteralRoutes": "runtime",
-    "MockConfig": "runtime",
-    "Pipeline": "runtime",
-    "Problem": "runtime",
-    "Spec": "runtime",
-    "reads_as_json": "runtime",
-    "render": "runtime",
-    "MemoryStore": "state",
-    "SqliteStore": "state",
-    "Store": "state",
-    "open_store": "state",
-}
+_MODULES = ("runtime", "handlers", "state")  # where the names of __all__ are defined
 
 __all__ = [
     "ApiRequest",
@@ -65,9 +49,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _DEFINED_IN.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+    if name in __all__:
+        for module in _MODULES:
+            found = import_module(f".{module}", __name__)
+            if hasattr(found, name):
+                value = getattr(found, name)
+                globals()[name] = value
+                return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

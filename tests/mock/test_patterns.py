@@ -76,3 +76,23 @@ def test_the_proxy_reads_patterns_as_the_mock_does() -> None:
     schema = {"type": "string", "pattern": r"^\S+:[0-9]{1,5}$"}
     assert spec.validator(schema).is_valid("pbx\x1e:5060")
     assert not spec.validator(schema).is_valid("pbx:5060\n")
+
+
+def test_the_mock_package_gives_each_name_it_exports_and_patterns_alone_loads_no_pipeline() -> None:
+    """The mock resolves its exported names on first use: each one resolves, and a reader of patterns (lint) gets
+    it without the request pipeline's imports."""
+    import subprocess
+    import sys
+
+    from generator import mock
+
+    assert all(getattr(mock, name) is not None for name in mock.__all__)
+    with pytest.raises(AttributeError):
+        _ = mock.DEFAULT_KEY  # defined in runtime, but not exported
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, generator.mock.patterns; print('generator.mock.runtime' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "False"

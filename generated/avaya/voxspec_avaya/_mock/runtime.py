@@ -254,8 +254,9 @@ class Spec:
             messages.append(f"{where}{'/' + at if at else ''}: {error.message}")
             if error.validator == "required" and isinstance(error.instance, dict):
                 # the missing property is the field at fault, not the object that lacks it
-                missing = _missing_property(error, named_missing.get(at, 0))
-                named_missing[at] = named_missing.get(at, 0) + 1
+                earlier = named_missing.get(at, 0)
+                named_missing[at] = earlier + 1
+                missing = _missing_property(error, earlier)
                 at = f"{at}/{missing}" if at and missing else missing or at
             field_name = (f"{named}/{at}" if at else named) if named else (at or where)
             violations.append({"field": field_name, "message": error.message, "rule": str(error.validator)})
